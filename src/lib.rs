@@ -3,3 +3,16 @@
 
 pub mod parse;
 pub mod source;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod finding;
+pub mod load;
+pub mod model;
+pub mod pipeline;
+pub mod rules;
+pub mod report;
+pub mod suppress;
+pub mod symptom;
+pub mod util;

@@ -1,3 +1,6 @@
+use clap::Parser;
+
 fn main() {
-    println!("Hello, world!");
+    let cli = confaudit::cli::Cli::parse();
+    std::process::exit(confaudit::app::run(cli));
 }

@@ -143,7 +143,7 @@ impl<'a> NodeRef<'a> {
     }
 
     /// Items of a sequence (empty for anything else).
-    pub fn items(&self) -> impl Iterator<Item = NodeRef<'a>> + 'a {
+    pub fn items(self) -> impl Iterator<Item = NodeRef<'a>> + 'a {
         let doc = self.doc;
         let ids: &'a [NodeId] = match self.kind() {
             Some(NodeKind::Seq(ids)) => ids,
@@ -153,7 +153,7 @@ impl<'a> NodeRef<'a> {
     }
 
     /// Entries of a mapping as (key node, value node) (empty for anything else).
-    pub fn entries(&self) -> impl Iterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a {
+    pub fn entries(self) -> impl Iterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a {
         let doc = self.doc;
         let entries: &'a [Entry] = match self.kind() {
             Some(NodeKind::Map(e)) => e,

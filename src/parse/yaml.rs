@@ -202,8 +202,8 @@ pub fn load(text: &str, file: FileId) -> Loaded {
     options.max_buffered_comment_events = usize::MAX;
     // JSON keys may be long; YAML's 1024-character implicit key limit must not reject them.
     options.simple_key_max_lookahead = 1 << 20;
-    options.flow_nesting_limit = MAX_DEPTH + 1;
-    options.block_nesting_limit = MAX_DEPTH + 1;
+    options.flow_nesting_limit = MAX_DEPTH + 50;
+    options.block_nesting_limit = MAX_DEPTH + 50;
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut out = Loaded::default();
     let mut builder: Option<Builder> = None;

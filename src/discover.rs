@@ -1,0 +1,188 @@
+//! Walking the paths a user gave: which files to read, which to skip and why.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::WalkBuilder;
+
+/// Default largest file read (`--max-file-size`, `max-file-size:`).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 << 20;
+
+#[derive(Clone, Debug)]
+pub struct DiscoverOptions {
+    pub exclude: Vec<String>,
+    pub no_ignore: bool,
+    pub max_file_size: u64,
+    pub follow_links: bool,
+}
+
+impl Default for DiscoverOptions {
+    fn default() -> Self {
+        DiscoverOptions {
+            exclude: Vec::new(),
+            no_ignore: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            follow_links: false,
+        }
+    }
+}
+
+/// A file to read, with the path shown to users.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    pub display: String,
+    pub fs_path: PathBuf,
+    /// Named on the command line (read whatever its extension).
+    pub explicit: bool,
+}
+
+/// A file not analysed, and why (listed in `summary.skipped`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub files: Vec<Candidate>,
+    /// Errors that stop the run (a path that does not exist).
+    pub fatal: Vec<String>,
+    /// Unreadable directories met while walking: reported, the run goes on.
+    pub walk_errors: Vec<Skipped>,
+}
+
+/// The path as users see it: relative as given, `/` separators, no `./`.
+pub fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    let mut s = s.as_str();
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    s.to_string()
+}
+
+/// Is this a file we read when met while walking a directory?
+pub fn is_config_name(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let lower = name.to_ascii_lowercase();
+    if [".yaml", ".yml", ".json", ".conf"].iter().any(|e| lower.ends_with(e)) {
+        return true;
+    }
+    if lower.ends_with("conf") || lower == "nginx.conf" {
+        return true;
+    }
+    // Debian-style nginx layouts keep extension-less site files.
+    p.parent()
+        .and_then(|d| d.file_name())
+        .and_then(|d| d.to_str())
+        .is_some_and(|d| matches!(d, "sites-enabled" | "sites-available" | "conf.d"))
+        && !lower.starts_with('.')
+        && !lower.ends_with(".md")
+}
+
+fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(Glob::new(g).map_err(|e| format!("bad --exclude glob `{g}`: {e}"))?);
+        // `vendor` excludes `vendor/**` too.
+        if !g.contains('*') {
+            b.add(Glob::new(&format!("{}/**", g.trim_end_matches('/'))).map_err(|e| e.to_string())?);
+        }
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovered {
+    let mut out = Discovered::default();
+    let excludes = match exclude_set(&opts.exclude) {
+        Ok(s) => s,
+        Err(e) => {
+            out.fatal.push(e);
+            return out;
+        }
+    };
+    let excluded = |display: &str| {
+        excludes.is_match(display)
+            || Path::new(display)
+                .file_name()
+                .is_some_and(|n| excludes.is_match(Path::new(n)))
+    };
+    for root in paths {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                out.fatal.push(format!("{}: {e}", root.display()));
+                continue;
+            }
+        };
+        if meta.is_file() {
+            let display = display_path(root);
+            if !excluded(&display) {
+                out.files.push(Candidate {
+                    display,
+                    fs_path: root.clone(),
+                    explicit: true,
+                });
+            }
+            continue;
+        }
+        let walker = WalkBuilder::new(root)
+            .hidden(true)
+            .git_ignore(!opts.no_ignore)
+            .git_global(!opts.no_ignore)
+            .git_exclude(!opts.no_ignore)
+            .ignore(!opts.no_ignore)
+            .parents(!opts.no_ignore)
+            .require_git(false)
+            .follow_links(opts.follow_links)
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) => {
+                    if !e.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    let p = e.path();
+                    let display = display_path(p);
+                    if is_config_name(p) && !excluded(&display) {
+                        out.files.push(Candidate {
+                            display,
+                            fs_path: p.to_path_buf(),
+                            explicit: false,
+                        });
+                    }
+                }
+                Err(err) => {
+                    let path = match &err {
+                        ignore::Error::WithPath { path, .. } => display_path(path),
+                        _ => display_path(root),
+                    };
+                    out.walk_errors.push(Skipped {
+                        path,
+                        reason: format!("unreadable: {err}"),
+                    });
+                }
+            }
+        }
+    }
+    out.files.sort();
+    out.files.dedup_by(|a, b| a.display == b.display);
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(is_config_name(Path::new("a/b.yaml")));
+        assert!(is_config_name(Path::new("a/proxy/conf")));
+        assert!(is_config_name(Path::new("etc/sites-enabled/default")));
+        assert!(!is_config_name(Path::new("a/README.md")));
+        assert!(!is_config_name(Path::new("a/main.go")));
+        assert_eq!(display_path(Path::new("./deploy/a.yaml")), "deploy/a.yaml");
+    }
+}

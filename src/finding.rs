@@ -1,0 +1,104 @@
+//! What rules produce: findings with a primary location, related spans and help.
+
+use crate::source::Loc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// The proxies' own words for how a request died (the fixed vocabulary of the JSON contract).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Symptom {
+    ConnectionFailure,
+    ConnectionTimeout,
+    ConnectionTermination,
+    ProtocolError,
+    Overflow,
+    RemoteReset,
+    LocalReset,
+    NoHealthyUpstream,
+    NoRoute,
+    UpstreamTimeout,
+    TlsHandshake,
+}
+
+impl Symptom {
+    pub const ALL: [Symptom; 11] = [
+        Symptom::ConnectionFailure,
+        Symptom::ConnectionTimeout,
+        Symptom::ConnectionTermination,
+        Symptom::ProtocolError,
+        Symptom::Overflow,
+        Symptom::RemoteReset,
+        Symptom::LocalReset,
+        Symptom::NoHealthyUpstream,
+        Symptom::NoRoute,
+        Symptom::UpstreamTimeout,
+        Symptom::TlsHandshake,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Symptom::ConnectionFailure => "connection_failure",
+            Symptom::ConnectionTimeout => "connection_timeout",
+            Symptom::ConnectionTermination => "connection_termination",
+            Symptom::ProtocolError => "protocol_error",
+            Symptom::Overflow => "overflow",
+            Symptom::RemoteReset => "remote_reset",
+            Symptom::LocalReset => "local_reset",
+            Symptom::NoHealthyUpstream => "no_healthy_upstream",
+            Symptom::NoRoute => "no_route",
+            Symptom::UpstreamTimeout => "upstream_timeout",
+            Symptom::TlsHandshake => "tls_handshake",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Symptom> {
+        Symptom::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// The object a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Resource {
+    pub kind: String,
+    /// Effective namespace for Kubernetes-style objects; `None` for Envoy and NGINX.
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Related {
+    pub message: String,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub loc: Loc,
+    pub resource: Option<Resource>,
+    pub related: Vec<Related>,
+    pub help: Option<String>,
+}

@@ -1,0 +1,217 @@
+//! Reads Kubernetes objects out of documents into the [`K8s`] facts.
+
+use std::collections::{HashMap, HashSet};
+
+use super::k8s::*;
+use super::K8s;
+use crate::parse::tree::NodeRef;
+
+/// Where a workload kind keeps its pod template.
+fn template_path(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "Pod" => &[],
+        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "ReplicationController"
+        | "DeploymentConfig" | "Job" | "Rollout" => &["spec", "template"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template"],
+        "PodTemplate" => &["template"],
+        _ => return None,
+    })
+}
+
+fn container_ports(c: NodeRef<'_>) -> Vec<ContainerPort<'_>> {
+    c.get("ports")
+        .map(|ps| {
+            ps.items()
+                .map(|p| ContainerPort {
+                    name: p.str_at("name"),
+                    number: p.get("containerPort").and_then(|n| n.as_int()),
+                    protocol: p.str_at("protocol").unwrap_or("TCP"),
+                    node: p,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn probes(c: NodeRef<'_>) -> Vec<Probe<'_>> {
+    let mut out = Vec::new();
+    for kind in [ProbeKind::Liveness, ProbeKind::Readiness, ProbeKind::Startup] {
+        let Some(probe) = c.get(kind.field()) else { continue };
+        for handler in ["httpGet", "tcpSocket", "grpc"] {
+            let Some(port_node) = probe.get(handler).and_then(|h| h.get("port")) else {
+                continue;
+            };
+            if let Some(port) = PortRef::from_node(port_node) {
+                out.push(Probe {
+                    kind,
+                    handler,
+                    port,
+                    port_node,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn containers<'a>(spec: NodeRef<'a>, key: &str, init: bool) -> impl Iterator<Item = Container<'a>> {
+    spec.get(key).into_iter().flat_map(|l| l.items()).map(move |c| Container {
+        name: c.str_at("name").unwrap_or(""),
+        node: c,
+        ports: container_ports(c),
+        probes: probes(c),
+        has_pre_stop: c.path(&["lifecycle", "preStop"]).is_some(),
+        init,
+        sidecar: init && c.str_at("restartPolicy") == Some("Always"),
+        image: c.str_at("image").unwrap_or(""),
+    })
+}
+
+fn pod_template<'a>(obj: &Object<'a>, index: usize) -> Option<PodTemplate<'a>> {
+    let path = template_path(obj.kind)?;
+    let template = obj.node.path(path)?;
+    let (labels, annotations) = if path.is_empty() {
+        (obj.labels.clone(), obj.annotations.clone())
+    } else {
+        let meta = template.get("metadata");
+        let pairs = |k: &str| meta.and_then(|m| m.get(k)).map(|n| n.string_pairs()).unwrap_or_default();
+        (pairs("labels"), pairs("annotations"))
+    };
+    let spec = template.get("spec")?;
+    let mut cs: Vec<Container<'a>> = containers(spec, "containers", false).collect();
+    cs.extend(containers(spec, "initContainers", true));
+    let grace_period = spec
+        .get("terminationGracePeriodSeconds")
+        .and_then(|n| n.as_int().map(|v| (v, n)));
+    let selector = if path.is_empty() {
+        None
+    } else {
+        obj.node.path(&["spec", "selector"])
+    };
+    Some(PodTemplate {
+        object: index,
+        labels,
+        annotations,
+        spec,
+        containers: cs,
+        grace_period,
+        selector,
+    })
+}
+
+fn service<'a>(obj: &Object<'a>, index: usize) -> Service<'a> {
+    let spec = obj.node.get("spec");
+    let selector_node = spec.and_then(|s| s.get("selector")).filter(|n| !n.is_null());
+    let ports = spec
+        .and_then(|s| s.get("ports"))
+        .map(|ps| {
+            ps.items()
+                .map(|p| ServicePort {
+                    name: p.str_at("name"),
+                    port: p.get("port").and_then(|n| n.as_int()),
+                    target: p.get("targetPort").and_then(PortRef::from_node),
+                    protocol: p.str_at("protocol").unwrap_or("TCP"),
+                    app_protocol: p.str_at("appProtocol"),
+                    node: p,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Service {
+        object: index,
+        type_: spec.and_then(|s| s.str_at("type")).unwrap_or("ClusterIP"),
+        selector: selector_node.map(|n| n.string_pairs()).filter(|s| !s.is_empty()),
+        selector_node,
+        ports,
+        headless: spec.and_then(|s| s.str_at("clusterIP")) == Some("None"),
+        external_name: spec.and_then(|s| s.str_at("externalName")),
+    }
+}
+
+/// `networking.k8s.io/v1` backends and the older `serviceName`/`servicePort` form.
+fn ingress_backends<'a>(obj: &Object<'a>, index: usize, out: &mut Vec<IngressBackend<'a>>) {
+    let Some(spec) = obj.node.get("spec") else { return };
+    let mut backends: Vec<NodeRef<'a>> = Vec::new();
+    for key in ["defaultBackend", "backend"] {
+        backends.extend(spec.get(key));
+    }
+    for rule in spec.get("rules").into_iter().flat_map(|r| r.items()) {
+        for path in rule.path(&["http", "paths"]).into_iter().flat_map(|p| p.items()) {
+            backends.extend(path.get("backend"));
+        }
+    }
+    for b in backends {
+        if let Some(svc) = b.get("service") {
+            let Some((name_node, name)) = svc.get("name").and_then(|n| Some((n, n.as_str()?))) else {
+                continue;
+            };
+            let port_node = svc
+                .get("port")
+                .and_then(|p| p.get("number").or_else(|| p.get("name")));
+            out.push(IngressBackend {
+                object: index,
+                service: name,
+                service_node: name_node,
+                port: port_node.and_then(PortRef::from_node),
+                port_node,
+            });
+        } else if let Some((name_node, name)) =
+            b.get("serviceName").and_then(|n| Some((n, n.as_str()?)))
+        {
+            let port_node = b.get("servicePort");
+            out.push(IngressBackend {
+                object: index,
+                service: name,
+                service_node: name_node,
+                port: port_node.and_then(PortRef::from_node),
+                port_node,
+            });
+        }
+    }
+}
+
+pub fn build<'a>(objects: Vec<Object<'a>>) -> K8s<'a> {
+    let mut k = K8s::default();
+    for (i, obj) in objects.iter().enumerate() {
+        match (obj.group(), obj.kind) {
+            ("", "Service") => k.services.push(service(obj, i)),
+            ("", "Namespace") => {
+                k.namespaces.insert(obj.name.to_string(), i);
+            }
+            ("", "Endpoints") => {
+                k.endpoints.insert((obj.namespace.clone(), obj.name.to_string()));
+            }
+            ("discovery.k8s.io", "EndpointSlice") => {
+                if let Some(svc) = obj
+                    .labels
+                    .iter()
+                    .find(|(key, _)| *key == "kubernetes.io/service-name")
+                {
+                    k.endpoints.insert((obj.namespace.clone(), svc.1.to_string()));
+                }
+            }
+            ("networking.k8s.io" | "extensions", "Ingress") => {
+                ingress_backends(obj, i, &mut k.ingress_backends)
+            }
+            _ => {
+                if let Some(t) = pod_template(obj, i) {
+                    k.templates.push(t);
+                }
+            }
+        }
+    }
+    let mut by_name: HashMap<(String, String), usize> = HashMap::new();
+    for (i, s) in k.services.iter().enumerate() {
+        if let Some(o) = objects.get(s.object) {
+            by_name.insert((o.namespace.clone(), o.name.to_string()), i);
+        }
+    }
+    k.service_index = by_name;
+    k.template_namespaces = k
+        .templates
+        .iter()
+        .filter_map(|t| objects.get(t.object).map(|o| o.namespace.clone()))
+        .collect::<HashSet<_>>();
+    k.objects = objects;
+    k
+}

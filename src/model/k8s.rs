@@ -1,0 +1,317 @@
+//! Kubernetes facts: objects, pod templates, Services, Ingresses, Namespaces.
+
+use crate::finding::Resource;
+use crate::parse::tree::NodeRef;
+use crate::source::Loc;
+
+/// A Kubernetes-style object (anything with apiVersion and kind).
+#[derive(Clone, Debug)]
+pub struct Object<'a> {
+    pub api_version: &'a str,
+    pub kind: &'a str,
+    pub name: &'a str,
+    /// Effective namespace (`--namespace` where unset).
+    pub namespace: String,
+    pub node: NodeRef<'a>,
+    pub labels: Vec<(&'a str, &'a str)>,
+    pub annotations: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Object<'a> {
+    pub fn new(node: NodeRef<'a>, default_ns: &str) -> Option<Object<'a>> {
+        let api_version = node.str_at("apiVersion")?;
+        let kind = node.str_at("kind")?;
+        let meta = node.get("metadata");
+        let pairs = |key: &str| meta.and_then(|m| m.get(key)).map(|n| n.string_pairs()).unwrap_or_default();
+        Some(Object {
+            api_version,
+            kind,
+            name: meta.and_then(|m| m.str_at("name")).unwrap_or(""),
+            namespace: meta
+                .and_then(|m| m.str_at("namespace"))
+                .unwrap_or(default_ns)
+                .to_string(),
+            node,
+            labels: pairs("labels"),
+            annotations: pairs("annotations"),
+        })
+    }
+
+    pub fn resource(&self) -> Resource {
+        Resource {
+            kind: self.kind.to_string(),
+            namespace: Some(self.namespace.clone()),
+            name: self.name.to_string(),
+        }
+    }
+
+    /// Where to point when the whole object is at fault: its name, else its kind.
+    pub fn name_loc(&self) -> Loc {
+        self.node
+            .path(&["metadata", "name"])
+            .or_else(|| self.node.get("kind"))
+            .unwrap_or(self.node)
+            .loc()
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.annotations.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+
+    /// `group` of the apiVersion (`""` for the core group).
+    pub fn group(&self) -> &'a str {
+        match self.api_version.rsplit_once('/') {
+            Some((g, _)) => g,
+            None => "",
+        }
+    }
+}
+
+/// A port reference: a number or an IANA_SVC_NAME.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortRef<'a> {
+    Number(i64),
+    Name(&'a str),
+}
+
+impl<'a> PortRef<'a> {
+    /// An int-or-string port: numbers (also quoted digits) are numbers.
+    pub fn from_node(n: NodeRef<'a>) -> Option<PortRef<'a>> {
+        if let Some(i) = n.as_int() {
+            return Some(PortRef::Number(i));
+        }
+        let s = n.as_str()?;
+        match s.parse::<i64>() {
+            Ok(i) => Some(PortRef::Number(i)),
+            Err(_) => Some(PortRef::Name(s)),
+        }
+    }
+}
+
+impl std::fmt::Display for PortRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PortRef::Number(n) => write!(f, "{n}"),
+            PortRef::Name(s) => write!(f, "`{s}`"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ContainerPort<'a> {
+    pub name: Option<&'a str>,
+    pub number: Option<i64>,
+    /// `TCP` when unset.
+    pub protocol: &'a str,
+    pub node: NodeRef<'a>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeKind {
+    Liveness,
+    Readiness,
+    Startup,
+}
+
+impl ProbeKind {
+    pub fn field(self) -> &'static str {
+        match self {
+            ProbeKind::Liveness => "livenessProbe",
+            ProbeKind::Readiness => "readinessProbe",
+            ProbeKind::Startup => "startupProbe",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Probe<'a> {
+    pub kind: ProbeKind,
+    /// `httpGet`, `tcpSocket` or `grpc`.
+    pub handler: &'static str,
+    pub port: PortRef<'a>,
+    pub port_node: NodeRef<'a>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Container<'a> {
+    pub name: &'a str,
+    pub node: NodeRef<'a>,
+    pub ports: Vec<ContainerPort<'a>>,
+    pub probes: Vec<Probe<'a>>,
+    pub has_pre_stop: bool,
+    /// An init container (restartPolicy Always makes it a native sidecar).
+    pub init: bool,
+    pub sidecar: bool,
+    pub image: &'a str,
+}
+
+impl<'a> Container<'a> {
+    pub fn port_named(&self, name: &str) -> Option<&ContainerPort<'a>> {
+        self.ports.iter().find(|p| p.name == Some(name))
+    }
+    pub fn port_numbered(&self, n: i64) -> Option<&ContainerPort<'a>> {
+        self.ports.iter().find(|p| p.number == Some(n))
+    }
+    /// Serves traffic while the pod runs (app containers and native sidecars).
+    pub fn serves(&self) -> bool {
+        !self.init || self.sidecar
+    }
+}
+
+/// A pod template, from a Pod or any workload controller.
+#[derive(Clone, Debug)]
+pub struct PodTemplate<'a> {
+    /// Index of the owning object in [`K8s::objects`].
+    pub object: usize,
+    pub labels: Vec<(&'a str, &'a str)>,
+    pub annotations: Vec<(&'a str, &'a str)>,
+    pub spec: NodeRef<'a>,
+    pub containers: Vec<Container<'a>>,
+    pub grace_period: Option<(i64, NodeRef<'a>)>,
+    /// The controller's own `spec.selector` (matchLabels or plain map), if any.
+    pub selector: Option<NodeRef<'a>>,
+}
+
+impl PodTemplate<'_> {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+    pub fn serving_containers(&self) -> impl Iterator<Item = &Container<'_>> {
+        self.containers.iter().filter(|c| c.serves())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ServicePort<'a> {
+    pub name: Option<&'a str>,
+    pub port: Option<i64>,
+    /// `None` when unset (then it is `port`).
+    pub target: Option<PortRef<'a>>,
+    pub protocol: &'a str,
+    pub app_protocol: Option<&'a str>,
+    pub node: NodeRef<'a>,
+}
+
+impl<'a> ServicePort<'a> {
+    /// The pod port traffic goes to: `targetPort`, or `port` when unset.
+    pub fn effective_target(&self) -> Option<PortRef<'a>> {
+        self.target.or(self.port.map(PortRef::Number))
+    }
+    /// The node to point at for the target: `targetPort`, else `port`.
+    pub fn target_node(&self) -> NodeRef<'a> {
+        self.node
+            .get("targetPort")
+            .or_else(|| self.node.get("port"))
+            .unwrap_or(self.node)
+    }
+    pub fn describe(&self) -> String {
+        match (self.name, self.port) {
+            (Some(n), Some(p)) => format!("{p} (`{n}`)"),
+            (None, Some(p)) => p.to_string(),
+            (Some(n), None) => format!("`{n}`"),
+            (None, None) => "?".to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Service<'a> {
+    pub object: usize,
+    pub type_: &'a str,
+    /// `None` when the Service has no selector (manual Endpoints).
+    pub selector: Option<Vec<(&'a str, &'a str)>>,
+    pub selector_node: Option<NodeRef<'a>>,
+    pub ports: Vec<ServicePort<'a>>,
+    pub headless: bool,
+    pub external_name: Option<&'a str>,
+}
+
+impl<'a> Service<'a> {
+    pub fn port_numbered(&self, n: i64) -> Option<&ServicePort<'a>> {
+        self.ports.iter().find(|p| p.port == Some(n))
+    }
+    pub fn port_named(&self, name: &str) -> Option<&ServicePort<'a>> {
+        self.ports.iter().find(|p| p.name == Some(name))
+    }
+    pub fn port_by_ref(&self, r: PortRef<'_>) -> Option<&ServicePort<'a>> {
+        match r {
+            PortRef::Number(n) => self.port_numbered(n),
+            PortRef::Name(s) => self.port_named(s),
+        }
+    }
+    pub fn ports_list(&self) -> String {
+        let v: Vec<String> = self.ports.iter().map(|p| p.describe()).collect();
+        v.join(", ")
+    }
+}
+
+/// One Ingress backend that names a Service.
+#[derive(Clone, Debug)]
+pub struct IngressBackend<'a> {
+    pub object: usize,
+    pub service: &'a str,
+    pub service_node: NodeRef<'a>,
+    pub port: Option<PortRef<'a>>,
+    pub port_node: Option<NodeRef<'a>>,
+}
+
+/// Selector keys that controllers add to pods themselves; a Service may select
+/// on them although no template declares them.
+pub const CONTROLLER_LABELS: [&str; 7] = [
+    "pod-template-hash",
+    "controller-revision-hash",
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "batch.kubernetes.io/job-name",
+    "batch.kubernetes.io/controller-uid",
+    "job-name",
+];
+
+/// Does a label selector (all pairs must match) select these labels?
+pub fn selects(selector: &[(&str, &str)], labels: &[(&str, &str)]) -> bool {
+    selector.iter().all(|(k, v)| {
+        CONTROLLER_LABELS.contains(k) || labels.iter().any(|(lk, lv)| lk == k && lv == v)
+    })
+}
+
+/// Is this a valid IANA_SVC_NAME (what port names must be)? Returns why not.
+pub fn port_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("is empty");
+    }
+    if name.len() > 15 {
+        return Some("is longer than 15 characters");
+    }
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Some("may hold only lower-case letters, digits and `-`");
+    }
+    if !name.bytes().any(|b| b.is_ascii_lowercase()) {
+        return Some("must contain at least one letter");
+    }
+    if name.starts_with('-') || name.ends_with('-') || name.contains("--") {
+        return Some("may not begin or end with `-` or contain `--`");
+    }
+    None
+}
+
+impl<'a> PodTemplate<'a> {
+    /// Ports declared by containers that serve traffic.
+    pub fn declared_ports(&self) -> impl Iterator<Item = (&Container<'a>, &ContainerPort<'a>)> {
+        self.containers
+            .iter()
+            .filter(|c| c.serves())
+            .flat_map(|c| c.ports.iter().map(move |p| (c, p)))
+    }
+    pub fn declares_number(&self, n: i64) -> bool {
+        self.declared_ports().any(|(_, p)| p.number == Some(n))
+    }
+    /// The port a named targetPort resolves to (name and protocol must match).
+    pub fn port_for_name(&self, name: &str, protocol: &str) -> Option<&ContainerPort<'a>> {
+        self.declared_ports()
+            .map(|(_, p)| p)
+            .find(|p| p.name == Some(name) && p.protocol.eq_ignore_ascii_case(protocol))
+    }
+}

@@ -1,0 +1,126 @@
+//! The model: facts read once from every document, then read-only for rules.
+
+pub mod build_k8s;
+pub mod hosts;
+pub mod k8s;
+
+use std::collections::{HashMap, HashSet};
+
+use k8s::{IngressBackend, Object, PodTemplate, Service, selects};
+
+/// Settings that change what the model means (not which rules run).
+#[derive(Clone, Debug)]
+pub struct ModelOptions {
+    pub default_namespace: String,
+    pub cluster_domain: String,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions {
+            default_namespace: "default".into(),
+            cluster_domain: "cluster.local".into(),
+        }
+    }
+}
+
+/// Kubernetes facts with lookups.
+#[derive(Debug, Default)]
+pub struct K8s<'a> {
+    pub objects: Vec<Object<'a>>,
+    pub templates: Vec<PodTemplate<'a>>,
+    pub services: Vec<Service<'a>>,
+    pub ingress_backends: Vec<IngressBackend<'a>>,
+    /// Namespace name -> index of its object.
+    pub namespaces: HashMap<String, usize>,
+    /// (namespace, service name) with manual Endpoints or EndpointSlices.
+    pub endpoints: HashSet<(String, String)>,
+    pub(crate) service_index: HashMap<(String, String), usize>,
+    /// Namespaces that hold at least one pod template in the tree.
+    pub template_namespaces: HashSet<String>,
+}
+
+impl<'a> K8s<'a> {
+    pub fn object(&self, i: usize) -> Option<&Object<'a>> {
+        self.objects.get(i)
+    }
+    pub fn service(&self, namespace: &str, name: &str) -> Option<&Service<'a>> {
+        self.service_index
+            .get(&(namespace.to_string(), name.to_string()))
+            .and_then(|&i| self.services.get(i))
+    }
+    pub fn service_object(&self, s: &Service<'a>) -> Option<&Object<'a>> {
+        self.objects.get(s.object)
+    }
+    pub fn template_object(&self, t: &PodTemplate<'a>) -> Option<&Object<'a>> {
+        self.objects.get(t.object)
+    }
+    /// Pod templates in a namespace that a selector selects.
+    pub fn selected_templates<'s>(
+        &'s self,
+        namespace: &'s str,
+        selector: &'s [(&'s str, &'s str)],
+    ) -> impl Iterator<Item = &'s PodTemplate<'a>> + 's {
+        self.templates.iter().filter(move |t| {
+            self.objects.get(t.object).is_some_and(|o| o.namespace == namespace)
+                && selects(selector, &t.labels)
+        })
+    }
+    /// Pod templates behind a Service (none for selector-less Services).
+    pub fn service_templates<'s>(&'s self, s: &'s Service<'a>) -> Vec<&'s PodTemplate<'a>> {
+        match (&s.selector, self.objects.get(s.object)) {
+            (Some(sel), Some(o)) => self.selected_templates(&o.namespace, sel).collect(),
+            _ => Vec::new(),
+        }
+    }
+    /// Services whose selector selects a pod template.
+    pub fn services_selecting<'s>(
+        &'s self,
+        t: &'s PodTemplate<'a>,
+    ) -> impl Iterator<Item = &'s Service<'a>> + 's {
+        let ns = self.objects.get(t.object).map(|o| o.namespace.as_str());
+        self.services.iter().filter(move |s| {
+            s.selector.as_ref().is_some_and(|sel| {
+                self.objects.get(s.object).map(|o| o.namespace.as_str()) == ns
+                    && selects(sel, &t.labels)
+            })
+        })
+    }
+}
+
+/// Everything the rules read.
+#[derive(Debug, Default)]
+pub struct Model<'a> {
+    pub options: ModelOptions,
+    pub k8s: K8s<'a>,
+}
+
+impl Model<'_> {
+    /// Labels of a namespace object in the tree.
+    pub fn namespace_label(&self, ns: &str, key: &str) -> Option<&str> {
+        let i = *self.k8s.namespaces.get(ns)?;
+        let o = self.k8s.objects.get(i)?;
+        o.labels.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+
+    /// Will a mesh proxy (Istio or Linkerd) be injected into pods of this template?
+    pub fn sidecar_injected(&self, t: &PodTemplate<'_>) -> bool {
+        if t.containers.iter().any(|c| matches!(c.name, "istio-proxy" | "linkerd-proxy")) {
+            return true;
+        }
+        let pod_says = t
+            .label("sidecar.istio.io/inject")
+            .or_else(|| t.annotation("sidecar.istio.io/inject"));
+        if let Some(v) = pod_says {
+            return v == "true";
+        }
+        if t.annotation("linkerd.io/inject") == Some("enabled") {
+            return true;
+        }
+        let Some(ns) = self.k8s.template_object(t).map(|o| o.namespace.as_str()) else {
+            return false;
+        };
+        self.namespace_label(ns, "istio-injection") == Some("enabled")
+            || self.namespace_label(ns, "istio.io/rev").is_some()
+    }
+}

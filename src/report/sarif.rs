@@ -1,0 +1,127 @@
+//! `--format sarif`: SARIF 2.1.0 for code-scanning uploads. Rules carry their
+//! help text from `rules/`; regions count columns in Unicode code points.
+
+use serde_json::{Value, json};
+
+use super::positions;
+use crate::finding::{Finding, Severity};
+use crate::pipeline::Report;
+use crate::rules::meta;
+use crate::source::Loc;
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn physical(report: &Report, loc: Loc) -> Value {
+    let (path, start, end) = positions(report, loc);
+    let snippet = report
+        .sources
+        .get(loc.file)
+        .map(|s| s.slice(loc.span).to_string())
+        .unwrap_or_default();
+    let mut region = json!({
+        "startLine": start.line,
+        "startColumn": start.column,
+        "endLine": end.line,
+        "endColumn": end.column,
+        "charOffset": start.offset,
+        "charLength": end.offset.saturating_sub(start.offset),
+    });
+    if !snippet.is_empty() && snippet.len() < 400 {
+        region["snippet"] = json!({"text": snippet});
+    }
+    json!({"artifactLocation": {"uri": uri(&path)}, "region": region})
+}
+
+fn rule_descriptor(m: &meta::RuleMeta) -> Value {
+    let mut markdown = format!("{}\n\n**Why:** {}\n\n**Fix:** {}", m.summary, m.why, m.fix);
+    if !m.symptoms.is_empty() {
+        let s: Vec<&str> = m.symptoms.iter().map(|s| s.as_str()).collect();
+        markdown.push_str(&format!("\n\n**Symptoms:** {}", s.join(", ")));
+    }
+    for r in &m.references {
+        markdown.push_str(&format!("\n\n- <{r}>"));
+    }
+    let mut d = json!({
+        "id": m.id,
+        "name": m.name,
+        "shortDescription": {"text": m.summary},
+        "fullDescription": {"text": if m.why.is_empty() { m.summary.clone() } else { m.why.clone() }},
+        "help": {"text": format!("{}\nFix: {}", m.summary, m.fix), "markdown": markdown},
+        "defaultConfiguration": {"level": level(m.severity)},
+        "properties": {"tags": m.symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>()},
+    });
+    if let Some(r) = m.references.first() {
+        d["helpUri"] = json!(r);
+    }
+    d
+}
+
+fn result(report: &Report, f: &Finding, rule_index: Option<usize>) -> Value {
+    let mut text = f.message.clone();
+    if let Some(h) = &f.help {
+        text.push_str(&format!(" Help: {h}"));
+    }
+    let mut r = json!({
+        "ruleId": f.rule,
+        "level": level(f.severity),
+        "message": {"text": text},
+        "locations": [{"physicalLocation": physical(report, f.loc)}],
+    });
+    if let Some(i) = rule_index {
+        r["ruleIndex"] = json!(i);
+    }
+    if !f.related.is_empty() {
+        r["relatedLocations"] = Value::Array(
+            f.related
+                .iter()
+                .enumerate()
+                .map(|(i, rel)| json!({"id": i + 1, "physicalLocation": physical(report, rel.loc), "message": {"text": rel.message}}))
+                .collect(),
+        );
+    }
+    r
+}
+
+pub fn render(report: &Report) -> String {
+    let rules = meta::all();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| result(report, f, rules.iter().position(|m| m.id == f.rule)))
+        .collect();
+    let v = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "confaudit",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/confaudit/confaudit",
+                "rules": rules.iter().map(rule_descriptor).collect::<Vec<_>>(),
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    s
+}

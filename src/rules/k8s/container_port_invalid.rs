@@ -1,0 +1,46 @@
+//! K8S010: container ports the API rejects (bad names, numbers out of range,
+//! duplicate names), which break every named reference to them.
+
+use std::collections::HashMap;
+
+use crate::model::k8s::port_name_problem;
+use crate::rules::{Ctx, Emit, Rule};
+
+pub static RULE: Rule = Rule {
+    id: "K8S010",
+    check,
+};
+
+fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    let k = &ctx.model.k8s;
+    for t in &k.templates {
+        let Some(obj) = k.template_object(t) else { continue };
+        let mut names: HashMap<&str, crate::source::Loc> = HashMap::new();
+        for c in &t.containers {
+            for p in &c.ports {
+                let who = format!("container `{}` of {} {}", c.name, obj.kind, obj.name);
+                if let Some(node) = p.node.get("containerPort") {
+                    match p.number {
+                        Some(n) if !(1..=65535).contains(&n) => {
+                            emit.at(node.loc(), format!("{who}: containerPort {n} is outside 1-65535; the API rejects it")).resource(obj.resource());
+                        }
+                        None => {
+                            emit.at(node.loc(), format!("{who}: containerPort must be a number")).resource(obj.resource());
+                        }
+                        _ => {}
+                    }
+                }
+                let (Some(name), Some(node)) = (p.name, p.node.get("name")) else { continue };
+                if let Some(why) = port_name_problem(name) {
+                    emit.at(node.loc(), format!("{who}: port name `{name}` {why}; the API rejects it")).resource(obj.resource());
+                } else if let Some(first) = names.get(name) {
+                    emit.at(node.loc(), format!("{who}: port name `{name}` is used twice in the pod; the API rejects it"))
+                        .resource(obj.resource())
+                        .related(*first, "first used here");
+                } else {
+                    names.insert(name, node.loc());
+                }
+            }
+        }
+    }
+}

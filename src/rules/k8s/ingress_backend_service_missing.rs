@@ -1,0 +1,39 @@
+//! K8S004: an Ingress backend naming a Service that is not in the tree.
+
+use crate::rules::{Ctx, Emit, Rule};
+
+pub static RULE: Rule = Rule {
+    id: "K8S004",
+    check,
+};
+
+fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    let k = &ctx.model.k8s;
+    for b in &k.ingress_backends {
+        let Some(obj) = k.object(b.object) else { continue };
+        if k.service(&obj.namespace, b.service).is_some() {
+            continue;
+        }
+        let f = emit
+            .at(
+                b.service_node.loc(),
+                format!(
+                    "Ingress {}/{} routes to Service `{}`, which is not defined in namespace {} in the analysed files",
+                    obj.namespace, obj.name, b.service, obj.namespace
+                ),
+            )
+            .resource(obj.resource());
+        let others: Vec<_> = k
+            .services
+            .iter()
+            .filter_map(|s| k.service_object(s))
+            .filter(|o| o.namespace == obj.namespace)
+            .map(|o| o.name)
+            .collect();
+        if let Some(near) = crate::util::closest(b.service, others.iter().copied()) {
+            f.help(format!("did you mean Service `{near}`?"));
+        } else {
+            f.help("create the Service in the Ingress's namespace, or fix the name");
+        }
+    }
+}

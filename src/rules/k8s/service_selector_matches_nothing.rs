@@ -1,0 +1,74 @@
+//! K8S003: a Service selector that selects no pod template.
+
+use crate::finding::Severity;
+use crate::model::k8s::{CONTROLLER_LABELS, selects};
+use crate::rules::{Ctx, Emit, Rule};
+
+pub static RULE: Rule = Rule {
+    id: "K8S003",
+    check,
+};
+
+fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    let k = &ctx.model.k8s;
+    for svc in &k.services {
+        let (Some(obj), Some(selector), Some(sel_node)) = (k.service_object(svc), &svc.selector, svc.selector_node) else {
+            continue;
+        };
+        if svc.type_ == "ExternalName" || selector.iter().all(|(key, _)| CONTROLLER_LABELS.contains(key)) {
+            continue;
+        }
+        if k.selected_templates(&obj.namespace, selector).next().is_some() {
+            continue;
+        }
+        let ns_has_workloads = k.template_namespaces.contains(&obj.namespace);
+        let wanted: Vec<String> = selector.iter().map(|(a, b)| format!("{a}={b}")).collect();
+        let f = emit
+            .at(
+                sel_node.loc(),
+                format!(
+                    "Service {}/{} selects {}, but no pod template in namespace {} has these labels",
+                    obj.namespace,
+                    obj.name,
+                    wanted.join(","),
+                    obj.namespace
+                ),
+            )
+            .resource(obj.resource());
+        if !ns_has_workloads {
+            f.severity(Severity::Info);
+            f.message.push_str(" (the tree holds no workloads in that namespace: they may live elsewhere)");
+        }
+        // The nearest miss: the template that shares the most selector pairs.
+        let nearest = k
+            .templates
+            .iter()
+            .filter(|t| k.template_object(t).is_some_and(|o| o.namespace == obj.namespace))
+            .map(|t| (selector.iter().filter(|p| selects(&[**p], &t.labels)).count(), t))
+            .filter(|(n, _)| *n > 0)
+            .max_by_key(|(n, _)| *n);
+        if let Some((_, t)) = nearest {
+            let missing: Vec<String> = selector
+                .iter()
+                .filter(|p| !selects(&[**p], &t.labels))
+                .map(|(key, v)| match t.label(key) {
+                    Some(have) => format!("{key}={have} (not {v})"),
+                    None => format!("no label {key}"),
+                })
+                .collect();
+            if let Some(o) = k.template_object(t) {
+                let at = t.spec.doc.node(t.spec.id);
+                let labels_loc = o
+                    .node
+                    .path(&["spec", "template", "metadata", "labels"])
+                    .or_else(|| o.node.path(&["metadata", "labels"]))
+                    .unwrap_or(at)
+                    .loc();
+                f.related(labels_loc, format!("{} {} comes closest: {}", o.kind, o.name, missing.join(", ")));
+                f.help("make the selector match the pod template labels (or the labels match the selector)");
+            }
+        } else {
+            f.help("set the selector to the labels of the pods that serve this Service");
+        }
+    }
+}

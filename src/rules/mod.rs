@@ -1,0 +1,101 @@
+//! The rule registry. A rule is `rules/<ID>.yaml` (what users read) plus one
+//! file under `src/rules/<system>/` holding `pub static RULE` and its check.
+
+pub mod k8s;
+pub mod meta;
+
+use crate::config::Thresholds;
+use crate::finding::{Finding, Related, Resource, Severity};
+use crate::model::Model;
+use crate::source::Loc;
+
+/// A check over the model.
+pub struct Rule {
+    pub id: &'static str,
+    pub check: fn(&Ctx<'_, '_>, &mut Emit),
+}
+
+/// What a check can read.
+pub struct Ctx<'m, 'a> {
+    pub model: &'m Model<'a>,
+    pub thresholds: &'m Thresholds,
+}
+
+/// Rules of the tool itself, raised by the pipeline rather than a check.
+pub mod tool {
+    pub const PARSE_ERROR: &str = "CA001";
+    pub const DUPLICATE_KEY: &str = "CA002";
+    pub const UNUSED_SUPPRESSION: &str = "CA003";
+    pub const LIMIT: &str = "CA004";
+    pub const ALL: [&str; 4] = [PARSE_ERROR, DUPLICATE_KEY, UNUSED_SUPPRESSION, LIMIT];
+}
+
+/// Every check, in registry order.
+pub fn all() -> impl Iterator<Item = &'static Rule> {
+    k8s::RULES.iter().copied()
+}
+
+/// Collects the findings of one rule.
+pub struct Emit {
+    rule: &'static str,
+    default_severity: Severity,
+    pub findings: Vec<Finding>,
+}
+
+impl Emit {
+    pub fn new(rule: &'static str) -> Emit {
+        Emit {
+            rule,
+            default_severity: meta::get(rule).map(|m| m.severity).unwrap_or(Severity::Error),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Start a finding at the line the user must change.
+    pub fn at(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
+        self.findings.push(Finding {
+            rule: self.rule,
+            severity: self.default_severity,
+            message: message.into(),
+            loc,
+            resource: None,
+            related: Vec::new(),
+            help: None,
+        });
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
+    }
+}
+
+impl Finding {
+    pub fn resource(&mut self, r: Resource) -> &mut Finding {
+        self.resource = Some(r);
+        self
+    }
+    pub fn related(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
+        self.related.push(Related {
+            message: message.into(),
+            loc,
+        });
+        self
+    }
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Finding {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn severity(&mut self, s: Severity) -> &mut Finding {
+        self.severity = s;
+        self
+    }
+}
+
+/// Run every selected check.
+pub fn run(ctx: &Ctx<'_, '_>, selected: impl Fn(&str) -> bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in all().filter(|r| selected(r.id)) {
+        let mut emit = Emit::new(rule.id);
+        (rule.check)(ctx, &mut emit);
+        out.append(&mut emit.findings);
+    }
+    out
+}

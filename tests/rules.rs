@@ -1,0 +1,66 @@
+//! Every rule's metadata and code correspond one to one, and every rule's own
+//! examples behave: the failing one fires, the passing one does not.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+
+use confaudit::finding::Severity;
+use confaudit::pipeline::{Input, Options, analyze};
+use confaudit::rules::{self, meta};
+
+fn run(files: &[(String, String)]) -> confaudit::pipeline::Report {
+    let inputs = files
+        .iter()
+        .map(|(name, text)| Input::Text { display: name.clone(), text: text.clone() })
+        .collect();
+    analyze(inputs, Vec::new(), &Options::default())
+}
+
+#[test]
+fn metadata_files_parse_and_match_their_names() {
+    for (file, src) in meta::RULE_FILES {
+        let m = meta::parse_meta(file, src).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(format!("{}.yaml", m.id), *file, "id must match the file name");
+        for field in [&m.name, &m.summary, &m.why, &m.fix] {
+            assert!(!field.is_empty(), "{file}: name, summary, why and fix are required");
+        }
+        assert!(!m.references.is_empty(), "{file}: at least one reference");
+        assert!(!m.fail.files.is_empty() && !m.pass.files.is_empty(), "{file}: needs a failing and a passing example");
+        assert!(m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{file}: name is kebab-case");
+    }
+}
+
+#[test]
+fn every_check_has_metadata_and_every_metadata_has_a_check() {
+    let code: BTreeSet<&str> = rules::all().map(|r| r.id).chain(rules::tool::ALL).collect();
+    let docs: BTreeSet<&str> = meta::all().iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(code, docs);
+    let names: BTreeSet<&str> = meta::all().iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names.len(), docs.len(), "rule names are unique");
+}
+
+#[test]
+fn failing_examples_fire() {
+    for m in meta::all() {
+        let report = run(&m.fail.files);
+        assert!(
+            report.findings.iter().any(|f| f.rule == m.id),
+            "{}: the failing example does not fire; findings: {:#?}",
+            m.id,
+            report.findings
+        );
+    }
+}
+
+#[test]
+fn passing_examples_are_clean() {
+    for m in meta::all() {
+        let report = run(&m.pass.files);
+        let bad: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == m.id || f.severity == Severity::Error)
+            .collect();
+        assert!(bad.is_empty(), "{}: the passing example has findings: {bad:#?}", m.id);
+    }
+}
