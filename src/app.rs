@@ -51,12 +51,16 @@ fn load_config(args: &CheckArgs) -> Result<Config, String> {
 fn check(args: &CheckArgs) -> Result<i32, String> {
     if let Some(n) = args.threads {
         // A second initialisation (tests in one process) keeps the first pool: harmless.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
     }
     let config = load_config(args)?;
     let max_file_size = match &args.max_file_size {
         Some(s) => config::parse_size(s).ok_or_else(|| format!("bad --max-file-size `{s}`"))?,
-        None => config.max_file_size.unwrap_or(discover::DEFAULT_MAX_FILE_SIZE),
+        None => config
+            .max_file_size
+            .unwrap_or(discover::DEFAULT_MAX_FILE_SIZE),
     };
     for r in args.select.iter().chain(&args.ignore) {
         if !known_selector(r) {
@@ -67,7 +71,9 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         Some(text) => {
             let s = symptom::symptoms_of(text);
             if s.is_empty() {
-                eprintln!("confaudit: the --symptom text matches no known Envoy, Istio or NGINX error; showing every finding");
+                eprintln!(
+                    "confaudit: the --symptom text matches no known Envoy, Istio or NGINX error; showing every finding"
+                );
             }
             Some(s)
         }
@@ -75,7 +81,12 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     };
 
     let mut inputs = Vec::new();
-    let fs_paths: Vec<PathBuf> = args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let fs_paths: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
     if fs_paths.len() != args.paths.len() {
         let mut text = String::new();
         std::io::stdin()
@@ -105,8 +116,16 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     let defaults = ModelOptions::default();
     let opts = Options {
         model: ModelOptions {
-            default_namespace: args.namespace.clone().or_else(|| config.namespace.clone()).unwrap_or(defaults.default_namespace),
-            cluster_domain: args.cluster_domain.clone().or_else(|| config.cluster_domain.clone()).unwrap_or(defaults.cluster_domain),
+            default_namespace: args
+                .namespace
+                .clone()
+                .or_else(|| config.namespace.clone())
+                .unwrap_or(defaults.default_namespace),
+            cluster_domain: args
+                .cluster_domain
+                .clone()
+                .or_else(|| config.cluster_domain.clone())
+                .unwrap_or(defaults.cluster_domain),
         },
         select: args.select.clone(),
         ignore: args.ignore.clone(),
@@ -122,7 +141,9 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            args.output.is_none()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
         }
     };
     let text = match args.format {
@@ -146,7 +167,9 @@ fn filter_by_symptom(report: &mut Report, wanted: &[crate::finding::Symptom]) {
         meta::get(f.rule).and_then(|m| wanted.iter().position(|w| m.symptoms.contains(w)))
     };
     report.findings.retain(|f| rank(f).is_some());
-    report.findings.sort_by_key(|f| (rank(f), std::cmp::Reverse(f.severity)));
+    report
+        .findings
+        .sort_by_key(|f| (rank(f), std::cmp::Reverse(f.severity)));
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     report.summary.errors = count(Severity::Error);
     report.summary.warnings = count(Severity::Warning);
@@ -160,12 +183,18 @@ fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,
     };
-    if report.findings.iter().any(|f| f.severity >= floor) { EXIT_FINDINGS } else { EXIT_OK }
+    if report.findings.iter().any(|f| f.severity >= floor) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display())),
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        }
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not a failure of the analysis.
@@ -194,9 +223,18 @@ fn print_rules(format: RulesFormat) -> i32 {
             serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
         RulesFormat::Human => {
-            let mut s = format!("{:<9} {:<44} {:<8} {}\n", "ID", "NAME", "SEVERITY", "SUMMARY");
+            let mut s = format!(
+                "{:<9} {:<44} {:<8} {}\n",
+                "ID", "NAME", "SEVERITY", "SUMMARY"
+            );
             for m in rules {
-                s.push_str(&format!("{:<9} {:<44} {:<8} {}\n", m.id, m.name, m.severity.as_str(), m.summary));
+                s.push_str(&format!(
+                    "{:<9} {:<44} {:<8} {}\n",
+                    m.id,
+                    m.name,
+                    m.severity.as_str(),
+                    m.summary
+                ));
             }
             s
         }
@@ -206,11 +244,20 @@ fn print_rules(format: RulesFormat) -> i32 {
 }
 
 fn explain(rule: &str) -> i32 {
-    let Some(m) = meta::all().iter().find(|m| m.id.eq_ignore_ascii_case(rule) || m.name == rule) else {
+    let Some(m) = meta::all()
+        .iter()
+        .find(|m| m.id.eq_ignore_ascii_case(rule) || m.name == rule)
+    else {
         eprintln!("confaudit: error: unknown rule `{rule}` (see `confaudit rules`)");
         return EXIT_FAILED;
     };
-    let mut s = format!("{} ({}) — default severity: {}\n\n{}\n", m.id, m.name, m.severity.as_str(), m.summary);
+    let mut s = format!(
+        "{} ({}) — default severity: {}\n\n{}\n",
+        m.id,
+        m.name,
+        m.severity.as_str(),
+        m.summary
+    );
     if !m.symptoms.is_empty() {
         let v: Vec<&str> = m.symptoms.iter().map(|x| x.as_str()).collect();
         s.push_str(&format!("\nSymptoms: {}\n", v.join(", ")));

@@ -13,18 +13,10 @@ use crate::parse::yaml;
 pub const FILE_NAME: &str = ".confaudit.yaml";
 
 /// Numbers rules compare against; every one can be set in the config file.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Thresholds {
     /// Values are named as in the config file's `thresholds:` map.
     pub values: BTreeMap<String, f64>,
-}
-
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds {
-            values: BTreeMap::new(),
-        }
-    }
 }
 
 impl Thresholds {
@@ -52,10 +44,18 @@ pub struct Config {
 
 fn strings(n: Option<NodeRef<'_>>) -> Vec<String> {
     match n {
-        Some(n) if n.is_seq() => n.items().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+        Some(n) if n.is_seq() => n
+            .items()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
         Some(n) => n
             .as_str()
-            .map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+            .map(|s| {
+                s.split(',')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
             .unwrap_or_default(),
         None => Vec::new(),
     }
@@ -115,24 +115,29 @@ impl Config {
                 "ignore" => c.ignore = strings(Some(v)),
                 "exclude" => c.exclude = strings(Some(v)),
                 "namespace" => c.namespace = v.as_str().map(str::to_string),
-                "cluster-domain" | "cluster_domain" => c.cluster_domain = v.as_str().map(str::to_string),
+                "cluster-domain" | "cluster_domain" => {
+                    c.cluster_domain = v.as_str().map(str::to_string)
+                }
                 "max-file-size" | "max_file_size" => {
                     let s = v.as_str().unwrap_or("");
-                    c.max_file_size = Some(parse_size(s).ok_or_else(|| format!("bad max-file-size `{s}`"))?);
+                    c.max_file_size =
+                        Some(parse_size(s).ok_or_else(|| format!("bad max-file-size `{s}`"))?);
                 }
                 "severity" => {
                     for (rk, rv) in v.entries() {
                         let id = rk.as_str().unwrap_or("").to_string();
                         let sv = rv.as_str().unwrap_or("");
-                        let sev = Severity::parse(sv)
-                            .ok_or_else(|| format!("severity of {id}: `{sv}` is not error, warning or info"))?;
+                        let sev = Severity::parse(sv).ok_or_else(|| {
+                            format!("severity of {id}: `{sv}` is not error, warning or info")
+                        })?;
                         c.severity.insert(id, sev);
                     }
                 }
                 "per-path-ignores" | "per_path_ignores" => {
                     for (pk, pv) in v.entries() {
                         let glob = pk.as_str().unwrap_or("").to_string();
-                        Glob::new(&glob).map_err(|e| format!("per-path-ignores: bad glob `{glob}`: {e}"))?;
+                        Glob::new(&glob)
+                            .map_err(|e| format!("per-path-ignores: bad glob `{glob}`: {e}"))?;
                         c.per_path_ignores.push((glob, strings(Some(pv))));
                     }
                 }
@@ -162,14 +167,22 @@ impl Config {
 
     /// Find `.confaudit.yaml` in `start` or a parent directory.
     pub fn discover(start: &Path) -> Option<PathBuf> {
-        let start = if start.is_dir() { start.to_path_buf() } else { start.parent()?.to_path_buf() };
+        let start = if start.is_dir() {
+            start.to_path_buf()
+        } else {
+            start.parent()?.to_path_buf()
+        };
         let abs = std::fs::canonicalize(&start).ok()?;
-        abs.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+        abs.ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
     }
 
     /// Is this rule ignored for this path by `per-path-ignores`?
     pub fn path_ignores(&self, path: &str, rule: &str) -> bool {
-        let Some(set) = &self.per_path_globs else { return false };
+        let Some(set) = &self.per_path_globs else {
+            return false;
+        };
         set.matches(path).into_iter().any(|i| {
             self.per_path_ignores
                 .get(i)

@@ -66,7 +66,10 @@ pub fn display_path(p: &Path) -> String {
 pub fn is_config_name(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let lower = name.to_ascii_lowercase();
-    if [".yaml", ".yml", ".json", ".conf"].iter().any(|e| lower.ends_with(e)) {
+    if [".yaml", ".yml", ".json", ".conf"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
         return true;
     }
     if lower.ends_with("conf") || lower == "nginx.conf" {
@@ -87,7 +90,9 @@ fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
         b.add(Glob::new(g).map_err(|e| format!("bad --exclude glob `{g}`: {e}"))?);
         // `vendor` excludes `vendor/**` too.
         if !g.contains('*') {
-            b.add(Glob::new(&format!("{}/**", g.trim_end_matches('/'))).map_err(|e| e.to_string())?);
+            b.add(
+                Glob::new(&format!("{}/**", g.trim_end_matches('/'))).map_err(|e| e.to_string())?,
+            );
         }
     }
     b.build().map_err(|e| e.to_string())

@@ -1,8 +1,6 @@
 //! confaudit: finds the misconfigurations behind proxy connection resets.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-pub mod parse;
-pub mod source;
 pub mod app;
 pub mod cli;
 pub mod config;
@@ -10,9 +8,11 @@ pub mod discover;
 pub mod finding;
 pub mod load;
 pub mod model;
+pub mod parse;
 pub mod pipeline;
-pub mod rules;
 pub mod report;
+pub mod rules;
+pub mod source;
 pub mod suppress;
 pub mod symptom;
 pub mod util;

@@ -72,8 +72,18 @@ pub fn template_reason(text: &str) -> Option<&'static str> {
         return None;
     }
     const HELM: [&str; 12] = [
-        ".Values", ".Release", ".Chart", ".Capabilities", "{{-", "-}}", "{{ include", "{{ template",
-        "{{ if", "{{ range", "{{ end", "{{ define",
+        ".Values",
+        ".Release",
+        ".Chart",
+        ".Capabilities",
+        "{{-",
+        "-}}",
+        "{{ include",
+        "{{ template",
+        "{{ if",
+        "{{ range",
+        "{{ end",
+        "{{ define",
     ];
     HELM.iter().any(|m| text.contains(m)).then_some(
         "Helm template: render it and pipe the output (`helm template RELEASE CHART | confaudit -`)",
@@ -86,14 +96,33 @@ fn has_key(n: NodeRef<'_>, keys: &[&str]) -> bool {
 
 /// Classify one document by its content.
 pub fn classify(root: Option<NodeRef<'_>>) -> DocKind {
-    let Some(root) = root else { return DocKind::Other };
+    let Some(root) = root else {
+        return DocKind::Other;
+    };
     if root.is_map() {
         if root.str_at("apiVersion").is_some() && root.str_at("kind").is_some() {
             return DocKind::K8s;
         }
-        if has_key(root, &["static_resources", "staticResources", "dynamic_resources", "dynamicResources"])
-            || root.str_at("@type").is_some()
-            || (has_key(root, &["admin"]) && has_key(root, &["node", "layered_runtime", "layeredRuntime", "cluster_manager", "clusterManager"]))
+        if has_key(
+            root,
+            &[
+                "static_resources",
+                "staticResources",
+                "dynamic_resources",
+                "dynamicResources",
+            ],
+        ) || root.str_at("@type").is_some()
+            || (has_key(root, &["admin"])
+                && has_key(
+                    root,
+                    &[
+                        "node",
+                        "layered_runtime",
+                        "layeredRuntime",
+                        "cluster_manager",
+                        "clusterManager",
+                    ],
+                ))
         {
             return DocKind::Envoy;
         }
@@ -106,7 +135,19 @@ pub fn classify(root: Option<NodeRef<'_>>) -> DocKind {
     if root.is_seq()
         && root.items().next().is_some_and(|i| {
             i.get("name").is_some()
-                && has_key(i, &["connectTimeout", "connect_timeout", "filterChains", "filter_chains", "virtualHosts", "virtual_hosts", "edsClusterConfig", "type"])
+                && has_key(
+                    i,
+                    &[
+                        "connectTimeout",
+                        "connect_timeout",
+                        "filterChains",
+                        "filter_chains",
+                        "virtualHosts",
+                        "virtual_hosts",
+                        "edsClusterConfig",
+                        "type",
+                    ],
+                )
         })
     {
         return DocKind::Envoy;
@@ -117,8 +158,16 @@ pub fn classify(root: Option<NodeRef<'_>>) -> DocKind {
 /// Heuristic for files whose name says nothing: nginx directives at the top.
 pub fn looks_like_nginx(text: &str) -> bool {
     const WORDS: [&str; 10] = [
-        "server {", "http {", "events {", "location ", "upstream ", "proxy_pass ", "listen ",
-        "worker_processes", "server_name ", "include ",
+        "server {",
+        "http {",
+        "events {",
+        "location ",
+        "upstream ",
+        "proxy_pass ",
+        "listen ",
+        "worker_processes",
+        "server_name ",
+        "include ",
     ];
     let hits = WORDS.iter().filter(|w| text.contains(*w)).count();
     hits >= 2 && !text.trim_start().starts_with('{')

@@ -83,13 +83,21 @@ enum Read {
 
 fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
     let display = input.display().to_string();
-    let skip = |reason: String| Read::Skipped(Skipped { path: display.clone(), reason });
+    let skip = |reason: String| {
+        Read::Skipped(Skipped {
+            path: display.clone(),
+            reason,
+        })
+    };
     let text = match input {
         Input::Text { text, .. } => Text::Ok(text.clone()),
         Input::File(c) => {
             match std::fs::metadata(&c.fs_path) {
                 Ok(m) if m.len() > max_size => {
-                    return skip(format!("larger than the {} byte limit (--max-file-size)", max_size));
+                    return skip(format!(
+                        "larger than the {} byte limit (--max-file-size)",
+                        max_size
+                    ));
                 }
                 Err(e) => return skip(format!("unreadable: {e}")),
                 _ => {}
@@ -117,10 +125,10 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
             return Read::Loaded(source, lf);
         }
     };
-    if load::is_yaml_name(&display) || !load::nginx_by_name(&display) {
-        if let Some(reason) = load::template_reason(&text) {
-            return skip(reason.to_string());
-        }
+    if (load::is_yaml_name(&display) || !load::nginx_by_name(&display))
+        && let Some(reason) = load::template_reason(&text)
+    {
+        return skip(reason.to_string());
     }
     let loaded = load::load(index, &display, &text);
     Read::Loaded(SourceFile::new(display, Arc::from(text)), loaded)
@@ -132,7 +140,9 @@ fn problem_finding(file: u32, p: &LoadProblem) -> Finding {
         ProblemKind::DuplicateKey => tool::DUPLICATE_KEY,
         ProblemKind::Limit => tool::LIMIT,
     };
-    let severity = rules::meta::get(rule).map(|m| m.severity).unwrap_or(Severity::Error);
+    let severity = rules::meta::get(rule)
+        .map(|m| m.severity)
+        .unwrap_or(Severity::Error);
     Finding {
         rule,
         severity,
@@ -154,7 +164,11 @@ fn problem_finding(file: u32, p: &LoadProblem) -> Finding {
 /// Analyse inputs (already discovered) and return sorted findings.
 pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options) -> Report {
     inputs.sort_by(|a, b| a.display().cmp(b.display()));
-    let max = if opts.max_file_size == 0 { crate::discover::DEFAULT_MAX_FILE_SIZE } else { opts.max_file_size };
+    let max = if opts.max_file_size == 0 {
+        crate::discover::DEFAULT_MAX_FILE_SIZE
+    } else {
+        opts.max_file_size
+    };
     let reads: Vec<Read> = inputs
         .par_iter()
         .enumerate()
@@ -192,8 +206,17 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             }
             let Some(root) = doc.root() else { continue };
             // `kind: List` carries its objects in `items`.
-            if root.str_at("kind").is_some_and(|k| k == "List" || k.ends_with("List")) && root.get("items").is_some() {
-                objects.extend(root.get("items").into_iter().flat_map(|i| i.items()).filter_map(|n| Object::new(n, &opts.model.default_namespace)));
+            if root
+                .str_at("kind")
+                .is_some_and(|k| k == "List" || k.ends_with("List"))
+                && root.get("items").is_some()
+            {
+                objects.extend(
+                    root.get("items")
+                        .into_iter()
+                        .flat_map(|i| i.items())
+                        .filter_map(|n| Object::new(n, &opts.model.default_namespace)),
+                );
             } else if let Some(o) = Object::new(root, &opts.model.default_namespace) {
                 objects.push(o);
             }
@@ -221,13 +244,21 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     findings.extend(rules::run(&ctx, |id| opts.enabled(id)));
     findings.retain(|f| opts.enabled(f.rule));
     findings.retain(|f| {
-        let path = sources.get(f.loc.file).map(|s| s.path.as_str()).unwrap_or("");
+        let path = sources
+            .get(f.loc.file)
+            .map(|s| s.path.as_str())
+            .unwrap_or("");
         !opts.config.path_ignores(path, f.rule)
     });
     let mut findings = suppress::apply(
         findings,
         sups,
-        |f| sources.get(f.loc.file).map(|s| s.line_of(f.loc.span.start)).unwrap_or(0),
+        |f| {
+            sources
+                .get(f.loc.file)
+                .map(|s| s.line_of(f.loc.span.start))
+                .unwrap_or(0)
+        },
         |r| opts.enabled(r) || rules::all().any(|x| rule_matches(r, x.id) && opts.enabled(x.id)),
     );
     findings.retain(|f| opts.enabled(f.rule));
@@ -237,13 +268,32 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         }
     }
     findings.sort_by(|a, b| {
-        (a.loc.file, a.loc.span.start, a.rule, a.loc.span.end, &a.message)
-            .cmp(&(b.loc.file, b.loc.span.start, b.rule, b.loc.span.end, &b.message))
+        (
+            a.loc.file,
+            a.loc.span.start,
+            a.rule,
+            a.loc.span.end,
+            &a.message,
+        )
+            .cmp(&(
+                b.loc.file,
+                b.loc.span.start,
+                b.rule,
+                b.loc.span.end,
+                &b.message,
+            ))
     });
     findings.dedup_by(|a, b| a.rule == b.rule && a.loc == b.loc && a.message == b.message);
 
     skipped.sort();
-    let documents = loaded.iter().map(|l| l.docs.len().max(usize::from(l.format == load::Format::Nginx))).sum();
+    let documents = loaded
+        .iter()
+        .map(|l| {
+            l.docs
+                .len()
+                .max(usize::from(l.format == load::Format::Nginx))
+        })
+        .sum();
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let summary = Summary {
         files: sources.len(),

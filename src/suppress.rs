@@ -57,7 +57,9 @@ pub fn from_comments(file: FileId, src: &SourceFile, comments: &[Comment]) -> Ve
     let mut out = Vec::new();
     for c in comments {
         let text = c.text.trim_start_matches('#').trim();
-        let Some(rest) = text.strip_prefix("confaudit:") else { continue };
+        let Some(rest) = text.strip_prefix("confaudit:") else {
+            continue;
+        };
         let rest = rest.split(" -- ").next().unwrap_or("").trim();
         let (file_wide, rules) = if let Some(r) = rest.strip_prefix("ignore-file") {
             (true, r)
@@ -99,7 +101,13 @@ pub fn from_annotation(loc: Loc, object_span: Span, value: &str) -> Suppression 
 fn own_line(src: &SourceFile, span: Span) -> bool {
     let line = src.line_of(span.start);
     src.line_span(line)
-        .map(|l| src.text.get(l.start as usize..span.start as usize).unwrap_or("").trim().is_empty())
+        .map(|l| {
+            src.text
+                .get(l.start as usize..span.start as usize)
+                .unwrap_or("")
+                .trim()
+                .is_empty()
+        })
         .unwrap_or(false)
 }
 
@@ -143,12 +151,19 @@ pub fn apply(
         if !relevant {
             continue;
         }
-        let what = if s.rules.is_empty() { "any rule".to_string() } else { s.rules.join(", ") };
+        let what = if s.rules.is_empty() {
+            "any rule".to_string()
+        } else {
+            s.rules.join(", ")
+        };
         kept.push(Finding {
             rule: tool::UNUSED_SUPPRESSION,
             severity: Severity::Info,
             message: format!("this suppression of {what} matches no finding"),
-            loc: Loc { file: s.file, span: s.at },
+            loc: Loc {
+                file: s.file,
+                span: s.at,
+            },
             resource: None,
             related: Vec::new(),
             help: Some("remove it, or fix the rule id it names".into()),

@@ -9,7 +9,10 @@ const PATTERNS: &[(&str, &[Symptom])] = &[
     // Envoy / Istio reset reasons and response flags.
     ("reset reason: connection failure", &[ConnectionFailure]),
     ("reset reason: connection timeout", &[ConnectionTimeout]),
-    ("reset reason: connection termination", &[ConnectionTermination]),
+    (
+        "reset reason: connection termination",
+        &[ConnectionTermination],
+    ),
     ("reset reason: protocol error", &[ProtocolError]),
     ("reset reason: overflow", &[Overflow]),
     ("reset reason: remote reset", &[RemoteReset]),
@@ -21,7 +24,10 @@ const PATTERNS: &[(&str, &[Symptom])] = &[
     ("wrong_version_number", &[TlsHandshake]),
     ("no healthy upstream", &[NoHealthyUpstream]),
     ("upstream request timeout", &[UpstreamTimeout]),
-    ("upstream_reset_before_response_started", &[ConnectionFailure, ConnectionTermination, ProtocolError]),
+    (
+        "upstream_reset_before_response_started",
+        &[ConnectionFailure, ConnectionTermination, ProtocolError],
+    ),
     ("route_not_found", &[NoRoute]),
     ("cluster_not_found", &[NoRoute]),
     ("connection termination", &[ConnectionTermination]),
@@ -29,7 +35,10 @@ const PATTERNS: &[(&str, &[Symptom])] = &[
     ("protocol error", &[ProtocolError]),
     ("overflow", &[Overflow]),
     // NGINX error log.
-    ("upstream timed out (110: connection timed out) while connecting", &[ConnectionTimeout]),
+    (
+        "upstream timed out (110: connection timed out) while connecting",
+        &[ConnectionTimeout],
+    ),
     ("upstream timed out", &[UpstreamTimeout]),
     ("while connecting to upstream", &[ConnectionFailure]),
     ("(111: connection refused)", &[ConnectionFailure]),
@@ -38,9 +47,18 @@ const PATTERNS: &[(&str, &[Symptom])] = &[
     ("could not be resolved", &[ConnectionFailure]),
     ("host not found in upstream", &[ConnectionFailure]),
     ("no live upstreams", &[NoHealthyUpstream]),
-    ("upstream prematurely closed connection", &[ConnectionTermination]),
-    ("(104: connection reset by peer)", &[ConnectionTermination, RemoteReset]),
-    ("connection reset by peer", &[ConnectionTermination, RemoteReset]),
+    (
+        "upstream prematurely closed connection",
+        &[ConnectionTermination],
+    ),
+    (
+        "(104: connection reset by peer)",
+        &[ConnectionTermination, RemoteReset],
+    ),
+    (
+        "connection reset by peer",
+        &[ConnectionTermination, RemoteReset],
+    ),
     ("broken pipe", &[ConnectionTermination]),
     ("upstream sent invalid header", &[ProtocolError]),
     ("upstream sent no valid http", &[ProtocolError]),
@@ -57,8 +75,19 @@ const PATTERNS: &[(&str, &[Symptom])] = &[
 /// HTTP status codes: the vaguest hint, so matched last.
 const STATUS: &[(&str, &[Symptom])] = &[
     ("504", &[UpstreamTimeout, ConnectionTimeout]),
-    ("503", &[NoHealthyUpstream, Overflow, ConnectionFailure, NoRoute]),
-    ("502", &[ConnectionFailure, ConnectionTermination, ProtocolError, TlsHandshake]),
+    (
+        "503",
+        &[NoHealthyUpstream, Overflow, ConnectionFailure, NoRoute],
+    ),
+    (
+        "502",
+        &[
+            ConnectionFailure,
+            ConnectionTermination,
+            ProtocolError,
+            TlsHandshake,
+        ],
+    ),
 ];
 
 /// Envoy response flags (access log `%RESPONSE_FLAGS%`), matched as whole words.
@@ -95,7 +124,10 @@ pub fn symptoms_of(text: &str) -> Vec<Symptom> {
         }
     }
     for (needle, syms) in STATUS {
-        if text.split(|c: char| !c.is_ascii_digit()).any(|w| w == *needle) {
+        if text
+            .split(|c: char| !c.is_ascii_digit())
+            .any(|w| w == *needle)
+        {
             syms.iter().copied().for_each(&mut push);
         }
     }
@@ -118,10 +150,23 @@ mod tests {
         assert_eq!(symptoms_of(envoy).first(), Some(&ConnectionFailure));
         let nginx = "connect() failed (111: Connection refused) while connecting to upstream";
         assert_eq!(symptoms_of(nginx).first(), Some(&ConnectionFailure));
-        assert_eq!(symptoms_of("upstream prematurely closed connection while reading response header").first(), Some(&ConnectionTermination));
-        assert_eq!(symptoms_of("SSL_do_handshake() failed (SSL: error:0A00010B)").first(), Some(&TlsHandshake));
-        assert_eq!(symptoms_of("no healthy upstream").first(), Some(&NoHealthyUpstream));
-        assert_eq!(symptoms_of("\"GET / HTTP/1.1\" 503 UO 0 81").first(), Some(&Overflow));
+        assert_eq!(
+            symptoms_of("upstream prematurely closed connection while reading response header")
+                .first(),
+            Some(&ConnectionTermination)
+        );
+        assert_eq!(
+            symptoms_of("SSL_do_handshake() failed (SSL: error:0A00010B)").first(),
+            Some(&TlsHandshake)
+        );
+        assert_eq!(
+            symptoms_of("no healthy upstream").first(),
+            Some(&NoHealthyUpstream)
+        );
+        assert_eq!(
+            symptoms_of("\"GET / HTTP/1.1\" 503 UO 0 81").first(),
+            Some(&Overflow)
+        );
         assert!(symptoms_of("\"GET / HTTP/1.1\" 503 UO 0 81").contains(&NoHealthyUpstream));
         assert!(symptoms_of("hello world").is_empty());
     }

@@ -21,7 +21,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// smallest edit distance within a third of the word's length.
 pub fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
     let cands: Vec<&str> = candidates.collect();
-    if let Some(c) = cands.iter().find(|c| c.eq_ignore_ascii_case(word) && **c != word) {
+    if let Some(c) = cands
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(word) && **c != word)
+    {
         return Some(c);
     }
     let limit = (word.chars().count() / 3).max(1);
@@ -40,8 +43,14 @@ mod tests {
 
     #[test]
     fn closest_prefers_case_then_distance() {
-        assert_eq!(closest("targetport", ["port", "targetPort"].into_iter()), Some("targetPort"));
-        assert_eq!(closest("reviwes", ["reviews", "ratings"].into_iter()), Some("reviews"));
+        assert_eq!(
+            closest("targetport", ["port", "targetPort"].into_iter()),
+            Some("targetPort")
+        );
+        assert_eq!(
+            closest("reviwes", ["reviews", "ratings"].into_iter()),
+            Some("reviews")
+        );
         assert_eq!(closest("abc", ["xyz"].into_iter()), None);
     }
 }

@@ -11,7 +11,10 @@ use confaudit::rules::{self, meta};
 fn run(files: &[(String, String)]) -> confaudit::pipeline::Report {
     let inputs = files
         .iter()
-        .map(|(name, text)| Input::Text { display: name.clone(), text: text.clone() })
+        .map(|(name, text)| Input::Text {
+            display: name.clone(),
+            text: text.clone(),
+        })
         .collect();
     analyze(inputs, Vec::new(), &Options::default())
 }
@@ -20,13 +23,26 @@ fn run(files: &[(String, String)]) -> confaudit::pipeline::Report {
 fn metadata_files_parse_and_match_their_names() {
     for (file, src) in meta::RULE_FILES {
         let m = meta::parse_meta(file, src).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(format!("{}.yaml", m.id), *file, "id must match the file name");
+        assert_eq!(
+            format!("{}.yaml", m.id),
+            *file,
+            "id must match the file name"
+        );
         for field in [&m.name, &m.summary, &m.why, &m.fix] {
-            assert!(!field.is_empty(), "{file}: name, summary, why and fix are required");
+            assert!(
+                !field.is_empty(),
+                "{file}: name, summary, why and fix are required"
+            );
         }
         assert!(!m.references.is_empty(), "{file}: at least one reference");
-        assert!(!m.fail.files.is_empty() && !m.pass.files.is_empty(), "{file}: needs a failing and a passing example");
-        assert!(m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{file}: name is kebab-case");
+        assert!(
+            !m.fail.files.is_empty() && !m.pass.files.is_empty(),
+            "{file}: needs a failing and a passing example"
+        );
+        assert!(
+            m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+            "{file}: name is kebab-case"
+        );
     }
 }
 
@@ -61,6 +77,10 @@ fn passing_examples_are_clean() {
             .iter()
             .filter(|f| f.rule == m.id || f.severity == Severity::Error)
             .collect();
-        assert!(bad.is_empty(), "{}: the passing example has findings: {bad:#?}", m.id);
+        assert!(
+            bad.is_empty(),
+            "{}: the passing example has findings: {bad:#?}",
+            m.id
+        );
     }
 }

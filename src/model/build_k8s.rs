@@ -2,16 +2,22 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::k8s::*;
 use super::K8s;
+use super::k8s::*;
 use crate::parse::tree::NodeRef;
 
 /// Where a workload kind keeps its pod template.
 fn template_path(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "Pod" => &[],
-        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "ReplicationController"
-        | "DeploymentConfig" | "Job" | "Rollout" => &["spec", "template"],
+        "Deployment"
+        | "ReplicaSet"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicationController"
+        | "DeploymentConfig"
+        | "Job"
+        | "Rollout" => &["spec", "template"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template"],
         "PodTemplate" => &["template"],
         _ => return None,
@@ -35,8 +41,14 @@ fn container_ports(c: NodeRef<'_>) -> Vec<ContainerPort<'_>> {
 
 fn probes(c: NodeRef<'_>) -> Vec<Probe<'_>> {
     let mut out = Vec::new();
-    for kind in [ProbeKind::Liveness, ProbeKind::Readiness, ProbeKind::Startup] {
-        let Some(probe) = c.get(kind.field()) else { continue };
+    for kind in [
+        ProbeKind::Liveness,
+        ProbeKind::Readiness,
+        ProbeKind::Startup,
+    ] {
+        let Some(probe) = c.get(kind.field()) else {
+            continue;
+        };
         for handler in ["httpGet", "tcpSocket", "grpc"] {
             let Some(port_node) = probe.get(handler).and_then(|h| h.get("port")) else {
                 continue;
@@ -55,16 +67,19 @@ fn probes(c: NodeRef<'_>) -> Vec<Probe<'_>> {
 }
 
 fn containers<'a>(spec: NodeRef<'a>, key: &str, init: bool) -> impl Iterator<Item = Container<'a>> {
-    spec.get(key).into_iter().flat_map(|l| l.items()).map(move |c| Container {
-        name: c.str_at("name").unwrap_or(""),
-        node: c,
-        ports: container_ports(c),
-        probes: probes(c),
-        has_pre_stop: c.path(&["lifecycle", "preStop"]).is_some(),
-        init,
-        sidecar: init && c.str_at("restartPolicy") == Some("Always"),
-        image: c.str_at("image").unwrap_or(""),
-    })
+    spec.get(key)
+        .into_iter()
+        .flat_map(|l| l.items())
+        .map(move |c| Container {
+            name: c.str_at("name").unwrap_or(""),
+            node: c,
+            ports: container_ports(c),
+            probes: probes(c),
+            has_pre_stop: c.path(&["lifecycle", "preStop"]).is_some(),
+            init,
+            sidecar: init && c.str_at("restartPolicy") == Some("Always"),
+            image: c.str_at("image").unwrap_or(""),
+        })
 }
 
 fn pod_template<'a>(obj: &Object<'a>, index: usize) -> Option<PodTemplate<'a>> {
@@ -74,7 +89,11 @@ fn pod_template<'a>(obj: &Object<'a>, index: usize) -> Option<PodTemplate<'a>> {
         (obj.labels.clone(), obj.annotations.clone())
     } else {
         let meta = template.get("metadata");
-        let pairs = |k: &str| meta.and_then(|m| m.get(k)).map(|n| n.string_pairs()).unwrap_or_default();
+        let pairs = |k: &str| {
+            meta.and_then(|m| m.get(k))
+                .map(|n| n.string_pairs())
+                .unwrap_or_default()
+        };
         (pairs("labels"), pairs("annotations"))
     };
     let spec = template.get("spec")?;
@@ -101,7 +120,9 @@ fn pod_template<'a>(obj: &Object<'a>, index: usize) -> Option<PodTemplate<'a>> {
 
 fn service<'a>(obj: &Object<'a>, index: usize) -> Service<'a> {
     let spec = obj.node.get("spec");
-    let selector_node = spec.and_then(|s| s.get("selector")).filter(|n| !n.is_null());
+    let selector_node = spec
+        .and_then(|s| s.get("selector"))
+        .filter(|n| !n.is_null());
     let ports = spec
         .and_then(|s| s.get("ports"))
         .map(|ps| {
@@ -120,7 +141,9 @@ fn service<'a>(obj: &Object<'a>, index: usize) -> Service<'a> {
     Service {
         object: index,
         type_: spec.and_then(|s| s.str_at("type")).unwrap_or("ClusterIP"),
-        selector: selector_node.map(|n| n.string_pairs()).filter(|s| !s.is_empty()),
+        selector: selector_node
+            .map(|n| n.string_pairs())
+            .filter(|s| !s.is_empty()),
         selector_node,
         ports,
         headless: spec.and_then(|s| s.str_at("clusterIP")) == Some("None"),
@@ -130,19 +153,26 @@ fn service<'a>(obj: &Object<'a>, index: usize) -> Service<'a> {
 
 /// `networking.k8s.io/v1` backends and the older `serviceName`/`servicePort` form.
 fn ingress_backends<'a>(obj: &Object<'a>, index: usize, out: &mut Vec<IngressBackend<'a>>) {
-    let Some(spec) = obj.node.get("spec") else { return };
+    let Some(spec) = obj.node.get("spec") else {
+        return;
+    };
     let mut backends: Vec<NodeRef<'a>> = Vec::new();
     for key in ["defaultBackend", "backend"] {
         backends.extend(spec.get(key));
     }
     for rule in spec.get("rules").into_iter().flat_map(|r| r.items()) {
-        for path in rule.path(&["http", "paths"]).into_iter().flat_map(|p| p.items()) {
+        for path in rule
+            .path(&["http", "paths"])
+            .into_iter()
+            .flat_map(|p| p.items())
+        {
             backends.extend(path.get("backend"));
         }
     }
     for b in backends {
         if let Some(svc) = b.get("service") {
-            let Some((name_node, name)) = svc.get("name").and_then(|n| Some((n, n.as_str()?))) else {
+            let Some((name_node, name)) = svc.get("name").and_then(|n| Some((n, n.as_str()?)))
+            else {
                 continue;
             };
             let port_node = svc
@@ -179,7 +209,8 @@ pub fn build<'a>(objects: Vec<Object<'a>>) -> K8s<'a> {
                 k.namespaces.insert(obj.name.to_string(), i);
             }
             ("", "Endpoints") => {
-                k.endpoints.insert((obj.namespace.clone(), obj.name.to_string()));
+                k.endpoints
+                    .insert((obj.namespace.clone(), obj.name.to_string()));
             }
             ("discovery.k8s.io", "EndpointSlice") => {
                 if let Some(svc) = obj
@@ -187,7 +218,8 @@ pub fn build<'a>(objects: Vec<Object<'a>>) -> K8s<'a> {
                     .iter()
                     .find(|(key, _)| *key == "kubernetes.io/service-name")
                 {
-                    k.endpoints.insert((obj.namespace.clone(), svc.1.to_string()));
+                    k.endpoints
+                        .insert((obj.namespace.clone(), svc.1.to_string()));
                 }
             }
             ("networking.k8s.io" | "extensions", "Ingress") => {

@@ -22,7 +22,9 @@ pub fn resolve_host(host: &str, from_namespace: &str, cluster_domain: &str) -> O
         .map(|s| (s, true))
         .unwrap_or((&host, false));
     let parts: Vec<&str> = stem.0.split('.').collect();
-    let valid = |s: &str| !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let valid = |s: &str| {
+        !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
     match parts.as_slice() {
         [name] if !stem.1 && valid(name) => Some(ServiceName {
             namespace: from_namespace.to_string(),
@@ -43,14 +45,27 @@ mod tests {
 
     #[test]
     fn resolves_every_form() {
-        for h in ["reviews", "reviews.shop", "reviews.shop.svc", "reviews.shop.svc.cluster.local", "Reviews.shop.svc.cluster.local."] {
+        for h in [
+            "reviews",
+            "reviews.shop",
+            "reviews.shop.svc",
+            "reviews.shop.svc.cluster.local",
+            "Reviews.shop.svc.cluster.local.",
+        ] {
             let from = if h == "reviews" { "shop" } else { "other" };
             let r = resolve_host(h, from, "cluster.local").unwrap();
-            assert_eq!((r.namespace.as_str(), r.name.as_str()), ("shop", "reviews"), "{h}");
+            assert_eq!(
+                (r.namespace.as_str(), r.name.as_str()),
+                ("shop", "reviews"),
+                "{h}"
+            );
         }
         assert_eq!(resolve_host("www.example.com", "a", "cluster.local"), None);
         assert_eq!(resolve_host("10.0.0.1", "a", "cluster.local"), None);
-        assert_eq!(resolve_host("*.shop.svc.cluster.local", "a", "cluster.local"), None);
+        assert_eq!(
+            resolve_host("*.shop.svc.cluster.local", "a", "cluster.local"),
+            None
+        );
         assert!(resolve_host("r.ns.svc.corp.internal", "a", "corp.internal").is_some());
     }
 }

@@ -22,7 +22,11 @@ impl<'a> Object<'a> {
         let api_version = node.str_at("apiVersion")?;
         let kind = node.str_at("kind")?;
         let meta = node.get("metadata");
-        let pairs = |key: &str| meta.and_then(|m| m.get(key)).map(|n| n.string_pairs()).unwrap_or_default();
+        let pairs = |key: &str| {
+            meta.and_then(|m| m.get(key))
+                .map(|n| n.string_pairs())
+                .unwrap_or_default()
+        };
         Some(Object {
             api_version,
             kind,
@@ -55,7 +59,10 @@ impl<'a> Object<'a> {
     }
 
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
-        self.annotations.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        self.annotations
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
     }
 
     /// `group` of the apiVersion (`""` for the core group).
@@ -152,6 +159,27 @@ impl<'a> Container<'a> {
     pub fn port_numbered(&self, n: i64) -> Option<&ContainerPort<'a>> {
         self.ports.iter().find(|p| p.number == Some(n))
     }
+    /// Does the number appear in the command, args or env values? Apps often
+    /// listen on ports given there without declaring them (`--port 18080`).
+    pub fn mentions_number(&self, n: i64) -> bool {
+        let wanted = n.to_string();
+        let mut texts = Vec::new();
+        for key in ["command", "args"] {
+            texts.extend(
+                self.node
+                    .get(key)
+                    .into_iter()
+                    .flat_map(|l| l.items())
+                    .filter_map(|i| i.scalar().map(|s| s.0)),
+            );
+        }
+        for e in self.node.get("env").into_iter().flat_map(|l| l.items()) {
+            texts.extend(e.get("value").and_then(|v| v.scalar().map(|s| s.0)));
+        }
+        texts
+            .iter()
+            .any(|t| t.split(|c: char| !c.is_ascii_digit()).any(|w| w == wanted))
+    }
     /// Serves traffic while the pod runs (app containers and native sidecars).
     pub fn serves(&self) -> bool {
         !self.init || self.sidecar
@@ -177,7 +205,10 @@ impl PodTemplate<'_> {
         self.labels.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.annotations.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        self.annotations
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
     }
     pub fn serving_containers(&self) -> impl Iterator<Item = &Container<'_>> {
         self.containers.iter().filter(|c| c.serves())
@@ -285,7 +316,10 @@ pub fn port_name_problem(name: &str) -> Option<&'static str> {
     if name.len() > 15 {
         return Some("is longer than 15 characters");
     }
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
         return Some("may hold only lower-case letters, digits and `-`");
     }
     if !name.bytes().any(|b| b.is_ascii_lowercase()) {
@@ -307,6 +341,15 @@ impl<'a> PodTemplate<'a> {
     }
     pub fn declares_number(&self, n: i64) -> bool {
         self.declared_ports().any(|(_, p)| p.number == Some(n))
+    }
+    /// Declares the port, or names it in a serving container's command line or env.
+    pub fn may_listen_on(&self, n: i64) -> bool {
+        self.declares_number(n)
+            || self
+                .containers
+                .iter()
+                .filter(|c| c.serves())
+                .any(|c| c.mentions_number(n))
     }
     /// The port a named targetPort resolves to (name and protocol must match).
     pub fn port_for_name(&self, name: &str, protocol: &str) -> Option<&ContainerPort<'a>> {

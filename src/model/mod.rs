@@ -62,7 +62,9 @@ impl<'a> K8s<'a> {
         selector: &'s [(&'s str, &'s str)],
     ) -> impl Iterator<Item = &'s PodTemplate<'a>> + 's {
         self.templates.iter().filter(move |t| {
-            self.objects.get(t.object).is_some_and(|o| o.namespace == namespace)
+            self.objects
+                .get(t.object)
+                .is_some_and(|o| o.namespace == namespace)
                 && selects(selector, &t.labels)
         })
     }
@@ -105,7 +107,10 @@ impl Model<'_> {
 
     /// Will a mesh proxy (Istio or Linkerd) be injected into pods of this template?
     pub fn sidecar_injected(&self, t: &PodTemplate<'_>) -> bool {
-        if t.containers.iter().any(|c| matches!(c.name, "istio-proxy" | "linkerd-proxy")) {
+        if t.containers
+            .iter()
+            .any(|c| matches!(c.name, "istio-proxy" | "linkerd-proxy"))
+        {
             return true;
         }
         let pod_says = t

@@ -6,7 +6,9 @@ use crate::pipeline::Report;
 
 /// Workflow command data escaping (`%`, CR, LF), plus `,` and `:` in properties.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 fn escape_prop(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")

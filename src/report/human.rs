@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
 
 use super::rule_info;
 use crate::finding::{Finding, Severity};
@@ -36,19 +38,15 @@ impl Diagnostic for Diag {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
-    }
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
     }
 }
 
@@ -65,11 +63,25 @@ fn source(report: &Report, file: u32) -> NamedSource<String> {
 
 fn diag(report: &Report, f: &Finding) -> Diag {
     let (name, symptoms) = rule_info(f);
-    let mut labels = vec![LabeledSpan::new_primary_with_span(Some(short_label(f)), span(f.loc))];
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(short_label(f)),
+        span(f.loc),
+    )];
     let mut related = Vec::new();
+    let line = |loc: Loc| {
+        report
+            .sources
+            .get(loc.file)
+            .map(|s| s.line_of(loc.span.start))
+            .unwrap_or(0)
+    };
     for r in &f.related {
-        if r.loc.file == f.loc.file {
-            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span(r.loc)));
+        // Far-apart spans in one snippet would print every line between them.
+        if r.loc.file == f.loc.file && line(r.loc).abs_diff(line(f.loc)) <= 6 {
+            labels.push(LabeledSpan::new_with_span(
+                Some(r.message.clone()),
+                span(r.loc),
+            ));
         } else {
             related.push(Diag {
                 code: String::new(),
@@ -77,7 +89,10 @@ fn diag(report: &Report, f: &Finding) -> Diag {
                 severity: miette::Severity::Advice,
                 help: None,
                 source: source(report, r.loc.file),
-                labels: vec![LabeledSpan::new_primary_with_span(Some(r.message.clone()), span(r.loc))],
+                labels: vec![LabeledSpan::new_primary_with_span(
+                    Some("here".into()),
+                    span(r.loc),
+                )],
                 related: Vec::new(),
             });
         }
@@ -90,7 +105,11 @@ fn diag(report: &Report, f: &Finding) -> Diag {
         let _ = write!(help, "symptom: {}", symptoms.join(", "));
     }
     Diag {
-        code: if name.is_empty() { f.rule.to_string() } else { format!("{}({})", f.rule, name) },
+        code: if name.is_empty() {
+            f.rule.to_string()
+        } else {
+            format!("{}({})", f.rule, name)
+        },
         message: f.message.clone(),
         severity: match f.severity {
             Severity::Error => miette::Severity::Error,
@@ -117,7 +136,11 @@ pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     let mut line = if report.findings.is_empty() {
-        format!("No problems found in {} ({}).", plural(s.files, "file"), plural(s.documents, "document"))
+        format!(
+            "No problems found in {} ({}).",
+            plural(s.files, "file"),
+            plural(s.documents, "document")
+        )
     } else {
         format!(
             "Found {}, {}, {} in {} ({}).",
@@ -134,20 +157,34 @@ pub fn summary_line(report: &Report) -> String {
             let _ = write!(line, "\n  {}: {}", sk.path, sk.reason);
         }
         if s.skipped.len() > 5 {
-            let _ = write!(line, "\n  ... and {} more (see --format json)", s.skipped.len() - 5);
+            let _ = write!(
+                line,
+                "\n  ... and {} more (see --format json)",
+                s.skipped.len() - 5
+            );
         }
     }
     line
 }
 
 pub fn render(report: &Report, color: bool, quiet: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_width(120);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_context_lines(1)
+        .with_width(120);
     let mut out = String::new();
     for f in &report.findings {
         let d = diag(report, f);
         if handler.render_report(&mut out, &d).is_err() {
             let _ = writeln!(out, "{}: {}", f.rule, f.message);
+        }
+        // Related spans far away or in other files: each its own short snippet.
+        for r in &d.related {
+            let _ = handler.render_report(&mut out, r);
         }
         out.push('\n');
     }

@@ -13,9 +13,17 @@ use crate::source::{Loc, Position};
 /// Start and end positions of a location, resolved through the sources.
 pub fn positions(report: &Report, loc: Loc) -> (String, Position, Position) {
     match report.sources.get(loc.file) {
-        Some(src) => (src.path.clone(), src.position(loc.span.start), src.position(loc.span.end)),
+        Some(src) => (
+            src.path.clone(),
+            src.position(loc.span.start),
+            src.position(loc.span.end),
+        ),
         None => {
-            let p = Position { line: 1, column: 1, offset: 0 };
+            let p = Position {
+                line: 1,
+                column: 1,
+                offset: 0,
+            };
             (String::new(), p, p)
         }
     }
@@ -24,7 +32,10 @@ pub fn positions(report: &Report, loc: Loc) -> (String, Position, Position) {
 /// The rule's name and symptoms from its metadata.
 pub fn rule_info(f: &Finding) -> (&'static str, Vec<&'static str>) {
     match meta::get(f.rule) {
-        Some(m) => (m.name.as_str(), m.symptoms.iter().map(|s| s.as_str()).collect()),
+        Some(m) => (
+            m.name.as_str(),
+            m.symptoms.iter().map(|s| s.as_str()).collect(),
+        ),
         None => ("", Vec::new()),
     }
 }

@@ -31,16 +31,25 @@ pub struct RuleMeta {
 }
 
 fn text(node: Option<NodeRef<'_>>) -> String {
-    node.and_then(|n| n.as_str()).unwrap_or("").trim().to_string()
+    node.and_then(|n| n.as_str())
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 fn strings(node: Option<NodeRef<'_>>) -> Vec<String> {
-    node.map(|n| n.items().filter_map(|i| i.as_str().map(str::to_string)).collect())
-        .unwrap_or_default()
+    node.map(|n| {
+        n.items()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn example(node: Option<NodeRef<'_>>) -> Example {
-    let Some(node) = node else { return Example::default() };
+    let Some(node) = node else {
+        return Example::default();
+    };
     if let Some(s) = node.as_str() {
         return Example {
             files: vec![("example.yaml".to_string(), s.to_string())],

@@ -46,7 +46,9 @@ impl Emit {
     pub fn new(rule: &'static str) -> Emit {
         Emit {
             rule,
-            default_severity: meta::get(rule).map(|m| m.severity).unwrap_or(Severity::Error),
+            default_severity: meta::get(rule)
+                .map(|m| m.severity)
+                .unwrap_or(Severity::Error),
             findings: Vec::new(),
         }
     }

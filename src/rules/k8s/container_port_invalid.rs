@@ -14,7 +14,9 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let k = &ctx.model.k8s;
     for t in &k.templates {
-        let Some(obj) = k.template_object(t) else { continue };
+        let Some(obj) = k.template_object(t) else {
+            continue;
+        };
         let mut names: HashMap<&str, crate::source::Loc> = HashMap::new();
         for c in &t.containers {
             for p in &c.ports {
@@ -25,18 +27,30 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                             emit.at(node.loc(), format!("{who}: containerPort {n} is outside 1-65535; the API rejects it")).resource(obj.resource());
                         }
                         None => {
-                            emit.at(node.loc(), format!("{who}: containerPort must be a number")).resource(obj.resource());
+                            emit.at(node.loc(), format!("{who}: containerPort must be a number"))
+                                .resource(obj.resource());
                         }
                         _ => {}
                     }
                 }
-                let (Some(name), Some(node)) = (p.name, p.node.get("name")) else { continue };
+                let (Some(name), Some(node)) = (p.name, p.node.get("name")) else {
+                    continue;
+                };
                 if let Some(why) = port_name_problem(name) {
-                    emit.at(node.loc(), format!("{who}: port name `{name}` {why}; the API rejects it")).resource(obj.resource());
+                    emit.at(
+                        node.loc(),
+                        format!("{who}: port name `{name}` {why}; the API rejects it"),
+                    )
+                    .resource(obj.resource());
                 } else if let Some(first) = names.get(name) {
-                    emit.at(node.loc(), format!("{who}: port name `{name}` is used twice in the pod; the API rejects it"))
-                        .resource(obj.resource())
-                        .related(*first, "first used here");
+                    emit.at(
+                        node.loc(),
+                        format!(
+                            "{who}: port name `{name}` is used twice in the pod; the API rejects it"
+                        ),
+                    )
+                    .resource(obj.resource())
+                    .related(*first, "first used here");
                 } else {
                     names.insert(name, node.loc());
                 }

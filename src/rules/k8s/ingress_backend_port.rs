@@ -11,10 +11,13 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let k = &ctx.model.k8s;
     for b in &k.ingress_backends {
-        let (Some(obj), Some(port), Some(port_node)) = (k.object(b.object), b.port, b.port_node) else {
+        let (Some(obj), Some(port), Some(port_node)) = (k.object(b.object), b.port, b.port_node)
+        else {
             continue;
         };
-        let Some(svc) = k.service(&obj.namespace, b.service) else { continue };
+        let Some(svc) = k.service(&obj.namespace, b.service) else {
+            continue;
+        };
         if svc.type_ == "ExternalName" || svc.port_by_ref(port).is_some() {
             continue;
         }
@@ -31,22 +34,32 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             )
             .resource(obj.resource());
         if let Some(so) = k.service_object(svc) {
-            let at = so.node.path(&["spec", "ports"]).unwrap_or(so.node).loc();
-            f.related(at, format!("Service {} ports", so.name));
+            for p in svc.ports.iter().take(4) {
+                let at = p.node.get("port").unwrap_or(p.node).loc();
+                f.related(at, format!("Service {} exposes {}", so.name, p.describe()));
+            }
         }
         // The classic slip: the container port used where the Service port is needed.
-        let via_target = svc.ports.iter().find(|p| match (port, p.effective_target()) {
-            (PortRef::Number(n), Some(PortRef::Number(t))) => n == t,
-            (PortRef::Name(n), Some(PortRef::Name(t))) => n == t,
-            _ => false,
-        });
+        let via_target = svc
+            .ports
+            .iter()
+            .find(|p| match (port, p.effective_target()) {
+                (PortRef::Number(n), Some(PortRef::Number(t))) => n == t,
+                (PortRef::Name(n), Some(PortRef::Name(t))) => n == t,
+                _ => false,
+            });
         match (via_target, svc.ports.as_slice()) {
             (Some(p), _) => f.help(format!(
                 "{port} is the pod's port; the Ingress needs the Service port: use {}",
-                p.port.map(|x| x.to_string()).unwrap_or_else(|| p.describe())
+                p.port
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| p.describe())
             )),
             (None, [only]) => f.help(format!("use the Service port {}", only.describe())),
-            _ => f.help(format!("use one of the Service ports: {}", svc.ports_list())),
+            _ => f.help(format!(
+                "use one of the Service ports: {}",
+                svc.ports_list()
+            )),
         };
     }
 }

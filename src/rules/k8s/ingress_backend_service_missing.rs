@@ -10,7 +10,9 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let k = &ctx.model.k8s;
     for b in &k.ingress_backends {
-        let Some(obj) = k.object(b.object) else { continue };
+        let Some(obj) = k.object(b.object) else {
+            continue;
+        };
         if k.service(&obj.namespace, b.service).is_some() {
             continue;
         }

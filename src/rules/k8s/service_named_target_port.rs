@@ -11,14 +11,21 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let k = &ctx.model.k8s;
     for svc in &k.services {
-        let Some(obj) = k.service_object(svc) else { continue };
+        let Some(obj) = k.service_object(svc) else {
+            continue;
+        };
         let templates = k.service_templates(svc);
         if templates.is_empty() {
             continue;
         }
         for port in &svc.ports {
-            let Some(PortRef::Name(name)) = port.target else { continue };
-            if templates.iter().any(|t| t.port_for_name(name, port.protocol).is_some()) {
+            let Some(PortRef::Name(name)) = port.target else {
+                continue;
+            };
+            if templates
+                .iter()
+                .any(|t| t.port_for_name(name, port.protocol).is_some())
+            {
                 continue;
             }
             let f = emit
@@ -34,7 +41,13 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             for t in &templates {
                 for (c, p) in t.declared_ports() {
                     if p.name == Some(name) {
-                        f.related(p.node.loc(), format!("container {} names a {} port `{name}`; the protocols differ", c.name, p.protocol));
+                        f.related(
+                            p.node.loc(),
+                            format!(
+                                "container {} names a {} port `{name}`; the protocols differ",
+                                c.name, p.protocol
+                            ),
+                        );
                     } else if let Some(n) = p.name {
                         candidates.push((n, p.number, p.node.loc()));
                     }

@@ -13,59 +13,102 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let k = &ctx.model.k8s;
     for svc in &k.services {
-        let Some(obj) = k.service_object(svc) else { continue };
+        let Some(obj) = k.service_object(svc) else {
+            continue;
+        };
         let who = format!("Service {}/{}", obj.namespace, obj.name);
-        let mut numbers: HashMap<(i64, String), &crate::model::k8s::ServicePort<'_>> = HashMap::new();
+        let mut numbers: HashMap<(i64, String), &crate::model::k8s::ServicePort<'_>> =
+            HashMap::new();
         let mut names: HashMap<&str, &crate::model::k8s::ServicePort<'_>> = HashMap::new();
         let several = svc.ports.len() > 1;
         for p in &svc.ports {
             match (p.port, p.node.get("port")) {
                 (Some(n), Some(node)) if !(1..=65535).contains(&n) => {
-                    emit.at(node.loc(), format!("{who}: port {n} is outside 1-65535; the API rejects it")).resource(obj.resource());
+                    emit.at(
+                        node.loc(),
+                        format!("{who}: port {n} is outside 1-65535; the API rejects it"),
+                    )
+                    .resource(obj.resource());
                 }
                 (None, Some(node)) => {
-                    emit.at(node.loc(), format!("{who}: port must be a number; the API rejects `{}`", node.scalar().map(|s| s.0).unwrap_or("")))
-                        .resource(obj.resource());
+                    emit.at(
+                        node.loc(),
+                        format!(
+                            "{who}: port must be a number; the API rejects `{}`",
+                            node.scalar().map(|s| s.0).unwrap_or("")
+                        ),
+                    )
+                    .resource(obj.resource());
                 }
                 (None, None) if svc.type_ != "ExternalName" || !svc.ports.is_empty() => {
-                    emit.at(p.node.loc(), format!("{who}: a port entry without `port`; the API rejects it")).resource(obj.resource())
-                        .help("add `port:` (the port clients connect to)");
+                    emit.at(
+                        p.node.loc(),
+                        format!("{who}: a port entry without `port`; the API rejects it"),
+                    )
+                    .resource(obj.resource())
+                    .help("add `port:` (the port clients connect to)");
                 }
                 _ => {}
             }
             if let (Some(t), Some(node)) = (p.target, p.node.get("targetPort")) {
                 match t {
                     PortRef::Number(n) if !(1..=65535).contains(&n) => {
-                        emit.at(node.loc(), format!("{who}: targetPort {n} is outside 1-65535; the API rejects it")).resource(obj.resource());
+                        emit.at(
+                            node.loc(),
+                            format!("{who}: targetPort {n} is outside 1-65535; the API rejects it"),
+                        )
+                        .resource(obj.resource());
                     }
                     PortRef::Name(name) => {
                         if let Some(why) = port_name_problem(name) {
-                            emit.at(node.loc(), format!("{who}: targetPort name `{name}` {why}; the API rejects it")).resource(obj.resource());
+                            emit.at(
+                                node.loc(),
+                                format!(
+                                    "{who}: targetPort name `{name}` {why}; the API rejects it"
+                                ),
+                            )
+                            .resource(obj.resource());
                         }
                     }
                     _ => {}
                 }
             }
             if several && p.name.is_none() {
-                emit.at(p.node.loc(), format!("{who} has several ports, so each needs a name; the API rejects this one"))
-                    .resource(obj.resource())
-                    .help("add `name:` (for example `http`)");
+                emit.at(
+                    p.node.loc(),
+                    format!(
+                        "{who} has several ports, so each needs a name; the API rejects this one"
+                    ),
+                )
+                .resource(obj.resource())
+                .help("add `name:` (for example `http`)");
             }
             if let Some(n) = p.port {
                 let key = (n, p.protocol.to_ascii_uppercase());
                 if let Some(first) = numbers.get(&key) {
-                    emit.at(p.node.get("port").unwrap_or(p.node).loc(), format!("{who} exposes port {n}/{} twice; the API rejects the duplicate", p.protocol))
-                        .resource(obj.resource())
-                        .related(first.node.loc(), "first defined here");
+                    emit.at(
+                        p.node.get("port").unwrap_or(p.node).loc(),
+                        format!(
+                            "{who} exposes port {n}/{} twice; the API rejects the duplicate",
+                            p.protocol
+                        ),
+                    )
+                    .resource(obj.resource())
+                    .related(first.node.loc(), "first defined here");
                 } else {
                     numbers.insert(key, p);
                 }
             }
             if let Some(name) = p.name {
                 if let Some(first) = names.get(name) {
-                    emit.at(p.node.get("name").unwrap_or(p.node).loc(), format!("{who} has two ports named `{name}`; the API rejects the duplicate"))
-                        .resource(obj.resource())
-                        .related(first.node.loc(), "first defined here");
+                    emit.at(
+                        p.node.get("name").unwrap_or(p.node).loc(),
+                        format!(
+                            "{who} has two ports named `{name}`; the API rejects the duplicate"
+                        ),
+                    )
+                    .resource(obj.resource())
+                    .related(first.node.loc(), "first defined here");
                 } else {
                     names.insert(name, p);
                 }

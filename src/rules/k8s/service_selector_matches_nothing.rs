@@ -12,13 +12,22 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let k = &ctx.model.k8s;
     for svc in &k.services {
-        let (Some(obj), Some(selector), Some(sel_node)) = (k.service_object(svc), &svc.selector, svc.selector_node) else {
+        let (Some(obj), Some(selector), Some(sel_node)) =
+            (k.service_object(svc), &svc.selector, svc.selector_node)
+        else {
             continue;
         };
-        if svc.type_ == "ExternalName" || selector.iter().all(|(key, _)| CONTROLLER_LABELS.contains(key)) {
+        if svc.type_ == "ExternalName"
+            || selector
+                .iter()
+                .all(|(key, _)| CONTROLLER_LABELS.contains(key))
+        {
             continue;
         }
-        if k.selected_templates(&obj.namespace, selector).next().is_some() {
+        if k.selected_templates(&obj.namespace, selector)
+            .next()
+            .is_some()
+        {
             continue;
         }
         let ns_has_workloads = k.template_namespaces.contains(&obj.namespace);
@@ -37,14 +46,27 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .resource(obj.resource());
         if !ns_has_workloads {
             f.severity(Severity::Info);
-            f.message.push_str(" (the tree holds no workloads in that namespace: they may live elsewhere)");
+            f.message.push_str(
+                " (the tree holds no workloads in that namespace: they may live elsewhere)",
+            );
         }
         // The nearest miss: the template that shares the most selector pairs.
         let nearest = k
             .templates
             .iter()
-            .filter(|t| k.template_object(t).is_some_and(|o| o.namespace == obj.namespace))
-            .map(|t| (selector.iter().filter(|p| selects(&[**p], &t.labels)).count(), t))
+            .filter(|t| {
+                k.template_object(t)
+                    .is_some_and(|o| o.namespace == obj.namespace)
+            })
+            .map(|t| {
+                (
+                    selector
+                        .iter()
+                        .filter(|p| selects(&[**p], &t.labels))
+                        .count(),
+                    t,
+                )
+            })
             .filter(|(n, _)| *n > 0)
             .max_by_key(|(n, _)| *n);
         if let Some((_, t)) = nearest {
@@ -64,7 +86,15 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     .or_else(|| o.node.path(&["metadata", "labels"]))
                     .unwrap_or(at)
                     .loc();
-                f.related(labels_loc, format!("{} {} comes closest: {}", o.kind, o.name, missing.join(", ")));
+                f.related(
+                    labels_loc,
+                    format!(
+                        "{} {} comes closest: {}",
+                        o.kind,
+                        o.name,
+                        missing.join(", ")
+                    ),
+                );
                 f.help("make the selector match the pod template labels (or the labels match the selector)");
             }
         } else {

@@ -11,9 +11,15 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let k = &ctx.model.k8s;
     for t in &k.templates {
-        let Some((0, node)) = t.grace_period else { continue };
-        let Some(obj) = k.template_object(t) else { continue };
-        let Some(svc) = k.services_selecting(t).next() else { continue };
+        let Some((0, node)) = t.grace_period else {
+            continue;
+        };
+        let Some(obj) = k.template_object(t) else {
+            continue;
+        };
+        let Some(svc) = k.services_selecting(t).next() else {
+            continue;
+        };
         let svc_name = k.service_object(svc).map(|o| o.name).unwrap_or("");
         let injected = ctx.model.sidecar_injected(t);
         let f = emit
@@ -28,7 +34,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .help("give the pods time to drain: 30 seconds is the default; add a preStop sleep longer than the endpoint propagation delay");
         if injected {
             f.severity(Severity::Error);
-            f.message.push_str("; the injected proxy is killed at once too, dropping in-flight requests");
+            f.message.push_str(
+                "; the injected proxy is killed at once too, dropping in-flight requests",
+            );
         }
     }
 }

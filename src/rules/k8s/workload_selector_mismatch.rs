@@ -13,13 +13,28 @@ pub static RULE: Rule = Rule {
 fn selector_selects(sel: NodeRef<'_>, labels: &[(&str, &str)]) -> Option<bool> {
     let has = |k: &str| labels.iter().find(|(lk, _)| *lk == k).map(|(_, v)| *v);
     let structured = sel.get("matchLabels").is_some() || sel.get("matchExpressions").is_some();
-    let pairs = if structured { sel.get("matchLabels").map(|m| m.string_pairs()).unwrap_or_default() } else { sel.string_pairs() };
+    let pairs = if structured {
+        sel.get("matchLabels")
+            .map(|m| m.string_pairs())
+            .unwrap_or_default()
+    } else {
+        sel.string_pairs()
+    };
     if pairs.iter().any(|(k, v)| has(k) != Some(*v)) {
         return Some(false);
     }
-    for e in sel.get("matchExpressions").into_iter().flat_map(|m| m.items()) {
+    for e in sel
+        .get("matchExpressions")
+        .into_iter()
+        .flat_map(|m| m.items())
+    {
         let key = e.str_at("key")?;
-        let values: Vec<&str> = e.get("values").into_iter().flat_map(|v| v.items()).filter_map(|v| v.as_str()).collect();
+        let values: Vec<&str> = e
+            .get("values")
+            .into_iter()
+            .flat_map(|v| v.items())
+            .filter_map(|v| v.as_str())
+            .collect();
         let ok = match e.str_at("operator")? {
             "In" => has(key).is_some_and(|v| values.contains(&v)),
             "NotIn" => !has(key).is_some_and(|v| values.contains(&v)),
@@ -37,7 +52,9 @@ fn selector_selects(sel: NodeRef<'_>, labels: &[(&str, &str)]) -> Option<bool> {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let k = &ctx.model.k8s;
     for t in &k.templates {
-        let (Some(obj), Some(sel)) = (k.template_object(t), t.selector) else { continue };
+        let (Some(obj), Some(sel)) = (k.template_object(t), t.selector) else {
+            continue;
+        };
         if sel.is_null() || selector_selects(sel, &t.labels) != Some(false) {
             continue;
         }

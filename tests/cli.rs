@@ -1,0 +1,240 @@
+//! The command as users run it: exit codes, formats, stdin, subcommands.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn confaudit() -> Command {
+    let mut c = Command::cargo_bin("confaudit").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR");
+    c
+}
+
+fn stdout(args: &[&str]) -> (i32, String) {
+    let out = confaudit().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn human_output_on_the_demo() {
+    let (code, out) = stdout(&["testdata/demo", "--color", "never"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("human_demo", out);
+}
+
+#[test]
+fn json_output_follows_the_contract() {
+    let (code, out) = stdout(&["testdata/demo", "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["tool"]["name"], "confaudit");
+    let f = &v["findings"][0];
+    for key in [
+        "rule", "name", "severity", "message", "symptoms", "location", "resource", "related",
+        "help",
+    ] {
+        assert!(f.get(key).is_some(), "finding lacks {key}");
+    }
+    for key in [
+        "files",
+        "documents",
+        "errors",
+        "warnings",
+        "infos",
+        "skipped",
+    ] {
+        assert!(v["summary"].get(key).is_some(), "summary lacks {key}");
+    }
+    insta::assert_snapshot!("json_demo", out);
+}
+
+#[test]
+fn github_output() {
+    let (_, out) = stdout(&["testdata/demo", "--format", "github"]);
+    insta::assert_snapshot!("github_demo", out);
+}
+
+#[test]
+fn sarif_output_snapshot() {
+    let (_, out) = stdout(&["testdata/demo", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    insta::assert_json_snapshot!("sarif_demo_results", v["runs"][0]["results"]);
+}
+
+fn sarif_schema() -> Option<jsonschema::Validator> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/sarif-schema-2.1.0.json");
+    let Ok(text) = std::fs::read_to_string(&p) else {
+        eprintln!(
+            "NOTICE: {} is absent; SARIF schema validation skipped",
+            p.display()
+        );
+        return None;
+    };
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    Some(
+        jsonschema::options()
+            .should_validate_formats(false)
+            .build(&schema)
+            .unwrap(),
+    )
+}
+
+#[test]
+fn sarif_is_valid_with_and_without_results() {
+    let Some(validator) = sarif_schema() else {
+        return;
+    };
+    for args in [
+        &["testdata/demo", "--format", "sarif"][..],
+        &["testdata/clean", "--format", "sarif"][..],
+    ] {
+        let (_, out) = stdout(args);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&v)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:#?}");
+    }
+}
+
+#[test]
+fn clean_tree_exits_zero() {
+    let (code, out) = stdout(&["testdata/clean"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("No problems found"));
+}
+
+#[test]
+fn fail_on_controls_the_exit_code() {
+    assert_eq!(stdout(&["testdata/demo", "--fail-on", "never"]).0, 0);
+    assert_eq!(
+        stdout(&["testdata/demo", "--ignore", "K8S001,K8S005,K8S006"]).0,
+        0
+    );
+    assert_eq!(stdout(&["testdata/demo", "--select", "K8S001"]).0, 1);
+}
+
+#[test]
+fn bad_arguments_exit_two() {
+    assert_eq!(stdout(&["no/such/path"]).0, 2);
+    assert_eq!(stdout(&["testdata/demo", "--select", "NOPE123"]).0, 2);
+    assert_eq!(
+        stdout(&["testdata/demo", "--config", "no/such/config.yaml"]).0,
+        2
+    );
+}
+
+#[test]
+fn stdin_stream_with_a_name() {
+    let text = std::fs::read_to_string("testdata/demo/app.yaml").unwrap();
+    let out = confaudit()
+        .args(["-", "--stdin-filename", "rendered.yaml", "--format", "json"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["location"]["path"], "rendered.yaml");
+}
+
+#[test]
+fn symptom_filters_and_orders() {
+    let (_, out) = stdout(&[
+        "testdata/demo",
+        "--format",
+        "json",
+        "--symptom",
+        "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"K8S001"));
+    assert!(!rules.contains(&"K8S006"), "{rules:?}");
+}
+
+#[test]
+fn rules_and_explain() {
+    let (code, out) = stdout(&["rules", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|r| r["id"] == "K8S001"));
+    let (code, out) = stdout(&["explain", "K8S001"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("service-target-port-not-exposed") && out.contains("Fix"));
+    assert_eq!(stdout(&["explain", "NOPE"]).0, 2);
+}
+
+#[test]
+fn output_file_and_determinism_across_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.json");
+    let two = dir.path().join("two.json");
+    confaudit()
+        .args(["testdata", "--format", "json", "--threads", "1", "-o"])
+        .arg(&one)
+        .output()
+        .unwrap();
+    confaudit()
+        .args(["testdata", "--format", "json", "--threads", "2", "-o"])
+        .arg(&two)
+        .output()
+        .unwrap();
+    let a = std::fs::read(&one).unwrap();
+    assert!(!a.is_empty());
+    assert_eq!(a, std::fs::read(&two).unwrap());
+}
+
+#[test]
+fn templates_are_skipped_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("svc.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\n",
+    )
+    .unwrap();
+    let out = confaudit()
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reason = v["summary"]["skipped"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("helm template"), "{reason}");
+}
+
+#[test]
+fn config_file_is_found_upward_and_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = dir.path().join("deploy");
+    std::fs::create_dir(&deploy).unwrap();
+    std::fs::copy("testdata/demo/app.yaml", deploy.join("app.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join(".confaudit.yaml"),
+        "severity:\n  K8S001: warning\n  K8S006: info\n",
+    )
+    .unwrap();
+    let out = confaudit()
+        .arg(&deploy)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::write(dir.path().join(".confaudit.yaml"), "bogus: 1\n").unwrap();
+    assert_eq!(
+        confaudit().arg(&deploy).output().unwrap().status.code(),
+        Some(2)
+    );
+}
