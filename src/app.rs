@@ -126,6 +126,10 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
                 .clone()
                 .or_else(|| config.cluster_domain.clone())
                 .unwrap_or(defaults.cluster_domain),
+            istio_root_namespace: args
+                .istio_root_namespace
+                .clone()
+                .unwrap_or(defaults.istio_root_namespace),
         },
         select: args.select.clone(),
         ignore: args.ignore.clone(),

@@ -95,6 +95,9 @@ pub struct CheckArgs {
     /// Cluster DNS domain used to resolve Service hosts.
     #[arg(long, value_name = "DOMAIN")]
     pub cluster_domain: Option<String>,
+    /// Istio's root namespace, where mesh-wide policies live.
+    #[arg(long, value_name = "NS")]
+    pub istio_root_namespace: Option<String>,
     /// Skip paths matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

@@ -9,7 +9,7 @@ use crate::discover::{Candidate, Skipped};
 use crate::finding::{Finding, Severity};
 use crate::load::{self, DocKind, LoadedFile, Text};
 use crate::model::k8s::Object;
-use crate::model::{Model, ModelOptions, build_k8s};
+use crate::model::{Model, ModelOptions};
 use crate::parse::{LoadProblem, ProblemKind};
 use crate::rules::{self, Ctx, tool};
 use crate::source::{Loc, SourceFile, Sources};
@@ -232,10 +232,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             sups.push(suppress::from_annotation(at, o.node.span(), v));
         }
     }
-    let model = Model {
-        options: opts.model.clone(),
-        k8s: build_k8s::build(objects),
-    };
+    let model = Model::build(opts.model.clone(), objects);
 
     let ctx = Ctx {
         model: &model,

@@ -1,8 +1,11 @@
 //! The model: facts read once from every document, then read-only for rules.
 
 pub mod build_k8s;
+pub mod gateway_api;
 pub mod hosts;
+pub mod istio;
 pub mod k8s;
+pub mod protocol;
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,6 +16,8 @@ use k8s::{IngressBackend, Object, PodTemplate, Service, selects};
 pub struct ModelOptions {
     pub default_namespace: String,
     pub cluster_domain: String,
+    /// Istio's root namespace (mesh-wide policies live there).
+    pub istio_root_namespace: String,
 }
 
 impl Default for ModelOptions {
@@ -20,6 +25,7 @@ impl Default for ModelOptions {
         ModelOptions {
             default_namespace: "default".into(),
             cluster_domain: "cluster.local".into(),
+            istio_root_namespace: "istio-system".into(),
         }
     }
 }
@@ -95,6 +101,23 @@ impl<'a> K8s<'a> {
 pub struct Model<'a> {
     pub options: ModelOptions,
     pub k8s: K8s<'a>,
+    pub istio: istio::Istio<'a>,
+    pub gateway_api: gateway_api::GatewayApi<'a>,
+}
+
+impl<'a> Model<'a> {
+    /// Build every system's facts from the Kubernetes-style objects.
+    pub fn build(options: ModelOptions, objects: Vec<Object<'a>>) -> Model<'a> {
+        let k8s = build_k8s::build(objects);
+        let istio = istio::build(&k8s.objects);
+        let gateway_api = gateway_api::build(&k8s.objects);
+        Model {
+            options,
+            k8s,
+            istio,
+            gateway_api,
+        }
+    }
 }
 
 impl Model<'_> {
