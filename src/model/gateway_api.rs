@@ -88,15 +88,27 @@ fn route<'a>(o: &Object<'a>, index: usize) -> Route<'a> {
         })
         .collect();
     let mut backend_refs = Vec::new();
-    for rule in spec.and_then(|s| s.get("rules")).into_iter().flat_map(|r| r.items()) {
-        let mut refs: Vec<NodeRef<'a>> = rule.get("backendRefs").into_iter().flat_map(|b| b.items()).collect();
+    for rule in spec
+        .and_then(|s| s.get("rules"))
+        .into_iter()
+        .flat_map(|r| r.items())
+    {
+        let mut refs: Vec<NodeRef<'a>> = rule
+            .get("backendRefs")
+            .into_iter()
+            .flat_map(|b| b.items())
+            .collect();
         // Request mirrors name backends too.
         for f in rule.get("filters").into_iter().flat_map(|f| f.items()) {
             refs.extend(f.path(&["requestMirror", "backendRef"]));
         }
         for b in refs {
-            let Some(name_node) = b.get("name") else { continue };
-            let Some(name) = name_node.as_str() else { continue };
+            let Some(name_node) = b.get("name") else {
+                continue;
+            };
+            let Some(name) = name_node.as_str() else {
+                continue;
+            };
             let port_node = b.get("port");
             backend_refs.push(BackendRef {
                 name,
@@ -143,17 +155,35 @@ pub fn build<'a>(objects: &[Object<'a>]) -> GatewayApi<'a> {
                         .collect(),
                 });
             }
-            "HTTPRoute" | "GRPCRoute" | "TCPRoute" | "TLSRoute" | "UDPRoute" => m.routes.push(route(o, i)),
+            "HTTPRoute" | "GRPCRoute" | "TCPRoute" | "TLSRoute" | "UDPRoute" => {
+                m.routes.push(route(o, i))
+            }
             "ReferenceGrant" => {
                 let spec = o.node.get("spec");
-                let list = |k: &str| spec.and_then(|s| s.get(k)).into_iter().flat_map(|l| l.items());
+                let list = |k: &str| {
+                    spec.and_then(|s| s.get(k))
+                        .into_iter()
+                        .flat_map(|l| l.items())
+                };
                 m.grants.push(ReferenceGrant {
                     object: i,
                     from: list("from")
-                        .filter_map(|f| Some((f.str_at("group").unwrap_or(""), f.str_at("kind")?, f.str_at("namespace")?)))
+                        .filter_map(|f| {
+                            Some((
+                                f.str_at("group").unwrap_or(""),
+                                f.str_at("kind")?,
+                                f.str_at("namespace")?,
+                            ))
+                        })
                         .collect(),
                     to: list("to")
-                        .filter_map(|t| Some((t.str_at("group").unwrap_or(""), t.str_at("kind")?, t.str_at("name"))))
+                        .filter_map(|t| {
+                            Some((
+                                t.str_at("group").unwrap_or(""),
+                                t.str_at("kind")?,
+                                t.str_at("name"),
+                            ))
+                        })
                         .collect(),
                 });
             }

@@ -71,7 +71,11 @@ impl<'a> DestinationRule<'a> {
         let mut out = Vec::new();
         let mut add = |tp: NodeRef<'a>, subset: Option<&'a str>| {
             out.push((tp, subset, None));
-            for pl in tp.get("portLevelSettings").into_iter().flat_map(|p| p.items()) {
+            for pl in tp
+                .get("portLevelSettings")
+                .into_iter()
+                .flat_map(|p| p.items())
+            {
                 let port = pl.path(&["port", "number"]).and_then(|n| n.as_int());
                 out.push((pl, subset, port));
             }
@@ -154,7 +158,10 @@ pub struct Istio<'a> {
 }
 
 fn strs<'a>(n: Option<NodeRef<'a>>) -> Vec<&'a str> {
-    n.into_iter().flat_map(|l| l.items()).filter_map(|i| i.as_str()).collect()
+    n.into_iter()
+        .flat_map(|l| l.items())
+        .filter_map(|i| i.as_str())
+        .collect()
 }
 
 fn str_nodes<'a>(n: Option<NodeRef<'a>>) -> Vec<(&'a str, NodeRef<'a>)> {
@@ -164,13 +171,20 @@ fn str_nodes<'a>(n: Option<NodeRef<'a>>) -> Vec<(&'a str, NodeRef<'a>)> {
         .collect()
 }
 
-fn destination<'a>(d: NodeRef<'a>, kind: RouteKind, mirror: bool, weight: Option<i64>) -> Option<Destination<'a>> {
+fn destination<'a>(
+    d: NodeRef<'a>,
+    kind: RouteKind,
+    mirror: bool,
+    weight: Option<i64>,
+) -> Option<Destination<'a>> {
     let host_node = d.get("host")?;
     Some(Destination {
         host: host_node.as_str()?,
         host_node,
         subset: d.get("subset").and_then(|s| Some((s.as_str()?, s))),
-        port: d.path(&["port", "number"]).and_then(|n| Some((n.as_int()?, n))),
+        port: d
+            .path(&["port", "number"])
+            .and_then(|n| Some((n.as_int()?, n))),
         node: d,
         kind,
         mirror,
@@ -182,22 +196,39 @@ fn virtual_service<'a>(o: &Object<'a>, index: usize) -> VirtualService<'a> {
     let spec = o.node.get("spec");
     let mut destinations = Vec::new();
     let mut match_gateways = Vec::new();
-    for (key, kind) in [("http", RouteKind::Http), ("tcp", RouteKind::Tcp), ("tls", RouteKind::Tls)] {
-        for route in spec.and_then(|s| s.get(key)).into_iter().flat_map(|r| r.items()) {
+    for (key, kind) in [
+        ("http", RouteKind::Http),
+        ("tcp", RouteKind::Tcp),
+        ("tls", RouteKind::Tls),
+    ] {
+        for route in spec
+            .and_then(|s| s.get(key))
+            .into_iter()
+            .flat_map(|r| r.items())
+        {
             for m in route.get("match").into_iter().flat_map(|m| m.items()) {
                 match_gateways.extend(str_nodes(m.get("gateways")));
             }
             for r in route.get("route").into_iter().flat_map(|r| r.items()) {
                 let weight = r.get("weight").and_then(|w| w.as_int());
-                if let Some(d) = r.get("destination").and_then(|d| destination(d, kind, false, weight)) {
+                if let Some(d) = r
+                    .get("destination")
+                    .and_then(|d| destination(d, kind, false, weight))
+                {
                     destinations.push(d);
                 }
             }
-            if let Some(d) = route.get("mirror").and_then(|d| destination(d, kind, true, None)) {
+            if let Some(d) = route
+                .get("mirror")
+                .and_then(|d| destination(d, kind, true, None))
+            {
                 destinations.push(d);
             }
             for m in route.get("mirrors").into_iter().flat_map(|m| m.items()) {
-                if let Some(d) = m.get("destination").and_then(|d| destination(d, kind, true, None)) {
+                if let Some(d) = m
+                    .get("destination")
+                    .and_then(|d| destination(d, kind, true, None))
+                {
                     destinations.push(d);
                 }
             }
@@ -231,13 +262,18 @@ fn destination_rule<'a>(o: &Object<'a>, index: usize) -> Option<DestinationRule<
                 Some(Subset {
                     name: name_node.as_str()?,
                     name_node,
-                    labels: s.get("labels").map(|l| l.string_pairs()).unwrap_or_default(),
+                    labels: s
+                        .get("labels")
+                        .map(|l| l.string_pairs())
+                        .unwrap_or_default(),
                     labels_node: s.get("labels"),
                     traffic_policy: s.get("trafficPolicy"),
                 })
             })
             .collect(),
-        workload_selector: spec.path(&["workloadSelector", "matchLabels"]).map(|l| l.string_pairs()),
+        workload_selector: spec
+            .path(&["workloadSelector", "matchLabels"])
+            .map(|l| l.string_pairs()),
     })
 }
 
@@ -261,7 +297,9 @@ fn gateway<'a>(o: &Object<'a>, index: usize) -> Gateway<'a> {
                     protocol: s.path(&["port", "protocol"]).and_then(|p| p.as_str()),
                     hosts: str_nodes(s.get("hosts")),
                     tls_mode: s.path(&["tls", "mode"]).and_then(|m| m.as_str()),
-                    credential_name: s.path(&["tls", "credentialName"]).and_then(|c| Some((c.as_str()?, c))),
+                    credential_name: s
+                        .path(&["tls", "credentialName"])
+                        .and_then(|c| Some((c.as_str()?, c))),
                 }
             })
             .collect(),
@@ -272,8 +310,12 @@ fn peer_authentication<'a>(o: &Object<'a>, index: usize) -> PeerAuthentication<'
     let spec = o.node.get("spec");
     PeerAuthentication {
         object: index,
-        selector: spec.and_then(|s| s.path(&["selector", "matchLabels"])).map(|l| l.string_pairs()),
-        mode: spec.and_then(|s| s.path(&["mtls", "mode"])).and_then(|m| Some((m.as_str()?, m))),
+        selector: spec
+            .and_then(|s| s.path(&["selector", "matchLabels"]))
+            .map(|l| l.string_pairs()),
+        mode: spec
+            .and_then(|s| s.path(&["mtls", "mode"]))
+            .and_then(|m| Some((m.as_str()?, m))),
         port_modes: spec
             .and_then(|s| s.get("portLevelMtls"))
             .into_iter()
@@ -306,9 +348,13 @@ fn service_entry<'a>(o: &Object<'a>, index: usize) -> ServiceEntry<'a> {
             })
             .collect(),
         resolution: get("resolution").and_then(|r| r.as_str()).unwrap_or("NONE"),
-        location: get("location").and_then(|r| r.as_str()).unwrap_or("MESH_EXTERNAL"),
+        location: get("location")
+            .and_then(|r| r.as_str())
+            .unwrap_or("MESH_EXTERNAL"),
         export_to: strs(get("exportTo")),
-        workload_selector: get("workloadSelector").and_then(|w| w.get("labels")).map(|l| l.string_pairs()),
+        workload_selector: get("workloadSelector")
+            .and_then(|w| w.get("labels"))
+            .map(|l| l.string_pairs()),
     }
 }
 
@@ -316,8 +362,12 @@ pub fn build<'a>(objects: &[Object<'a>]) -> Istio<'a> {
     let mut m = Istio::default();
     for (i, o) in objects.iter().enumerate() {
         match (o.group(), o.kind) {
-            ("networking.istio.io", "VirtualService") => m.virtual_services.push(virtual_service(o, i)),
-            ("networking.istio.io", "DestinationRule") => m.destination_rules.extend(destination_rule(o, i)),
+            ("networking.istio.io", "VirtualService") => {
+                m.virtual_services.push(virtual_service(o, i))
+            }
+            ("networking.istio.io", "DestinationRule") => {
+                m.destination_rules.extend(destination_rule(o, i))
+            }
             ("networking.istio.io", "Gateway") => m.gateways.push(gateway(o, i)),
             ("networking.istio.io", "ServiceEntry") => m.service_entries.push(service_entry(o, i)),
             ("networking.istio.io", "Sidecar") => {
@@ -328,7 +378,9 @@ pub fn build<'a>(objects: &[Object<'a>]) -> Istio<'a> {
                     selector_node: sel,
                 });
             }
-            ("security.istio.io", "PeerAuthentication") => m.peer_authentications.push(peer_authentication(o, i)),
+            ("security.istio.io", "PeerAuthentication") => {
+                m.peer_authentications.push(peer_authentication(o, i))
+            }
             _ => {}
         }
     }

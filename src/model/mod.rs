@@ -5,6 +5,7 @@ pub mod gateway_api;
 pub mod hosts;
 pub mod istio;
 pub mod k8s;
+pub mod mesh;
 pub mod protocol;
 
 use std::collections::{HashMap, HashSet};

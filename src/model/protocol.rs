@@ -71,7 +71,10 @@ impl Protocol {
     }
     /// Any HTTP flavour the proxy parses.
     pub fn is_http(self) -> bool {
-        matches!(self, Protocol::Http | Protocol::Http2 | Protocol::Grpc | Protocol::GrpcWeb)
+        matches!(
+            self,
+            Protocol::Http | Protocol::Http2 | Protocol::Grpc | Protocol::GrpcWeb
+        )
     }
     /// TLS on the wire (the proxy does not see inside).
     pub fn is_tls(self) -> bool {
@@ -79,7 +82,10 @@ impl Protocol {
     }
     /// Opaque byte streams and non-HTTP application protocols.
     pub fn is_opaque(self) -> bool {
-        matches!(self, Protocol::Tcp | Protocol::Mongo | Protocol::Mysql | Protocol::Redis)
+        matches!(
+            self,
+            Protocol::Tcp | Protocol::Mongo | Protocol::Mysql | Protocol::Redis
+        )
     }
 }
 
@@ -147,7 +153,10 @@ mod tests {
         assert_eq!(port_protocol(Some("tcp"), Some("http2")).0, Protocol::Http2);
         assert_eq!(port_protocol(Some("web"), None).0, Protocol::Unknown);
         assert_eq!(port_protocol(Some("HTTP"), None).0, Protocol::Http);
-        assert_eq!(port_protocol(None, Some("kubernetes.io/h2c")).0, Protocol::Http2);
+        assert_eq!(
+            port_protocol(None, Some("kubernetes.io/h2c")).0,
+            Protocol::Http2
+        );
         assert_eq!(server_first_hint(Some("db"), Some(3306)), Some("MySQL"));
     }
 }
