@@ -3,8 +3,8 @@
 
 use super::Model;
 use super::hosts::{ServiceName, resolve_host};
-use super::istio::{ServiceEntry, exported_to, host_matches};
-use super::k8s::Service;
+use super::istio::{DestinationRule, Gateway, ServiceEntry, exported_to, host_matches};
+use super::k8s::{PodTemplate, PortRef, Service, selects};
 
 /// What a mesh host names.
 pub enum HostTarget<'m, 'a> {
@@ -105,5 +105,194 @@ impl<'a> Model<'a> {
             return None;
         }
         Some(templates.iter().any(|t| !self.sidecar_injected(t)))
+    }
+}
+
+/// The default ingress gateway that `istioctl analyze` assumes offline when
+/// the tree has none: Service istio-system/istio-ingressgateway, selector
+/// `istio: ingressgateway`, ports 80, 443, 31400, 15443.
+pub const IMPLICIT_INGRESS_PORTS: [i64; 4] = [80, 443, 31400, 15443];
+
+/// Where a Gateway's selector lands.
+pub struct GatewayWorkloads<'m, 'a> {
+    pub templates: Vec<&'m PodTemplate<'a>>,
+    /// Ports (Service port and targetPort) of Services that select those pods.
+    pub service_ports: Vec<i64>,
+    /// The implicit default ingress gateway was assumed.
+    pub implicit: bool,
+}
+
+impl<'a> Model<'a> {
+    /// Istio's full name for a host written in a namespace.
+    pub fn istio_fqdn(&self, host: &str, ns: &str) -> String {
+        if host.contains('.') || host.contains('*') {
+            host.to_ascii_lowercase()
+        } else {
+            format!(
+                "{}.{}.svc.{}",
+                host.to_ascii_lowercase(),
+                ns,
+                self.options.cluster_domain
+            )
+        }
+    }
+
+    /// DestinationRules for a host (FQDN) visible from a namespace, the most
+    /// specific first (exact host, then wildcards).
+    pub fn destination_rules_for(&self, fqdn: &str, from_ns: &str) -> Vec<&DestinationRule<'a>> {
+        let mut out: Vec<&DestinationRule<'a>> = self
+            .istio
+            .destination_rules
+            .iter()
+            .filter(|dr| {
+                let ns = self
+                    .k8s
+                    .object(dr.object)
+                    .map(|o| o.namespace.as_str())
+                    .unwrap_or("");
+                exported_to(&dr.export_to, ns, from_ns)
+                    && host_matches(&self.istio_fqdn(dr.host, ns), fqdn)
+            })
+            .collect();
+        out.sort_by_key(|dr| dr.host.contains('*'));
+        out
+    }
+
+    /// Does the tree use Istio at all (resources, injection labels, sidecars)?
+    pub fn mesh_in_use(&self) -> bool {
+        let i = &self.istio;
+        !(i.virtual_services.is_empty()
+            && i.destination_rules.is_empty()
+            && i.gateways.is_empty()
+            && i.peer_authentications.is_empty()
+            && i.service_entries.is_empty()
+            && i.sidecars.is_empty())
+            || self.k8s.templates.iter().any(|t| self.sidecar_injected(t))
+    }
+
+    /// Is injection known to be off for these pods? `None` when the tree does not say.
+    pub fn sidecar_known_absent(&self, t: &PodTemplate<'a>) -> Option<bool> {
+        if self.sidecar_injected(t) {
+            return Some(false);
+        }
+        let pod_says = t
+            .label("sidecar.istio.io/inject")
+            .or_else(|| t.annotation("sidecar.istio.io/inject"));
+        if pod_says == Some("false") {
+            return Some(true);
+        }
+        let ns = self.k8s.template_object(t).map(|o| o.namespace.as_str())?;
+        // A Namespace object in the tree without injection labels says "no sidecar".
+        self.k8s.namespaces.contains_key(ns).then_some(true)
+    }
+
+    /// Pods a Gateway selector selects (any namespace), and the ports of their Services.
+    pub fn gateway_workloads(&self, gw: &Gateway<'a>) -> GatewayWorkloads<'_, 'a> {
+        let templates: Vec<&PodTemplate<'a>> = self
+            .k8s
+            .templates
+            .iter()
+            .filter(|t| !gw.selector.is_empty() && selects(&gw.selector, &t.labels))
+            .collect();
+        let default_selector = gw
+            .selector
+            .iter()
+            .all(|(k, v)| *k == "istio" && *v == "ingressgateway");
+        let tree_has_ingress = self
+            .k8s
+            .templates
+            .iter()
+            .any(|t| t.label("istio") == Some("ingressgateway"))
+            || self.k8s.services.iter().any(|s| {
+                s.selector.as_ref().is_some_and(|sel| {
+                    sel.iter()
+                        .any(|(k, v)| *k == "istio" && *v == "ingressgateway")
+                })
+            });
+        if templates.is_empty() && default_selector && !gw.selector.is_empty() && !tree_has_ingress
+        {
+            return GatewayWorkloads {
+                templates,
+                service_ports: IMPLICIT_INGRESS_PORTS.to_vec(),
+                implicit: true,
+            };
+        }
+        let mut service_ports = Vec::new();
+        for t in &templates {
+            for s in self.k8s.services_selecting(t) {
+                for p in &s.ports {
+                    service_ports.extend(p.port);
+                    if let Some(PortRef::Number(n)) = p.effective_target() {
+                        service_ports.push(n);
+                    }
+                }
+            }
+        }
+        service_ports.sort_unstable();
+        service_ports.dedup();
+        GatewayWorkloads {
+            templates,
+            service_ports,
+            implicit: false,
+        }
+    }
+}
+
+/// The mTLS mode a workload port receives, and which policy set it.
+pub struct MtlsSetting {
+    pub mode: String,
+    /// `namespace/name` of the PeerAuthentication.
+    pub source: String,
+    pub loc: Option<crate::source::Loc>,
+}
+
+impl<'a> Model<'a> {
+    /// PeerAuthentication in effect for a pod port: workload (port-level first),
+    /// then namespace, then mesh-wide in the root namespace. `UNSET` inherits.
+    pub fn effective_mtls(&self, t: &PodTemplate<'a>, port: Option<i64>) -> Option<MtlsSetting> {
+        let ns = self.k8s.template_object(t)?.namespace.as_str();
+        let root = self.options.istio_root_namespace.as_str();
+        let mut levels: Vec<(u8, &super::istio::PeerAuthentication<'a>)> = Vec::new();
+        for pa in &self.istio.peer_authentications {
+            let Some(o) = self.k8s.object(pa.object) else {
+                continue;
+            };
+            let level = match &pa.selector {
+                Some(sel) if o.namespace == ns && selects(sel, &t.labels) => 0,
+                None if o.namespace == ns && ns != root => 1,
+                None if o.namespace == root => 2,
+                _ => continue,
+            };
+            levels.push((level, pa));
+        }
+        levels.sort_by_key(|(l, _)| *l);
+        for (level, pa) in levels {
+            let source = self
+                .k8s
+                .object(pa.object)
+                .map(|o| format!("{}/{}", o.namespace, o.name))
+                .unwrap_or_default();
+            if level == 0
+                && let Some(p) = port
+                && let Some((_, mode, node)) = pa.port_modes.iter().find(|(n, _, _)| *n == p)
+                && *mode != "UNSET"
+            {
+                return Some(MtlsSetting {
+                    mode: mode.to_string(),
+                    source,
+                    loc: Some(node.loc()),
+                });
+            }
+            if let Some((mode, node)) = pa.mode
+                && mode != "UNSET"
+            {
+                return Some(MtlsSetting {
+                    mode: mode.to_string(),
+                    source,
+                    loc: Some(node.loc()),
+                });
+            }
+        }
+        None
     }
 }

@@ -1,0 +1,106 @@
+//! ISTIO003: a DestinationRule subset whose labels select none of the host's pods.
+
+use crate::finding::Severity;
+use crate::model::k8s::selects;
+use crate::model::mesh::HostTarget;
+use crate::rules::{Ctx, Emit, Rule};
+
+pub static RULE: Rule = Rule {
+    id: "ISTIO003",
+    check,
+};
+
+/// Locality labels come from the node, not the pod template: unknown here.
+fn node_label(key: &str) -> bool {
+    key.starts_with("topology.kubernetes.io/")
+        || key.starts_with("topology.istio.io/")
+        || key.starts_with("failure-domain.beta.kubernetes.io/")
+        || key == "kubernetes.io/hostname"
+}
+
+fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    let m = ctx.model;
+    for dr in &m.istio.destination_rules {
+        let Some(obj) = m.k8s.object(dr.object) else {
+            continue;
+        };
+        let HostTarget::Service(svc) = m.resolve_mesh_host(dr.host, &obj.namespace) else {
+            continue;
+        };
+        let templates = m.k8s.service_templates(svc);
+        if templates.is_empty() {
+            continue;
+        }
+        let svc_name = m
+            .k8s
+            .service_object(svc)
+            .map(|o| format!("{}/{}", o.namespace, o.name))
+            .unwrap_or_default();
+        let fqdn = m.istio_fqdn(dr.host, &obj.namespace);
+        for subset in &dr.subsets {
+            let pod_labels: Vec<(&str, &str)> = subset
+                .labels
+                .iter()
+                .copied()
+                .filter(|(k, _)| !node_label(k))
+                .collect();
+            let empty_locality = subset
+                .labels
+                .iter()
+                .any(|(k, v)| node_label(k) && v.is_empty());
+            if (pod_labels.is_empty() && !empty_locality)
+                || (!empty_locality && templates.iter().any(|t| selects(&pod_labels, &t.labels)))
+            {
+                continue;
+            }
+            let routed = m.istio.virtual_services.iter().any(|vs| {
+                let ns = m
+                    .k8s
+                    .object(vs.object)
+                    .map(|o| o.namespace.as_str())
+                    .unwrap_or("");
+                vs.destinations.iter().any(|d| {
+                    d.subset.map(|s| s.0) == Some(subset.name)
+                        && !d.mirror
+                        && d.weight != Some(0)
+                        && m.istio_fqdn(d.host, ns) == fqdn
+                })
+            });
+            let wanted: Vec<String> = subset
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let f = emit
+                .at(
+                    subset.labels_node.unwrap_or(subset.name_node).loc(),
+                    format!(
+                        "subset `{}` of DestinationRule {}/{} selects {}, but no pod of Service {svc_name} has these labels{}",
+                        subset.name,
+                        obj.namespace,
+                        obj.name,
+                        wanted.join(","),
+                        if routed { "; routes to it get `no healthy upstream`" } else { "" }
+                    ),
+                )
+                .resource(obj.resource())
+                .severity(if routed { Severity::Error } else { Severity::Warning });
+            for t in templates.iter().take(3) {
+                if let Some(o) = m.k8s.template_object(t) {
+                    let labels: Vec<String> =
+                        t.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let at = o
+                        .node
+                        .path(&["spec", "template", "metadata", "labels"])
+                        .or_else(|| o.node.path(&["metadata", "labels"]))
+                        .unwrap_or(o.node);
+                    f.related(
+                        at.loc(),
+                        format!("{} {} has {}", o.kind, o.name, labels.join(",")),
+                    );
+                }
+            }
+            f.help("make the subset labels match a workload's pod template labels (often the `version` label)");
+        }
+    }
+}

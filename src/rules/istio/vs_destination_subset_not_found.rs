@@ -1,0 +1,69 @@
+//! ISTIO002: a destination subset that no DestinationRule for the host defines.
+
+use crate::rules::{Ctx, Emit, Rule};
+
+pub static RULE: Rule = Rule {
+    id: "ISTIO002",
+    check,
+};
+
+fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    let m = ctx.model;
+    for vs in &m.istio.virtual_services {
+        let Some(obj) = m.k8s.object(vs.object) else {
+            continue;
+        };
+        for d in &vs.destinations {
+            let Some((subset, subset_node)) = d.subset else {
+                continue;
+            };
+            let fqdn = m.istio_fqdn(d.host, &obj.namespace);
+            let rules = m.destination_rules_for(&fqdn, &obj.namespace);
+            // Istio merges the subsets of rules for one host, so any may define it.
+            let Some(dr) = rules.first() else {
+                emit.at(subset_node.loc(), format!(
+                    "VirtualService {}/{} routes to subset `{subset}` of `{}`, but no DestinationRule for that host defines subsets; Envoy has no such cluster and answers 503 (no healthy upstream / NR)",
+                    obj.namespace, obj.name, d.host
+                ))
+                .resource(obj.resource())
+                .help(format!("add a DestinationRule for host `{}` with a subset named `{subset}`", d.host));
+                continue;
+            };
+            if rules
+                .iter()
+                .any(|r| r.subsets.iter().any(|s| s.name == subset))
+            {
+                continue;
+            }
+            let dro = m.k8s.object(dr.object);
+            let f = emit
+                .at(subset_node.loc(), format!(
+                    "VirtualService {}/{} routes to subset `{subset}` of `{}`, which DestinationRule {} does not define",
+                    obj.namespace,
+                    obj.name,
+                    d.host,
+                    dro.map(|o| format!("{}/{}", o.namespace, o.name)).unwrap_or_default()
+                ))
+                .resource(obj.resource());
+            let names: Vec<&str> = dr.subsets.iter().map(|s| s.name).collect();
+            if let Some(first) = dr.subsets.first() {
+                f.related(
+                    first.name_node.loc(),
+                    format!("defined subsets: {}", names.join(", ")),
+                );
+            } else {
+                f.related(
+                    dr.host_node.loc(),
+                    "this DestinationRule defines no subsets",
+                );
+            }
+            match crate::util::closest(subset, names.iter().copied()) {
+                Some(near) => f.help(format!("did you mean subset `{near}`?")),
+                None => f.help(format!(
+                    "define subset `{subset}` in the DestinationRule, or route to one of: {}",
+                    names.join(", ")
+                )),
+            };
+        }
+    }
+}
