@@ -49,8 +49,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use confaudit::parse::nginx::{self, Directive, FileContext, NginxFile};
 use confaudit::parse::ProblemKind;
+use confaudit::parse::nginx::{self, Directive, FileContext, NginxFile};
 use confaudit::source::SourceFile;
 use serde_json::Value;
 
@@ -119,18 +119,28 @@ fn cp_merge_dollar_brace(text: &str, d: &Directive) -> Vec<String> {
         let after = text.as_bytes().get(a.span.end as usize).copied();
         joining = !a.quoted
             && raw.ends_with('}')
-            && raw.rfind("${").is_some_and(|i| !raw[i..].contains([' ', '\t', '\n', '\r']))
+            && raw
+                .rfind("${")
+                .is_some_and(|i| !raw[i..].contains([' ', '\t', '\n', '\r']))
             && matches!(after, Some(b' ' | b'\t' | b'\r' | b'\n'));
         if joining {
             out.last_mut().unwrap().push(after.unwrap() as char);
             let next = text.as_bytes().get(a.span.end as usize + 1).copied();
-            joining = !matches!(next, Some(b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{' | b'}') | None);
+            joining = !matches!(
+                next,
+                Some(b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{' | b'}') | None
+            );
         }
     }
     out
 }
 
-fn ours_to_nodes(src: &SourceFile, text: &str, ds: &[Directive], drop_lines: &[usize]) -> Vec<Node> {
+fn ours_to_nodes(
+    src: &SourceFile,
+    text: &str,
+    ds: &[Directive],
+    drop_lines: &[usize],
+) -> Vec<Node> {
     let mut out = Vec::new();
     for d in ds {
         let line = src.line_of(d.name_span.start);
@@ -257,11 +267,16 @@ fn compare(root: &Path, golden_name: &str, index: usize, cfg: &Value) -> Vec<Str
         if CASCADE_ERRORS.contains(&(golden_name, line)) {
             continue;
         }
-        if let Some(needle) = needle {
-            if !problem_lines(&src, &ours, needle).contains(&line) {
-                errs.push(format!("{file}: expected a problem {needle:?} at line {line}, got {:?}",
-                    ours.problems.iter().map(|p| (src.line_of(p.span.start), &p.message)).collect::<Vec<_>>()));
-            }
+        if let Some(needle) = needle
+            && !problem_lines(&src, &ours, needle).contains(&line)
+        {
+            errs.push(format!(
+                "{file}: expected a problem {needle:?} at line {line}, got {:?}",
+                ours.problems
+                    .iter()
+                    .map(|p| (src.line_of(p.span.start), &p.message))
+                    .collect::<Vec<_>>()
+            ));
         }
     }
     if cfg["errors"].as_array().unwrap().is_empty() {
@@ -281,7 +296,9 @@ fn compare(root: &Path, golden_name: &str, index: usize, cfg: &Value) -> Vec<Str
     if !fatal {
         let mine = ours_to_nodes(&src, &text, &ours.directives, &drop_lines);
         if mine != golden {
-            errs.push(format!("{file}: tree differs\n ours: {mine:#?}\n crossplane: {golden:#?}"));
+            errs.push(format!(
+                "{file}: tree differs\n ours: {mine:#?}\n crossplane: {golden:#?}"
+            ));
         }
         let mine_c = our_comments(&src, &ours);
         let mut a = mine_c.clone();
@@ -289,7 +306,9 @@ fn compare(root: &Path, golden_name: &str, index: usize, cfg: &Value) -> Vec<Str
         a.sort();
         b.sort();
         if a != b {
-            errs.push(format!("{file}: comments differ\n ours: {a:?}\n crossplane: {b:?}"));
+            errs.push(format!(
+                "{file}: comments differ\n ours: {a:?}\n crossplane: {b:?}"
+            ));
         }
     }
     errs

@@ -79,7 +79,10 @@ impl Builder {
     }
 
     fn end_of(&self, id: NodeId) -> usize {
-        self.nodes.get(id as usize).map(|n| n.span.end as usize).unwrap_or(0)
+        self.nodes
+            .get(id as usize)
+            .map(|n| n.span.end as usize)
+            .unwrap_or(0)
     }
 
     /// Place a finished node in its parent (or as the root).
@@ -138,8 +141,16 @@ impl Builder {
             }
             if let Some(k) = self.key_text(e.key) {
                 if let Some(&first) = seen.get(k) {
-                    let span = self.nodes.get(e.key as usize).map(|n| n.span).unwrap_or_default();
-                    let first_span = self.nodes.get(first as usize).map(|n| n.span).unwrap_or_default();
+                    let span = self
+                        .nodes
+                        .get(e.key as usize)
+                        .map(|n| n.span)
+                        .unwrap_or_default();
+                    let first_span = self
+                        .nodes
+                        .get(first as usize)
+                        .map(|n| n.span)
+                        .unwrap_or_default();
                     problems.push(LoadProblem {
                         kind: ProblemKind::DuplicateKey,
                         span,
@@ -164,10 +175,10 @@ impl Builder {
         let mut merged_keys: HashSet<String> = HashSet::new();
         let mut out = Vec::with_capacity(explicit.len() + merged.len());
         for e in merged {
-            if let Some(k) = self.key_text(e.key) {
-                if explicit_keys.contains(k) || !merged_keys.insert(k.to_string()) {
-                    continue;
-                }
+            if let Some(k) = self.key_text(e.key)
+                && (explicit_keys.contains(k) || !merged_keys.insert(k.to_string()))
+            {
+                continue;
             }
             out.push(e);
         }
@@ -238,7 +249,9 @@ pub fn load(text: &str, file: FileId) -> Loaded {
                 if out.docs.len() >= MAX_DOCS {
                     out.problems.push(LoadProblem::limit(
                         Span::new(start, start),
-                        format!("more than {MAX_DOCS} documents; the rest of the stream is not analysed"),
+                        format!(
+                            "more than {MAX_DOCS} documents; the rest of the stream is not analysed"
+                        ),
                     ));
                     break;
                 }
@@ -268,7 +281,9 @@ pub fn load(text: &str, file: FileId) -> Loaded {
                 if total_nodes + b.total_nodes > MAX_NODES {
                     out.problems.push(LoadProblem::limit(
                         Span::new(start, start),
-                        format!("more than {MAX_NODES} YAML nodes; the rest of the file is not analysed"),
+                        format!(
+                            "more than {MAX_NODES} YAML nodes; the rest of the file is not analysed"
+                        ),
                     ));
                     return out;
                 }
@@ -322,7 +337,9 @@ fn on_node_event(
             if b.stack.len() >= MAX_DEPTH {
                 return Some(LoadProblem::limit(
                     Span::new(start, end),
-                    format!("nesting deeper than {MAX_DEPTH} levels; this document is not analysed"),
+                    format!(
+                        "nesting deeper than {MAX_DEPTH} levels; this document is not analysed"
+                    ),
                 ));
             }
             let is_map = matches!(ev, Event::MappingStart(..));
@@ -384,6 +401,7 @@ fn on_node_event(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -398,7 +416,10 @@ mod tests {
         assert_eq!(l.docs.len(), 2);
         let root = l.docs[0].root().unwrap();
         let b = root.get("b").unwrap();
-        assert_eq!(&text[b.span().start as usize..b.span().end as usize], "[x, 'y']");
+        assert_eq!(
+            &text[b.span().start as usize..b.span().end as usize],
+            "[x, 'y']"
+        );
         assert_eq!(root.get("a").unwrap().as_int(), Some(1));
         assert_eq!(l.docs[1].root().unwrap().str_at("kind"), Some("Service"));
     }
@@ -426,14 +447,21 @@ mod tests {
         assert_eq!(l.problems.len(), 1);
         assert_eq!(l.problems[0].kind, ProblemKind::DuplicateKey);
         assert_eq!(l.problems[0].span.start, 10);
-        assert_eq!(l.docs[0].root().unwrap().get("a").unwrap().as_int(), Some(3));
+        assert_eq!(
+            l.docs[0].root().unwrap().get("a").unwrap().as_int(),
+            Some(3)
+        );
     }
 
     #[test]
     fn recovers_after_a_broken_document() {
         let l = one("a: [1, 2\n---\nkind: Pod\n");
         assert!(l.problems.iter().any(|p| p.kind == ProblemKind::Syntax));
-        assert!(l.docs.iter().any(|d| d.root().and_then(|r| r.str_at("kind")) == Some("Pod")));
+        assert!(
+            l.docs
+                .iter()
+                .any(|d| d.root().and_then(|r| r.str_at("kind")) == Some("Pod"))
+        );
     }
 
     #[test]
@@ -448,7 +476,9 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..30 {
             let p = i - 1;
-            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
         }
         let l = one(&text);
         assert!(l.docs[0].nodes.len() < 1000);

@@ -126,24 +126,24 @@ pub(crate) fn check(directives: &[Directive], fc: FileContext, problems: &mut Ve
             continue;
         };
         let (ctx, owner) = (*ctx, *owner);
-        if !matches!(ctx, Free | Opaque) {
-            if let Some((_, allowed)) = PLACEMENT.iter().find(|(n, _)| *n == d.name) {
-                if !allowed.contains(&ctx) {
-                    let mut p = syntax(
-                        d.name_span,
-                        format!(
-                            "\"{}\" directive is not allowed here (in {} context)",
-                            d.name,
-                            ctx_name(ctx)
-                        ),
-                    );
-                    if let Some(o) = owner {
-                        p.related
-                            .push((o.name_span, format!("inside this \"{}\" block", o.name)));
-                    }
-                    problems.push(p);
-                }
+        let allowed = PLACEMENT.iter().find(|(n, _)| *n == d.name).map(|(_, a)| a);
+        if let Some(allowed) = allowed
+            && !matches!(ctx, Free | Opaque)
+            && !allowed.contains(&ctx)
+        {
+            let mut p = syntax(
+                d.name_span,
+                format!(
+                    "\"{}\" directive is not allowed here (in {} context)",
+                    d.name,
+                    ctx_name(ctx)
+                ),
+            );
+            if let Some(o) = owner {
+                p.related
+                    .push((o.name_span, format!("inside this \"{}\" block", o.name)));
             }
+            problems.push(p);
         }
         if let Some(block) = &d.block {
             stack.push((block.iter(), enter(ctx, &d.name), Some(d)));
@@ -160,16 +160,23 @@ fn has_child(d: &Directive, name: &str) -> bool {
 /// Guesses the context of a whole file from its top-level directives:
 /// `http`/`events`/`stream`/`mail` → main; `server`/`upstream`/`map` → http
 /// (stream when a top-level server proxies without locations, as stream
-/// servers do); `location` → server; otherwise unknown.
+/// servers do); `location` → server; both of the last two, or neither →
+/// unknown.
 pub fn infer(directives: &[Directive]) -> FileContext {
     let has = |n: &str| directives.iter().any(|d| d.name == n);
     if ["http", "events", "stream", "mail"].iter().any(|n| has(n)) {
         return FileContext::Main;
     }
-    if ["server", "upstream", "map"].iter().any(|n| has(n)) {
-        let stream_like = directives.iter().any(|d| {
-            d.name == "server" && has_child(d, "proxy_pass") && !has_child(d, "location")
-        });
+    let http_level = ["server", "upstream", "map"].iter().any(|n| has(n));
+    if http_level && has("location") {
+        // No context allows both (e.g. test snippets mixing `map` and
+        // `location`): do not guess.
+        return FileContext::Unknown;
+    }
+    if http_level {
+        let stream_like = directives
+            .iter()
+            .any(|d| d.name == "server" && has_child(d, "proxy_pass") && !has_child(d, "location"));
         return if stream_like {
             FileContext::Stream
         } else {

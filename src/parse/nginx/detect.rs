@@ -12,46 +12,81 @@ const STRONG: &[&str] = &[
     "access_log",
     "add_header",
     "alias",
-    "client_max_body_size",
+    "allow",
+    "autoindex",
+    "charset",
     "default_type",
+    "deny",
     "error_log",
     "error_page",
     "events",
-    "fastcgi_param",
-    "fastcgi_pass",
-    "grpc_pass",
-    "gzip",
+    "expires",
     "http",
+    "http2",
     "index",
+    "internal",
+    "keepalive_requests",
     "keepalive_timeout",
-    "limit_req_zone",
+    "large_client_header_buffers",
     "listen",
     "location",
     "map",
-    "proxy_buffering",
-    "proxy_http_version",
-    "proxy_pass",
-    "proxy_read_timeout",
-    "proxy_set_header",
+    "more_set_headers",
+    "more_clear_headers",
     "resolver",
     "root",
+    "satisfy",
     "sendfile",
     "server",
     "server_name",
-    "ssl_certificate",
-    "ssl_certificate_key",
+    "server_tokens",
     "stream",
+    "stub_status",
+    "tcp_nodelay",
+    "tcp_nopush",
     "try_files",
     "types",
+    "underscores_in_headers",
     "upstream",
-    "uwsgi_pass",
+    "valid_referers",
     "worker_connections",
     "worker_processes",
     "worker_rlimit_nofile",
 ];
 
+/// Name prefixes of nginx module directives.
+const STRONG_PREFIXES: &[&str] = &[
+    "auth_",
+    "client_",
+    "fastcgi_",
+    "grpc_",
+    "gzip",
+    "keepalive",
+    "limit_",
+    "lua_",
+    "proxy_",
+    "scgi_",
+    "ssl_",
+    "uwsgi_",
+];
+
+fn is_strong(name: &str) -> bool {
+    STRONG.contains(&name)
+        || STRONG_PREFIXES.iter().any(|p| name.starts_with(p))
+        || super::parser::is_lua_block(name)
+}
+
 /// Common names that are also words of other languages.
 const WEAK: &[&str] = &["if", "include", "pid", "return", "rewrite", "set", "user"];
+
+/// Whether `s` holds an nginx-style variable (`$name`).
+fn has_variable(s: &str) -> bool {
+    s.as_bytes().windows(2).any(|w| {
+        w.first() == Some(&b'$')
+            && w.get(1)
+                .is_some_and(|c| c.is_ascii_lowercase() || *c == b'_')
+    })
+}
 
 /// True when `text` looks like an nginx config (a main file or a fragment).
 pub fn looks_like_nginx(text: &str) -> bool {
@@ -85,20 +120,27 @@ pub fn looks_like_nginx(text: &str) -> bool {
             continue;
         };
         total += 1;
-        if STRONG.contains(&d.name.as_str()) {
+        if is_strong(&d.name) {
             strong += 1;
             known += 1;
         } else if WEAK.contains(&d.name.as_str()) {
             known += 1;
-        }
-        let first = d.args.first().map(|a| a.value.as_str());
-        if first == Some("=") || first == Some(":") || d.name.ends_with([':', '=']) {
-            assign += 1;
-        }
-        if let Some(b) = &d.block {
-            if !ENTRY_BLOCKS.contains(&d.name.as_str()) {
-                stack.push(b.iter());
+            // `if ($http_origin ...)`, `rewrite ^ $uri`: nginx variables.
+            if d.args.iter().any(|a| has_variable(&a.value)) {
+                strong += 1;
             }
+        } else {
+            // `key = value` / `key: value` lines (HCL, INI, YAML) read as
+            // one long unknown directive.
+            let first = d.args.first().map(|a| a.value.as_str());
+            if first == Some("=") || first == Some(":") || d.name.ends_with([':', '=']) {
+                assign += 1;
+            }
+        }
+        if let Some(b) = &d.block
+            && !ENTRY_BLOCKS.contains(&d.name.as_str())
+        {
+            stack.push(b.iter());
         }
     }
     let limit = prefix.len().saturating_sub(256);

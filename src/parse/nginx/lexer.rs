@@ -302,6 +302,26 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// Whether a regex quantifier body (`3}`, `1,5}`, `2,}`) starts at `at`,
+    /// i.e. the `{` before it was meant as part of a regular expression.
+    pub fn quantifier_at(&self, at: usize) -> bool {
+        let digits = |mut i: usize| {
+            let s = i;
+            while self.at(i).is_some_and(|c| c.is_ascii_digit()) {
+                i += 1;
+            }
+            (i, i > s)
+        };
+        let (mut i, any) = digits(at);
+        if !any {
+            return false;
+        }
+        if self.at(i) == Some(b',') {
+            i = digits(i + 1).0;
+        }
+        self.at(i) == Some(b'}')
+    }
+
     /// Reads a `*_by_lua_block` body; `self.pos` is just after its `{`.
     /// Lua strings, comments and long brackets are honoured so that braces
     /// inside them do not count.

@@ -22,6 +22,8 @@ mod parser;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_errors;
 
 use super::{Comment, LoadProblem};
 use crate::source::Span;
@@ -96,7 +98,8 @@ pub enum FileContext {
 }
 
 /// Parses a file, inferring its context from its top-level directives
-/// (see [`infer_context`]).
+/// (see [`infer_context`]). In an `nginx -T` dump each file's section is
+/// inferred on its own.
 pub fn parse(text: &str) -> NginxFile {
     parse_inner(text, None)
 }
@@ -112,14 +115,38 @@ fn parse_inner(text: &str, ctx: Option<FileContext>) -> NginxFile {
         comments,
         mut problems,
     } = parser::parse(text);
-    let ctx = ctx.unwrap_or_else(|| contexts::infer(&directives));
-    contexts::check(&directives, ctx, &mut problems);
+    match ctx {
+        Some(ctx) => contexts::check(&directives, ctx, &mut problems),
+        None => {
+            // An `nginx -T` dump holds several files, each after a
+            // `# configuration file PATH:` line; each gets its own context.
+            let mut rest: &[Directive] = &directives;
+            for start in dump_sections(text, &comments) {
+                let n = rest.partition_point(|d| (d.name_span.start as usize) < start);
+                let (section, tail) = rest.split_at(n);
+                contexts::check(section, contexts::infer(section), &mut problems);
+                rest = tail;
+            }
+            contexts::check(rest, contexts::infer(rest), &mut problems);
+        }
+    }
     problems.sort_by_key(|p| (p.span.start, p.span.end));
     NginxFile {
         directives,
         comments,
         problems,
     }
+}
+
+/// Offsets of the `# configuration file PATH:` lines that `nginx -T`
+/// writes before each file of its dump (none for ordinary files).
+fn dump_sections(text: &str, comments: &[Comment]) -> Vec<usize> {
+    comments
+        .iter()
+        .filter(|c| c.text.starts_with("configuration file ") && c.text.ends_with(':'))
+        .map(|c| c.span.start as usize)
+        .filter(|&at| at == 0 || text.as_bytes().get(at - 1) == Some(&b'\n'))
+        .collect()
 }
 
 /// An `include` directive found in a file.

@@ -2,7 +2,7 @@
 //! recursion), recovering after errors.
 
 use super::lexer::{Lexer, TokKind, Token, syntax};
-use super::{Arg, Directive};
+use super::{Arg, Directive, ENTRY_BLOCKS};
 use crate::parse::{Comment, LoadProblem};
 use crate::source::Span;
 
@@ -119,17 +119,54 @@ impl Parser<'_> {
         self.finish_at_eof();
     }
 
+    /// Whether the innermost open block is a `map`-like entry block.
+    fn in_entry_block(&self) -> bool {
+        self.stack
+            .last()
+            .and_then(|f| f.owner.as_ref())
+            .is_some_and(|d| ENTRY_BLOCKS.contains(&d.name.as_str()))
+    }
+
     /// Reads a directive's arguments and terminator; `name` is its first word.
-    fn statement(&mut self, name: Token) {
+    fn statement(&mut self, mut name: Token) {
         let mut args: Vec<Arg> = Vec::new();
+        let mut pending: Option<Token> = None;
         loop {
-            let tok = self.lx.next_token();
+            let tok = match pending.take() {
+                Some(t) => t,
+                None => self.lx.next_token(),
+            };
             match tok.kind {
                 TokKind::Word => args.push(arg_of(tok)),
                 TokKind::Semi => {
                     let d = self.directive(name, args, tok.end);
                     self.children().push(d);
                     return;
+                }
+                TokKind::Open
+                    if !is_lua_block(&name.value) && self.stray_brace(&name, &args, &tok) =>
+                {
+                    // Glue `{` (and a word right after it) onto the word
+                    // before, as the author meant: `^/\d{1,3}$`.
+                    let next = self.lx.next_token();
+                    let mut extra = "{".to_string();
+                    let mut end = tok.end;
+                    if next.kind == TokKind::Word && next.start == tok.end && !next.quoted {
+                        extra.push_str(&next.value);
+                        end = next.end;
+                    } else {
+                        pending = Some(next);
+                    }
+                    match args.last_mut() {
+                        Some(a) => {
+                            a.value.push_str(&extra);
+                            a.span = Span::new(a.span.start as usize, end);
+                        }
+                        None => {
+                            name.value.push_str(&extra);
+                            name.end = end;
+                        }
+                    }
                 }
                 TokKind::Open => {
                     let lua = is_lua_block(&name.value);
@@ -167,6 +204,29 @@ impl Parser<'_> {
         }
     }
 
+    /// Reports a `{` that cannot open a block: one glued to the previous
+    /// word and followed by a regex quantifier (`\d{1,3}`), or one glued to
+    /// a word inside a `map`-like block (nginx: unexpected "{"). Returns
+    /// whether the `{` is to be read as part of that word.
+    fn stray_brace(&mut self, name: &Token, args: &[Arg], open: &Token) -> bool {
+        let prev_end = args.last().map_or(name.end, |a| a.span.end as usize);
+        let prev_quoted = args.last().map_or(name.quoted, |a| a.quoted);
+        if prev_end != open.start || prev_quoted {
+            return false;
+        }
+        let message = if self.lx.quantifier_at(open.end) {
+            "unexpected \"{\": a regular expression containing \"{\" must be quoted"
+        } else if self.in_entry_block() {
+            "unexpected \"{\" in a map-like block: quote values containing \"{\""
+        } else {
+            return false;
+        };
+        self.lx
+            .problems
+            .push(syntax(open.span(), message.to_string()));
+        true
+    }
+
     fn directive(&self, name: Token, mut args: Vec<Arg>, end: usize) -> Directive {
         if name.value == "if" && !name.quoted {
             strip_if_parens(&mut args);
@@ -195,8 +255,10 @@ impl Parser<'_> {
                     Span::new(body.end, body.end),
                     "unexpected end of file in a Lua block, expecting \"}\"".to_string(),
                 );
-                p.related
-                    .push((Span::new(open, open + 1), "Lua block opened here".to_string()));
+                p.related.push((
+                    Span::new(open, open + 1),
+                    "Lua block opened here".to_string(),
+                ));
                 self.lx.problems.push(p);
                 d.block_span = Some(Span::new(open, body.end));
                 d.span.end = u32::try_from(body.end).unwrap_or(u32::MAX);
