@@ -84,7 +84,7 @@ fn has_variable(s: &str) -> bool {
     s.as_bytes().windows(2).any(|w| {
         w.first() == Some(&b'$')
             && w.get(1)
-                .is_some_and(|c| c.is_ascii_lowercase() || *c == b'_')
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
     })
 }
 

@@ -11,7 +11,7 @@
 //!   honoured when finding the closing brace).
 //! * `if (...)` loses the parentheses around its condition, as in crossplane.
 //! * Errors become [`LoadProblem`]s and parsing goes on; no input panics,
-//!   nesting is capped at [`parser::MAX_DEPTH`] and time is linear.
+//!   nesting is capped at [`MAX_DEPTH`] and time is linear.
 //!
 //! Includes are not followed here; see [`includes`].
 

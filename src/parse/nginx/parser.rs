@@ -70,7 +70,7 @@ fn strip_if_parens(args: &mut Vec<Arg>) {
         a.value.remove(0);
         a.value = a.value.trim_start().to_string();
         if !a.quoted {
-            a.span.start = (a.span.start + 1).min(a.span.end);
+            a.span.start = a.span.start.saturating_add(1).min(a.span.end);
         }
     }
     if let Some(a) = args.last_mut() {
