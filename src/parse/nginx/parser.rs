@@ -228,7 +228,7 @@ impl Parser<'_> {
     }
 
     fn directive(&self, name: Token, mut args: Vec<Arg>, end: usize) -> Directive {
-        if name.value == "if" && !name.quoted {
+        if name.value == "if" {
             strip_if_parens(&mut args);
         }
         Directive {
