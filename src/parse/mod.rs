@@ -1,5 +1,7 @@
-//! Span-aware parsing: YAML/JSON into [`tree::Doc`]s.
+//! Span-aware parsing: YAML/JSON into [`tree::Doc`]s, NGINX configs into
+//! [`nginx::NginxFile`]s.
 
+pub mod nginx;
 pub mod tree;
 pub mod yaml;
 
