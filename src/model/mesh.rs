@@ -108,10 +108,11 @@ impl<'a> Model<'a> {
     }
 }
 
-/// The default ingress gateway that `istioctl analyze` assumes offline when
-/// the tree has none: Service istio-system/istio-ingressgateway, selector
-/// `istio: ingressgateway`, ports 80, 443, 31400, 15443.
-pub const IMPLICIT_INGRESS_PORTS: [i64; 4] = [80, 443, 31400, 15443];
+/// The default ingress gateway assumed when the tree has none: Service
+/// istio-system/istio-ingressgateway, selector `istio: ingressgateway`. istioctl
+/// assumes ports 80, 443, 31400, 15443 offline; the legacy chart maps 80 and
+/// 443 to 8080 and 8443, the status port is 15021. Any of them may be right.
+pub const IMPLICIT_INGRESS_PORTS: [i64; 7] = [80, 443, 8080, 8443, 15021, 15443, 31400];
 
 /// Where a Gateway's selector lands.
 pub struct GatewayWorkloads<'m, 'a> {

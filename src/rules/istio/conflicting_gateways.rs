@@ -1,6 +1,7 @@
 //! ISTIO009: two Gateways with the same workloads, port and host.
 
-use crate::model::istio::host_matches;
+use crate::finding::Severity;
+use crate::model::istio::{Server, host_matches};
 use crate::model::k8s::selects;
 use crate::rules::{Ctx, Emit, Rule};
 
@@ -11,6 +12,12 @@ pub static RULE: Rule = Rule {
 
 fn bare(h: &str) -> &str {
     h.split_once('/').map(|(_, h)| h).unwrap_or(h)
+}
+
+fn terminates_tls(s: &Server<'_>) -> bool {
+    s.tls_mode.is_some()
+        || s.protocol
+            .is_some_and(|p| p.eq_ignore_ascii_case("HTTPS") || p.eq_ignore_ascii_case("TLS"))
 }
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
@@ -43,15 +50,21 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                             .any(|(hb, _)| {
                                 host_matches(bare(ha), bare(hb)) || host_matches(bare(hb), bare(ha))
                             })
-                            .then_some((pa, *ha, *node))
+                            .then_some((pa, *ha, *node, terminates_tls(sa) || terminates_tls(sb)))
                     })
                 })
             });
-            if let Some((port, host, node)) = clash {
+            if let Some((port, host, node, tls)) = clash {
+                let effect = if tls {
+                    "only one server's TLS settings and certificate take effect, and clients of the other fail the handshake or get 404"
+                } else {
+                    "their routes are merged into one virtual host, so VirtualServices of one can shadow the other's"
+                };
                 emit.at(node.loc(), format!(
-                    "Gateway {}/{} and Gateway {}/{} select the same gateway pods and both serve `{host}` on port {port}; only one of them takes effect",
+                    "Gateway {}/{} and Gateway {}/{} select the same gateway pods and both serve `{host}` on port {port}: {effect}",
                     ao.namespace, ao.name, bo.namespace, bo.name
                 ))
+                .severity(if tls { Severity::Error } else { Severity::Warning })
                 .resource(ao.resource())
                 .related(bo.name_loc(), format!("Gateway {}/{}", bo.namespace, bo.name))
                 .help("merge the servers into one Gateway, or give them different hosts or ports");

@@ -1,5 +1,6 @@
 //! ISTIO005: a Gateway server port that the gateway's Service does not expose.
 
+use crate::finding::Severity;
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -41,6 +42,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 ),
             )
             .resource(obj.resource())
+            // Without the real Service in the tree this is an educated guess.
+            .severity(if w.implicit { Severity::Warning } else { Severity::Error })
             .help("use a port the gateway Service exposes (as `port` or `targetPort`), or add it to the Service");
         }
     }

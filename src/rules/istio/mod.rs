@@ -2,21 +2,27 @@
 
 mod conflicting_gateways;
 mod connection_pool_refuses;
+mod dr_host_not_found;
 mod dr_subset_selects_no_pods;
+mod dr_tls_no_ca;
 mod dr_tls_to_mesh_plaintext;
+mod externalname_port_name;
 mod gateway_port_not_on_service;
 mod gateway_selector_no_workload;
 mod istio_mutual_without_sidecar;
 mod mtls_strict_vs_disable;
 mod port_protocol_mismatch;
 mod port_protocol_unset;
+mod service_entry_checks;
 mod sidecar_drain;
+mod sidecar_selector;
 mod uid_1337;
 mod vs_destination_host_not_found;
 mod vs_destination_port;
 mod vs_destination_subset_not_found;
 mod vs_gateway_not_found;
 mod vs_host_not_in_gateway;
+mod workload_port_conflicts;
 
 use super::Rule;
 
@@ -38,4 +44,10 @@ pub static RULES: &[&Rule] = &[
     &connection_pool_refuses::RULE,
     &sidecar_drain::RULE,
     &uid_1337::RULE,
+    &sidecar_selector::RULE,
+    &workload_port_conflicts::RULE,
+    &service_entry_checks::RULE,
+    &dr_host_not_found::RULE,
+    &externalname_port_name::RULE,
+    &dr_tls_no_ca::RULE,
 ];

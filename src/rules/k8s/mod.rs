@@ -3,6 +3,7 @@
 mod container_port_invalid;
 mod ingress_backend_port;
 mod ingress_backend_service_missing;
+mod network_policy_peer_matches_nothing;
 mod probe_port_not_declared;
 mod service_named_target_port;
 mod service_ports_invalid;
@@ -24,4 +25,5 @@ pub static RULES: &[&Rule] = &[
     &termination_grace_zero::RULE,
     &workload_selector_mismatch::RULE,
     &container_port_invalid::RULE,
+    &network_policy_peer_matches_nothing::RULE,
 ];

@@ -1,0 +1,44 @@
+//! ISTIO021: a DestinationRule whose host matches no Service or ServiceEntry.
+
+use crate::model::mesh::HostTarget;
+use crate::rules::{Ctx, Emit, Rule};
+
+pub static RULE: Rule = Rule {
+    id: "ISTIO021",
+    check,
+};
+
+fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    let m = ctx.model;
+    for dr in &m.istio.destination_rules {
+        let Some(obj) = m.k8s.object(dr.object) else {
+            continue;
+        };
+        if dr.host.contains('*') {
+            continue;
+        }
+        let missing = match m.resolve_mesh_host(dr.host, &obj.namespace) {
+            HostTarget::MissingService(name) if m.namespace_has_services(&name.namespace) => {
+                format!("there is no Service {}/{}", name.namespace, name.name)
+            }
+            HostTarget::MissingExternal if !m.istio.service_entries.is_empty() => {
+                "no ServiceEntry declares it".to_string()
+            }
+            _ => continue,
+        };
+        let f = emit
+            .at(dr.host_node.loc(), format!("DestinationRule {}/{} is for host `{}`, but {missing}: its traffic policy (TLS, pools, subsets) applies to nothing", obj.namespace, obj.name, dr.host))
+            .resource(obj.resource());
+        let names = m
+            .k8s
+            .services
+            .iter()
+            .filter_map(|s| m.k8s.service_object(s))
+            .filter(|o| o.namespace == obj.namespace)
+            .map(|o| o.name);
+        match crate::util::closest(dr.host.split('.').next().unwrap_or(dr.host), names) {
+            Some(near) => f.help(format!("did you mean `{near}`?")),
+            None => f.help("set host to an existing Service (short names resolve in the DestinationRule's namespace)"),
+        };
+    }
+}

@@ -1,0 +1,33 @@
+//! ISTIO022: ExternalName Service ports that Istio forwards badly.
+
+use crate::model::protocol::{Protocol, service_port_protocol};
+use crate::rules::{Ctx, Emit, Rule};
+
+pub static RULE: Rule = Rule {
+    id: "ISTIO022",
+    check,
+};
+
+fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    let m = ctx.model;
+    if !m.mesh_in_use() {
+        return;
+    }
+    for svc in m.k8s.services.iter().filter(|s| s.type_ == "ExternalName") {
+        let Some(obj) = m.k8s.service_object(svc) else {
+            continue;
+        };
+        for sp in &svc.ports {
+            let (p, _) = service_port_protocol(sp);
+            if !matches!(p, Protocol::Tcp | Protocol::Unknown) {
+                continue;
+            }
+            emit.at(sp.node.get("name").unwrap_or(sp.node).loc(), format!(
+                "ExternalName Service {}/{} port {} is {}: sidecars send TCP traffic for ExternalName hosts through a port-wide listener that can swallow other destinations on the same port",
+                obj.namespace, obj.name, sp.describe(), if p == Protocol::Tcp { "named tcp" } else { "unnamed" }
+            ))
+            .resource(obj.resource())
+            .help("name the port after its real protocol (http, https, tls, ...); for TCP use a ServiceEntry with addresses");
+        }
+    }
+}
