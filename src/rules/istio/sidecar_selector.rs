@@ -27,8 +27,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .iter()
                 .enumerate()
                 .find(|(j, o)| *j != i && o.selector.is_none() && same_ns(*j).is_some())
+                && let Some(oo) = m.k8s.object(other.1.object)
             {
-                if let Some(oo) = m.k8s.object(other.1.object) {
+                {
                     emit.at(obj.name_loc(), format!("Sidecar {}/{} and Sidecar {}/{} both apply to the whole namespace; Istio uses one of them arbitrarily", obj.namespace, obj.name, oo.namespace, oo.name))
                         .resource(obj.resource())
                         .related(oo.name_loc(), "the other namespace-wide Sidecar")
