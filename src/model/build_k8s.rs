@@ -96,7 +96,8 @@ fn pod_template<'a>(obj: &Object<'a>, index: usize) -> Option<PodTemplate<'a>> {
         };
         (pairs("labels"), pairs("annotations"))
     };
-    let spec = template.get("spec")?;
+    // A Pod without spec still carries labels that selectors match.
+    let spec = template.get("spec").unwrap_or(template);
     let mut cs: Vec<Container<'a>> = containers(spec, "containers", false).collect();
     cs.extend(containers(spec, "initContainers", true));
     let grace_period = spec

@@ -15,9 +15,12 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         .iter()
         .filter(|o| o.kind == "NetworkPolicy" && o.group() == "networking.k8s.io")
     {
-        if !k.template_namespaces.contains(&obj.namespace) {
-            continue;
-        }
+        // When the pods the policy protects are not in the tree, neither may be their peers.
+        let targets_known = obj
+            .node
+            .path(&["spec", "podSelector"])
+            .and_then(simple_selector)
+            .is_some_and(|sel| k.selected_templates(&obj.namespace, &sel).next().is_some());
         for (dir, peers_key) in [("ingress", "from"), ("egress", "to")] {
             for rule in obj
                 .node
@@ -45,12 +48,16 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     }
                     let wanted: Vec<String> =
                         labels.iter().map(|(a, b)| format!("{a}={b}")).collect();
-                    emit.at(ps.loc(), format!(
+                    let f = emit.at(ps.loc(), format!(
                         "NetworkPolicy {}/{} allows {dir} {peers_key} pods with {}, but no pod template in namespace {} has these labels: that traffic is denied and connections time out",
                         obj.namespace, obj.name, wanted.join(","), obj.namespace
                     ))
                     .resource(obj.resource())
                     .help("match the podSelector to the labels of the pods that must connect");
+                    if !targets_known {
+                        f.severity(crate::finding::Severity::Info);
+                        f.message.push_str(" (the pods it protects are not in the analysed files either)");
+                    }
                 }
             }
         }
