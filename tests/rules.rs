@@ -84,3 +84,15 @@ fn passing_examples_are_clean() {
         );
     }
 }
+
+#[test]
+fn readme_and_migration_guide_name_every_rule() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let missing: Vec<&str> = meta::all()
+        .iter()
+        .map(|m| m.id.as_str())
+        .filter(|id| !readme.contains(id))
+        .collect();
+    assert!(missing.is_empty(), "README.md does not list {missing:?}: paste `confaudit rules` into its Rules section");
+}
