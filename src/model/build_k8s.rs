@@ -240,6 +240,22 @@ pub fn build<'a>(objects: Vec<Object<'a>>) -> K8s<'a> {
         }
     }
     k.service_index = by_name;
+    for (i, t) in k.templates.iter().enumerate() {
+        if let Some(o) = objects.get(t.object) {
+            k.templates_by_ns
+                .entry(o.namespace.clone())
+                .or_default()
+                .push(i);
+        }
+    }
+    for (i, s) in k.services.iter().enumerate() {
+        if let Some(o) = objects.get(s.object) {
+            k.services_by_ns
+                .entry(o.namespace.clone())
+                .or_default()
+                .push(i);
+        }
+    }
     k.template_namespaces = k
         .templates
         .iter()

@@ -45,6 +45,9 @@ pub struct K8s<'a> {
     pub(crate) service_index: HashMap<(String, String), usize>,
     /// Namespaces that hold at least one pod template in the tree.
     pub template_namespaces: HashSet<String>,
+    /// Namespace -> indexes into `templates` / `services` (selectors never cross namespaces).
+    pub(crate) templates_by_ns: HashMap<String, Vec<usize>>,
+    pub(crate) services_by_ns: HashMap<String, Vec<usize>>,
 }
 
 impl<'a> K8s<'a> {
@@ -87,13 +90,21 @@ impl<'a> K8s<'a> {
         &'s self,
         t: &'s PodTemplate<'a>,
     ) -> impl Iterator<Item = &'s Service<'a>> + 's {
-        let ns = self.objects.get(t.object).map(|o| o.namespace.as_str());
-        self.services.iter().filter(move |s| {
-            s.selector.as_ref().is_some_and(|sel| {
-                self.objects.get(s.object).map(|o| o.namespace.as_str()) == ns
-                    && selects(sel, &t.labels)
+        let ns = self
+            .objects
+            .get(t.object)
+            .map(|o| o.namespace.as_str())
+            .unwrap_or("");
+        self.services_by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.services.get(i))
+            .filter(move |s| {
+                s.selector
+                    .as_ref()
+                    .is_some_and(|sel| selects(sel, &t.labels))
             })
-        })
     }
 }
 
