@@ -37,8 +37,9 @@ pub enum Text {
     Ok(String),
     /// Not analysed; listed in `summary.skipped`.
     Skip(String),
-    /// Not text we can read: a finding at the offending byte.
-    Invalid(LoadProblem),
+    /// Not text we can read: a finding at the offending byte, and the valid
+    /// text before it (so the finding has a line and column).
+    Invalid(LoadProblem, String),
 }
 
 pub fn decode(bytes: Vec<u8>) -> Text {
@@ -53,12 +54,18 @@ pub fn decode(bytes: Vec<u8>) -> Text {
         Ok(s) => Text::Ok(s),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            Text::Invalid(LoadProblem {
-                kind: ProblemKind::Syntax,
-                span: Span::new(at, at + 1),
-                message: format!("the file is not valid UTF-8 (byte {at}); it is not analysed"),
-                related: Vec::new(),
-            })
+            let mut bytes = e.into_bytes();
+            bytes.truncate(at);
+            let prefix = String::from_utf8(bytes).unwrap_or_default();
+            Text::Invalid(
+                LoadProblem {
+                    kind: ProblemKind::Syntax,
+                    span: Span::new(at, at),
+                    message: format!("the file is not valid UTF-8 (byte {at}); it is not analysed"),
+                    related: Vec::new(),
+                },
+                prefix,
+            )
         }
     }
 }

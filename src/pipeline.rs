@@ -111,9 +111,9 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
     let text = match text {
         Text::Ok(t) => t,
         Text::Skip(reason) => return skip(reason),
-        Text::Invalid(problem) => {
+        Text::Invalid(problem, prefix) => {
             // Keep the bytes' valid prefix so the finding has a line and column.
-            let source = SourceFile::new(display.clone(), Arc::from(""));
+            let source = SourceFile::new(display.clone(), Arc::from(prefix));
             let lf = LoadedFile {
                 file: index,
                 format: load::Format::Yaml,
