@@ -4,7 +4,11 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, OutputFormat, RulesFormat};
+use std::collections::HashSet;
+
+use crate::baseline;
 use crate::config::{self, Config};
+use crate::context;
 use crate::discover::{self, DiscoverOptions};
 use crate::finding::Severity;
 use crate::model::ModelOptions;
@@ -81,7 +85,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     };
 
     let mut inputs = Vec::new();
-    let fs_paths: Vec<PathBuf> = args
+    let mut fs_paths: Vec<PathBuf> = args
         .paths
         .iter()
         .filter(|p| p.as_os_str() != "-")
@@ -92,15 +96,28 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         std::io::stdin()
             .read_to_string(&mut text)
             .map_err(|e| format!("cannot read stdin: {e}"))?;
-        inputs.push(Input::Text {
-            display: args.stdin_filename.clone(),
-            text,
-        });
+        inputs.extend(stream_inputs(&args.stdin_filename, text));
     }
+    if let Some(dir) = &args.kustomize {
+        let display = format!("kustomize:{}", discover::display_path(dir));
+        inputs.extend(stream_inputs(&display, kustomize(dir)?));
+    }
+    if args.paths.is_empty() && args.kustomize.is_none() {
+        fs_paths.push(PathBuf::from("."));
+    }
+    // Changed files: load their project as context, report only on them.
+    let context_root = context::root(&fs_paths, args.context.as_deref(), args.no_context);
+    let focus_files = context_root
+        .as_ref()
+        .map(|_| context::canonical_set(&fs_paths));
+    let walk_roots = match &context_root {
+        Some(root) => vec![root.clone()],
+        None => fs_paths.clone(),
+    };
     let mut excludes = config.exclude.clone();
     excludes.extend(args.exclude.iter().cloned());
     let discovered = discover::discover(
-        &fs_paths,
+        &walk_roots,
         &DiscoverOptions {
             exclude: excludes,
             no_ignore: args.no_ignore,
@@ -111,7 +128,38 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     if let Some(e) = discovered.fatal.first() {
         return Err(e.clone());
     }
-    inputs.extend(discovered.files.into_iter().map(Input::File));
+    let mut focus: HashSet<String> = HashSet::new();
+    for mut c in discovered.files {
+        if let Some(set) = &focus_files
+            && let Ok(canon) = std::fs::canonicalize(&c.fs_path)
+            && set.contains(&canon)
+        {
+            // Show the file as the user named it.
+            if let Some(given) = fs_paths
+                .iter()
+                .find(|p| std::fs::canonicalize(p).ok().as_ref() == Some(&canon))
+            {
+                c.display = discover::display_path(given);
+            }
+            focus.insert(c.display.clone());
+        }
+        inputs.push(Input::File(c));
+    }
+    // A named file the walk skipped (ignored, excluded) is still analysed.
+    if let Some(set) = &focus_files {
+        for p in &fs_paths {
+            let display = discover::display_path(p);
+            if !focus.contains(&display) && std::fs::canonicalize(p).is_ok_and(|c| set.contains(&c))
+            {
+                focus.insert(display.clone());
+                inputs.push(Input::File(discover::Candidate {
+                    display,
+                    fs_path: p.clone(),
+                    explicit: true,
+                }));
+            }
+        }
+    }
 
     let defaults = ModelOptions::default();
     let opts = Options {
@@ -137,6 +185,16 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         max_file_size,
     };
     let mut report = pipeline::analyze(inputs, discovered.walk_errors, &opts);
+    if context_root.is_some() {
+        context::keep_focused(&mut report, &focus);
+    }
+    if let Some(path) = &args.baseline {
+        baseline::filter(&mut report, baseline::load(path)?);
+        report.recount();
+    }
+    if let Some(path) = &args.write_baseline {
+        write_output(Some(path), &report::json::render(&report))?;
+    }
     if let Some(wanted) = symptoms.filter(|s| !s.is_empty()) {
         filter_by_symptom(&mut report, &wanted);
     }
@@ -156,9 +214,59 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         OutputFormat::Jsonl => report::json::render_lines(&report),
         OutputFormat::Sarif => report::sarif::render(&report),
         OutputFormat::Github => report::github::render(&report),
+        OutputFormat::Junit => report::junit::render(&report),
+        OutputFormat::Gitlab => report::gitlab::render(&report),
+    };
+    let text = match (args.statistics, args.format) {
+        (false, _) => text,
+        (true, OutputFormat::Json | OutputFormat::Jsonl) => {
+            report::statistics::render_json(&report)
+        }
+        (true, _) => report::statistics::render_text(&report),
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// A stdin or rendered stream; Helm output is split by its `# Source:` comments.
+fn stream_inputs(display: &str, text: String) -> Vec<Input> {
+    match crate::rendered::split_by_source(&text) {
+        Some(parts) => parts
+            .into_iter()
+            .map(|(display, text)| Input::Text { display, text })
+            .collect(),
+        None => vec![Input::Text {
+            display: display.to_string(),
+            text,
+        }],
+    }
+}
+
+/// `--kustomize DIR`: the one place confaudit runs a program, on request.
+fn kustomize(dir: &Path) -> Result<String, String> {
+    let attempts: [(&str, &[&str]); 2] = [("kubectl", &["kustomize"]), ("kustomize", &["build"])];
+    for (program, args) in attempts {
+        match std::process::Command::new(program)
+            .args(args)
+            .arg(dir)
+            .output()
+        {
+            Ok(out) if out.status.success() => {
+                return String::from_utf8(out.stdout)
+                    .map_err(|_| format!("{program} printed non-UTF-8 output"));
+            }
+            Ok(out) => {
+                return Err(format!(
+                    "`{program} {} {}` failed: {}",
+                    args.join(" "),
+                    dir.display(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+            Err(_) => continue,
+        }
+    }
+    Err("--kustomize needs `kubectl` or `kustomize` on PATH; neither was found (or run `kustomize build DIR | confaudit -`)".into())
 }
 
 fn known_selector(s: &str) -> bool {

@@ -11,6 +11,8 @@ pub enum OutputFormat {
     Jsonl,
     Sarif,
     Github,
+    Junit,
+    Gitlab,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -65,8 +67,8 @@ pub enum RulesFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or directories to analyse; `-` reads a multi-document stream from stdin.
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files or directories to analyse (default `.`); `-` reads a multi-document stream from stdin.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Name shown for the stdin stream.
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
@@ -119,4 +121,23 @@ pub struct CheckArgs {
     /// Show only findings that can cause this error text (paste Envoy/Istio/NGINX output).
     #[arg(long, value_name = "TEXT")]
     pub symptom: Option<String>,
+    /// Print how many findings each rule produced instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Report only findings that are not in this previous JSON report.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the findings as a baseline (a JSON report) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// When given files, load this directory as context and report only on
+    /// those files (default: the enclosing git work tree).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// Analyse the given files alone, without loading their project as context.
+    #[arg(long, conflicts_with = "context")]
+    pub no_context: bool,
+    /// Render a kustomization with `kubectl kustomize` (or `kustomize build`) and analyse the output.
+    #[arg(long, value_name = "DIR")]
+    pub kustomize: Option<PathBuf>,
 }

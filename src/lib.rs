@@ -2,14 +2,17 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod discover;
 pub mod finding;
 pub mod load;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod rendered;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -76,6 +76,16 @@ pub struct Report {
     pub summary: Summary,
 }
 
+impl Report {
+    /// Recompute the summary counts after findings were filtered.
+    pub fn recount(&mut self) {
+        let count = |s: Severity| self.findings.iter().filter(|f| f.severity == s).count();
+        self.summary.errors = count(Severity::Error);
+        self.summary.warnings = count(Severity::Warning);
+        self.summary.infos = count(Severity::Info);
+    }
+}
+
 enum Read {
     Loaded(SourceFile, LoadedFile),
     Skipped(Skipped),

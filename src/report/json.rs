@@ -34,6 +34,7 @@ pub fn finding_value(report: &Report, f: &Finding) -> Value {
             "location": location(report, r.loc),
         })).collect::<Vec<_>>(),
         "help": f.help,
+        "fingerprint": crate::baseline::fingerprint(report, f),
     })
 }
 

@@ -1,9 +1,12 @@
 //! Rendering a [`Report`](crate::pipeline::Report): human, json, sarif, github.
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod sarif;
+pub mod statistics;
 
 use crate::finding::Finding;
 use crate::pipeline::Report;

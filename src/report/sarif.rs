@@ -85,6 +85,7 @@ fn result(report: &Report, f: &Finding, rule_index: Option<usize>) -> Value {
         "level": level(f.severity),
         "message": {"text": text},
         "locations": [{"physicalLocation": physical(report, f.loc)}],
+        "partialFingerprints": {"confaudit/v1": crate::baseline::fingerprint(report, f)},
     });
     if let Some(i) = rule_index {
         r["ruleIndex"] = json!(i);
