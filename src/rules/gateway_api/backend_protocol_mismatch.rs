@@ -62,7 +62,7 @@ fn help(proto: Protocol, kind: &str) -> String {
         ),
         Protocol::Tls => "the gateway sends cleartext to a port that expects TLS; use a TLSRoute (passthrough), or a BackendTLSPolicy so the gateway originates TLS".to_string(),
         _ => format!(
-            "if the backend speaks HTTP, declare it (name the port `http-…`/`grpc-…` or set `appProtocol`); otherwise route it with a TCPRoute instead of a {kind}"
+            "if the backend speaks HTTP, declare it (name the port `http-…`/`grpc-…` or set `appProtocol`); otherwise route it with a TCPRoute instead of the {kind}"
         ),
     }
 }

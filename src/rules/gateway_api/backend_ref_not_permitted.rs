@@ -29,13 +29,14 @@ fn near_miss(g: &ReferenceGrant<'_>, route: &Object<'_>, b: &BackendRef<'_>) -> 
         let from: Vec<String> = g
             .from
             .iter()
-            .map(|(group, kind, ns)| {
-                let group = if group.is_empty() { "\"\"" } else { group };
-                format!("{kind} (group {group}) from namespace {ns}")
+            .map(|&(group, kind, ns)| match group {
+                GROUP => format!("{kind} from namespace {ns}"),
+                "" => format!("{kind} of the core group \"\" from namespace {ns}"),
+                g => format!("{kind} of group {g} from namespace {ns}"),
             })
             .collect();
         format!(
-            "it allows {}, not {} (group {GROUP}) from namespace {}",
+            "it allows {}, not {} from namespace {}",
             if from.is_empty() {
                 "nothing".to_string()
             } else {
@@ -91,15 +92,19 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     ),
                 );
             }
+            let mut help = format!(
+                "add a ReferenceGrant in namespace {ns} with from: [{{group: {GROUP}, kind: {}, namespace: {}}}] and to: [{{group: \"\", kind: Service, name: {}}}]; until then the reference is RefNotPermitted and requests get 500",
+                obj.kind, obj.namespace, b.name
+            );
             // Nothing of the target namespace in the tree: the grant may be
             // deployed with it from elsewhere.
             if !k.objects.iter().any(|o| o.namespace == ns) {
                 f.severity(Severity::Warning);
+                help.push_str(&format!(
+                    " (the analysed files hold nothing of namespace {ns}; if its grant is deployed from elsewhere this is fine)"
+                ));
             }
-            f.help(format!(
-                "add a ReferenceGrant in namespace {ns} with from: [{{group: {GROUP}, kind: {}, namespace: {}}}] and to: [{{group: \"\", kind: Service, name: {}}}]; until then the reference is RefNotPermitted and requests get 500",
-                obj.kind, obj.namespace, b.name
-            ));
+            f.help(help);
         }
     }
 }

@@ -23,9 +23,12 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let Some((gw, gw_obj)) = gws.first() else {
                 continue;
             };
-            if gws
-                .iter()
-                .any(|(g, _)| selected_listeners(g, p).next().is_some())
+            // Listeners may come from elsewhere (ListenerSets) when the tree's
+            // Gateway lists none: judge only Gateways that list them.
+            if gws.iter().any(|(g, _)| g.listeners.is_empty())
+                || gws
+                    .iter()
+                    .any(|(g, _)| selected_listeners(g, p).next().is_some())
             {
                 continue;
             }

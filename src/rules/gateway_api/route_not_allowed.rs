@@ -15,11 +15,20 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// Why a listener refuses a route.
+struct Refusal<'a> {
+    listener: &'a str,
+    why: String,
+    /// The field that says so.
+    node: NodeRef<'a>,
+    /// By `allowedRoutes.namespaces` (else by `allowedRoutes.kinds`).
+    by_namespace: bool,
+}
+
 enum Verdict<'a> {
     /// Accepts the route, or we cannot tell (a namespace selector).
     Maybe,
-    /// Refuses it: why, and the node that says so.
-    Refused(String, NodeRef<'a>),
+    Refused(Refusal<'a>),
 }
 
 fn verdict<'a>(l: &Listener<'a>, gw_ns: &str, route: &Object<'_>) -> Verdict<'a> {
@@ -32,13 +41,15 @@ fn verdict<'a>(l: &Listener<'a>, gw_ns: &str, route: &Object<'_>) -> Verdict<'a>
         };
         if !list.is_empty() && !list.iter().any(kind_ok) {
             let names: Vec<&str> = list.iter().filter_map(|k| k.str_at("kind")).collect();
-            return Verdict::Refused(
-                format!(
+            return Verdict::Refused(Refusal {
+                listener: name,
+                why: format!(
                     "listener `{name}` allows only {} (allowedRoutes.kinds)",
                     names.join(", ")
                 ),
-                kinds,
-            );
+                node: kinds,
+                by_namespace: false,
+            });
         }
     }
     let from_node = allowed.and_then(|a| a.path(&["namespaces", "from"]));
@@ -57,10 +68,12 @@ fn verdict<'a>(l: &Listener<'a>, gw_ns: &str, route: &Object<'_>) -> Verdict<'a>
         } else {
             "allowedRoutes.namespaces.from defaults to Same"
         };
-        return Verdict::Refused(
-            format!("listener `{name}` accepts routes only from namespace {gw_ns} ({how})"),
-            from_node.unwrap_or_else(|| l.node.get("name").unwrap_or(l.node)),
-        );
+        return Verdict::Refused(Refusal {
+            listener: name,
+            why: format!("listener `{name}` accepts routes only from namespace {gw_ns} ({how})"),
+            node: from_node.unwrap_or_else(|| l.node.get("name").unwrap_or(l.node)),
+            by_namespace: true,
+        });
     }
     Verdict::Maybe
 }
@@ -77,7 +90,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 for l in selected_listeners(gw, p) {
                     match verdict(l, ns, obj) {
                         Verdict::Maybe => maybe = true,
-                        Verdict::Refused(why, node) => refusals.push((why, node)),
+                        Verdict::Refused(r) => refusals.push(r),
                     }
                 }
             }
@@ -94,17 +107,23 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     ),
                 )
                 .resource(obj.resource());
-            for (why, node) in refusals.iter().take(4) {
-                f.related(node.loc(), why.clone());
+            for r in refusals.iter().take(4) {
+                f.related(r.node.loc(), r.why.clone());
             }
-            let by_namespace = refusals.iter().any(|(w, _)| w.contains("namespaces.from"));
-            f.help(if by_namespace {
+            let by_namespace: Vec<&str> = refusals
+                .iter()
+                .filter(|r| r.by_namespace)
+                .map(|r| r.listener)
+                .collect();
+            f.help(if !by_namespace.is_empty() {
                 format!(
-                    "set `allowedRoutes.namespaces.from: All` (or `Selector` matching namespace {}) on the Gateway's listener, or create the route in namespace {ns}",
-                    obj.namespace
+                    "set `allowedRoutes.namespaces.from: All` (or `Selector` matching namespace {}) on listener `{}` of Gateway {ns}/{}, or create the route in namespace {ns}",
+                    obj.namespace,
+                    by_namespace.join("`, `"),
+                    p.name
                 )
             } else {
-                format!("add {} to the listener's allowedRoutes.kinds, or attach the route to a listener that allows it", obj.kind)
+                format!("attach the route to a listener that allows {} (through sectionName or port), or add the kind to allowedRoutes.kinds if the listener's protocol carries it", obj.kind)
             });
         }
     }
