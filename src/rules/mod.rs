@@ -1,6 +1,7 @@
 //! The rule registry. A rule is `rules/<ID>.yaml` (what users read) plus one
 //! file under `src/rules/<system>/` holding `pub static RULE` and its check.
 
+pub mod gateway_api;
 pub mod istio;
 pub mod k8s;
 pub mod meta;
@@ -33,7 +34,11 @@ pub mod tool {
 
 /// Every check, in registry order.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
-    k8s::RULES.iter().chain(istio::RULES).copied()
+    k8s::RULES
+        .iter()
+        .chain(istio::RULES)
+        .chain(gateway_api::RULES)
+        .copied()
 }
 
 /// Collects the findings of one rule.
