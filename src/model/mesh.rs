@@ -89,6 +89,19 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// DestinationRules whose host is a Service in the tree, with their object.
+    pub fn destination_rules_on_services(
+        &self,
+    ) -> impl Iterator<Item = (&DestinationRule<'a>, &super::k8s::Object<'a>, &Service<'a>)> {
+        self.istio.destination_rules.iter().filter_map(|dr| {
+            let obj = self.k8s.object(dr.object)?;
+            match self.resolve_mesh_host(dr.host, &obj.namespace) {
+                HostTarget::Service(svc) => Some((dr, obj, svc)),
+                _ => None,
+            }
+        })
+    }
+
     /// Does the tree define any Service in this namespace?
     pub fn namespace_has_services(&self, ns: &str) -> bool {
         self.k8s.services.iter().any(|s| {

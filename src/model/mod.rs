@@ -85,6 +85,19 @@ impl<'a> K8s<'a> {
             _ => Vec::new(),
         }
     }
+    /// The Service in a namespace whose name is closest to a misspelt one.
+    pub fn nearest_service_name(&self, namespace: &str, name: &str) -> Option<&'a str> {
+        let names = self
+            .services_by_ns
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.services.get(i))
+            .filter_map(|s| self.objects.get(s.object))
+            .map(|o| o.name);
+        crate::util::closest(name, names)
+    }
+
     /// Services whose selector selects a pod template.
     pub fn services_selecting<'s>(
         &'s self,

@@ -35,15 +35,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 ));
                 continue;
             }
-            let others: Vec<&str> = model
-                .k8s
-                .services
-                .iter()
-                .filter_map(|s| model.k8s.service_object(s))
-                .filter(|o| o.namespace == ns)
-                .map(|o| o.name)
-                .collect();
-            match crate::util::closest(b.name, others.iter().copied()) {
+            match model.k8s.nearest_service_name(ns, b.name) {
                 Some(near) => f.help(format!("did you mean Service `{near}`?")),
                 None => f.help(format!(
                     "create Service `{}` in namespace {ns}, or fix the name; the Gateway reports ResolvedRefs=False (BackendNotFound) and answers 500",

@@ -29,14 +29,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let f = emit
             .at(dr.host_node.loc(), format!("DestinationRule {}/{} is for host `{}`, but {missing}: its traffic policy (TLS, pools, subsets) applies to nothing", obj.namespace, obj.name, dr.host))
             .resource(obj.resource());
-        let names = m
-            .k8s
-            .services
-            .iter()
-            .filter_map(|s| m.k8s.service_object(s))
-            .filter(|o| o.namespace == obj.namespace)
-            .map(|o| o.name);
-        match crate::util::closest(dr.host.split('.').next().unwrap_or(dr.host), names) {
+        let short = dr.host.split('.').next().unwrap_or(dr.host);
+        match m.k8s.nearest_service_name(&obj.namespace, short) {
             Some(near) => f.help(format!("did you mean `{near}`?")),
             None => f.help("set host to an existing Service (short names resolve in the DestinationRule's namespace)"),
         };

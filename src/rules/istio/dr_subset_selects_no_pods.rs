@@ -2,7 +2,6 @@
 
 use crate::finding::Severity;
 use crate::model::k8s::selects;
-use crate::model::mesh::HostTarget;
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -20,13 +19,7 @@ fn node_label(key: &str) -> bool {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
-    for dr in &m.istio.destination_rules {
-        let Some(obj) = m.k8s.object(dr.object) else {
-            continue;
-        };
-        let HostTarget::Service(svc) = m.resolve_mesh_host(dr.host, &obj.namespace) else {
-            continue;
-        };
+    for (dr, obj, svc) in m.destination_rules_on_services() {
         let templates = m.k8s.service_templates(svc);
         if templates.is_empty() {
             continue;

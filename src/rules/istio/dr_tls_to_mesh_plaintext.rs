@@ -1,6 +1,5 @@
 //! ISTIO013: SIMPLE or MUTUAL TLS toward an in-mesh plaintext port, replacing ISTIO_MUTUAL.
 
-use crate::model::mesh::HostTarget;
 use crate::model::protocol::service_port_protocol;
 use crate::rules::{Ctx, Emit, Rule};
 
@@ -11,13 +10,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
-    for dr in &m.istio.destination_rules {
-        let Some(obj) = m.k8s.object(dr.object) else {
-            continue;
-        };
-        let HostTarget::Service(svc) = m.resolve_mesh_host(dr.host, &obj.namespace) else {
-            continue;
-        };
+    for (dr, obj, svc) in m.destination_rules_on_services() {
         let templates = m.k8s.service_templates(svc);
         if templates.is_empty() || !templates.iter().all(|t| m.sidecar_injected(t)) {
             continue;

@@ -1,6 +1,5 @@
 //! ISTIO012: STRICT mTLS on the server while a DestinationRule disables TLS.
 
-use crate::model::mesh::HostTarget;
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -10,13 +9,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
-    for dr in &m.istio.destination_rules {
-        let Some(obj) = m.k8s.object(dr.object) else {
-            continue;
-        };
-        let HostTarget::Service(svc) = m.resolve_mesh_host(dr.host, &obj.namespace) else {
-            continue;
-        };
+    for (dr, obj, svc) in m.destination_rules_on_services() {
         let templates = m.k8s.service_templates(svc);
         for (policy, subset, port) in dr.policies() {
             let Some(mode_node) = policy.path(&["tls", "mode"]) else {

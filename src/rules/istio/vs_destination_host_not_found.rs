@@ -81,14 +81,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 {
                     f.help(format!("Istio does not expand `{}`: write `{svc}` (same namespace) or `{svc}.{ns}.svc.{}`", d.host, m.options.cluster_domain));
                 } else {
-                    let names = m
-                        .k8s
-                        .services
-                        .iter()
-                        .filter_map(|s| m.k8s.service_object(s))
-                        .filter(|o| o.namespace == obj.namespace)
-                        .map(|o| o.name);
-                    match crate::util::closest(d.host.split('.').next().unwrap_or(d.host), names) {
+                    let short = d.host.split('.').next().unwrap_or(d.host);
+                    match m.k8s.nearest_service_name(&obj.namespace, short) {
                         Some(near) => f.help(format!("did you mean `{near}`?")),
                         None => f.help("point the destination at an existing Service, or declare the external host with a ServiceEntry"),
                     };

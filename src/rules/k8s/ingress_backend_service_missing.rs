@@ -25,14 +25,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 ),
             )
             .resource(obj.resource());
-        let others: Vec<_> = k
-            .services
-            .iter()
-            .filter_map(|s| k.service_object(s))
-            .filter(|o| o.namespace == obj.namespace)
-            .map(|o| o.name)
-            .collect();
-        if let Some(near) = crate::util::closest(b.service, others.iter().copied()) {
+        if let Some(near) = k.nearest_service_name(&obj.namespace, b.service) {
             f.help(format!("did you mean Service `{near}`?"));
         } else {
             f.help("create the Service in the Ingress's namespace, or fix the name");
