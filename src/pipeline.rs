@@ -235,6 +235,16 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     let model = Model {
         options: opts.model.clone(),
         k8s: build_k8s::build(objects),
+        envoy: crate::model::envoy::build(
+            loaded.iter().flat_map(|lf| {
+                lf.docs
+                    .iter()
+                    .zip(&lf.doc_kinds)
+                    .filter(|(_, k)| **k == DocKind::Envoy)
+                    .map(|(d, _)| d)
+            }),
+            &|f| sources.get(f).map(|s| s.path.clone()).unwrap_or_default(),
+        ),
     };
 
     let ctx = Ctx {

@@ -1,6 +1,7 @@
 //! The model: facts read once from every document, then read-only for rules.
 
 pub mod build_k8s;
+pub mod envoy;
 pub mod hosts;
 pub mod k8s;
 
@@ -95,6 +96,7 @@ impl<'a> K8s<'a> {
 pub struct Model<'a> {
     pub options: ModelOptions,
     pub k8s: K8s<'a>,
+    pub envoy: envoy::Envoy<'a>,
 }
 
 impl Model<'_> {

@@ -1,0 +1,545 @@
+//! Unwrapping every input shape into resources: bootstraps, config dumps
+//! (also nested under namespace/pod keys, as `egctl` writes them), xDS
+//! resource files and DiscoveryResponses, single typed resources, and bare
+//! arrays of resources (`istioctl proxy-config ... -o json`).
+
+use std::collections::HashMap;
+
+use super::cluster::{Cluster, endpoints_of_assignment};
+use super::fields::{get, get_entry, list, path, str_at, type_name, unwrap_typed};
+use super::listener::{self, RouteSource};
+use super::route;
+use super::{Deprecated, Envoy, LoadAssignment, Rejection, Scope, ScopeKind, State};
+use crate::parse::tree::{Doc, NodeRef};
+use crate::source::FileId;
+
+/// How deep nested dumps (`{namespace: {pod: {configs: [...]}}}`) are searched.
+const NESTED_DUMP_DEPTH: usize = 4;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Cluster,
+    Listener,
+    RouteConfig,
+    Assignment,
+    Ignored,
+}
+
+/// Dump entry status: `error_state` and `client_status`.
+#[derive(Clone, Copy, Default)]
+struct Status<'a> {
+    error_state: Option<NodeRef<'a>>,
+    client_status: Option<NodeRef<'a>>,
+}
+
+impl<'a> Status<'a> {
+    fn of(entry: NodeRef<'a>) -> Status<'a> {
+        Status {
+            error_state: get(entry, "error_state"),
+            client_status: get(entry, "client_status"),
+        }
+    }
+}
+
+pub(super) struct Builder<'a, 'p> {
+    env: Envoy<'a>,
+    path_of: &'p dyn Fn(FileId) -> String,
+    listener_names: Vec<HashMap<&'a str, usize>>,
+}
+
+fn dir_of(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((d, _)) => d.to_string(),
+        None => String::new(),
+    }
+}
+
+/// The kind of a resource by its `@type`, or by its fields when untyped.
+fn kind_of(n: NodeRef<'_>, type_name: &str) -> Kind {
+    if !type_name.is_empty() {
+        return if type_name.ends_with(".Cluster") {
+            Kind::Cluster
+        } else if type_name.ends_with(".Listener") {
+            Kind::Listener
+        } else if type_name.ends_with(".RouteConfiguration") {
+            Kind::RouteConfig
+        } else if type_name.ends_with(".ClusterLoadAssignment") {
+            Kind::Assignment
+        } else {
+            Kind::Ignored
+        };
+    }
+    let has = |k: &str| get(n, k).is_some();
+    if has("filter_chains") || has("default_filter_chain") || has("listener_filters") {
+        Kind::Listener
+    } else if has("virtual_hosts") || has("vhds") {
+        Kind::RouteConfig
+    } else if has("cluster_name") && has("endpoints") {
+        Kind::Assignment
+    } else if has("name")
+        && (has("connect_timeout")
+            || has("type")
+            || has("eds_cluster_config")
+            || has("load_assignment")
+            || has("lb_policy")
+            || has("cluster_type"))
+    {
+        Kind::Cluster
+    } else if has("name") && has("address") {
+        Kind::Listener
+    } else {
+        Kind::Ignored
+    }
+}
+
+fn is_admin_dump(type_name: &str) -> bool {
+    type_name.starts_with("envoy.admin.") && type_name.ends_with("ConfigDump")
+}
+
+impl<'a, 'p> Builder<'a, 'p> {
+    pub(super) fn new(path_of: &'p dyn Fn(FileId) -> String) -> Self {
+        Builder {
+            env: Envoy::default(),
+            path_of,
+            listener_names: Vec::new(),
+        }
+    }
+
+    fn new_scope(&mut self, kind: ScopeKind, file: FileId) -> usize {
+        self.env.scopes.push(Scope {
+            kind,
+            file,
+            dir: dir_of(&(self.path_of)(file)),
+            dynamic_clusters: false,
+            clusters_from_files: false,
+            has_cluster_dump: false,
+            node_id: None,
+            cluster_index: HashMap::new(),
+            route_index: HashMap::new(),
+            cla_index: HashMap::new(),
+        });
+        self.listener_names.push(HashMap::new());
+        self.env.scopes.len() - 1
+    }
+
+    fn files_scope(&mut self, file: FileId) -> usize {
+        let dir = dir_of(&(self.path_of)(file));
+        match self
+            .env
+            .scopes
+            .iter()
+            .position(|s| s.kind == ScopeKind::Files && s.dir == dir)
+        {
+            Some(i) => i,
+            None => self.new_scope(ScopeKind::Files, file),
+        }
+    }
+
+    pub(super) fn add_doc(&mut self, doc: &'a Doc) {
+        let Some(root) = doc.root() else { return };
+        if root.is_seq() {
+            let scope = self.files_scope(doc.file);
+            for item in root.items() {
+                self.add_resource(item, scope, State::Static, Status::default());
+            }
+            return;
+        }
+        if !root.is_map() {
+            return;
+        }
+        if get(root, "configs").is_some_and(|c| c.is_seq()) {
+            let scope = self.new_scope(ScopeKind::Dump, doc.file);
+            self.add_dump(
+                get(root, "configs").into_iter().flat_map(|c| c.items()),
+                scope,
+            );
+            return;
+        }
+        let ty = type_name(root.str_at("@type").unwrap_or(""));
+        if is_admin_dump(ty) {
+            let scope = self.new_scope(ScopeKind::Dump, doc.file);
+            self.add_dump(std::iter::once(root), scope);
+            return;
+        }
+        if ty.is_empty()
+            && let Some(b) = get(root, "bootstrap").filter(|b| is_bootstrap(*b))
+        {
+            // `{"bootstrap": {...}}`: a BootstrapConfigDump without its `@type`.
+            let scope = self.new_scope(ScopeKind::Dump, doc.file);
+            self.add_bootstrap(b, scope);
+            if let Some(s) = self.env.scopes.get_mut(scope) {
+                s.dynamic_clusters = false;
+            }
+            return;
+        }
+        if ty.ends_with(".Bootstrap") || is_bootstrap(root) {
+            let scope = self.new_scope(ScopeKind::Bootstrap, doc.file);
+            self.add_bootstrap(root, scope);
+            return;
+        }
+        if let Some(res) = get(root, "resources").filter(|r| r.is_seq()) {
+            let scope = self.files_scope(doc.file);
+            for item in res.items() {
+                self.add_resource(item, scope, State::Static, Status::default());
+            }
+            return;
+        }
+        if !ty.is_empty() {
+            let scope = self.files_scope(doc.file);
+            self.add_resource(root, scope, State::Static, Status::default());
+            return;
+        }
+        self.find_nested_dumps(root, doc.file, 0);
+    }
+
+    /// `egctl config envoy-proxy all -o json`: dumps keyed by namespace and pod.
+    fn find_nested_dumps(&mut self, n: NodeRef<'a>, file: FileId, depth: usize) {
+        if depth > NESTED_DUMP_DEPTH {
+            return;
+        }
+        for (_, v) in n.entries() {
+            if !v.is_map() {
+                continue;
+            }
+            if let Some(c) = get(v, "configs").filter(|c| c.is_seq()) {
+                let scope = self.new_scope(ScopeKind::Dump, file);
+                self.add_dump(c.items(), scope);
+            } else if is_admin_dump(type_name(v.str_at("@type").unwrap_or(""))) {
+                let scope = self.new_scope(ScopeKind::Dump, file);
+                self.add_dump(std::iter::once(v), scope);
+            } else {
+                self.find_nested_dumps(v, file, depth + 1);
+            }
+        }
+    }
+
+    fn add_bootstrap(&mut self, b: NodeRef<'a>, scope: usize) {
+        if let Some(s) = self.env.scopes.get_mut(scope) {
+            s.node_id = path(b, &["node", "id"]).and_then(|n| n.as_str());
+            if let Some(dr) = get(b, "dynamic_resources") {
+                let cds = get(dr, "cds_config");
+                s.dynamic_clusters = cds.is_some() || get(dr, "cds_resources_locator").is_some();
+                s.clusters_from_files = cds.is_some_and(|c| {
+                    get(c, "path").is_some() || get(c, "path_config_source").is_some()
+                });
+            }
+        }
+        if let Some(sr) = get(b, "static_resources") {
+            for c in list(sr, "clusters") {
+                self.add_typed(c, Kind::Cluster, scope, State::Static, Status::default());
+            }
+            for l in list(sr, "listeners") {
+                self.add_typed(l, Kind::Listener, scope, State::Static, Status::default());
+            }
+        }
+    }
+
+    fn add_dump(&mut self, configs: impl Iterator<Item = NodeRef<'a>>, scope: usize) {
+        let configs: Vec<NodeRef<'a>> = configs.collect();
+        let mut routes_last = Vec::new();
+        for c in configs {
+            let ty = type_name(c.str_at("@type").unwrap_or(""));
+            match ty.rsplit('.').next().unwrap_or("") {
+                "BootstrapConfigDump" => {
+                    if let Some(b) = get(c, "bootstrap") {
+                        self.add_bootstrap(b, scope);
+                        // A dump's bootstrap says CDS; the dump itself lists what arrived.
+                        if let Some(s) = self.env.scopes.get_mut(scope) {
+                            s.dynamic_clusters = false;
+                        }
+                    }
+                }
+                "ClustersConfigDump" => {
+                    if let Some(s) = self.env.scopes.get_mut(scope) {
+                        s.has_cluster_dump = true;
+                    }
+                    for e in list(c, "static_clusters") {
+                        self.add_entry(e, "cluster", Kind::Cluster, scope, State::Static);
+                    }
+                    for e in list(c, "dynamic_active_clusters") {
+                        self.add_entry(e, "cluster", Kind::Cluster, scope, State::Active);
+                    }
+                    for e in list(c, "dynamic_warming_clusters") {
+                        self.add_entry(e, "cluster", Kind::Cluster, scope, State::Warming);
+                    }
+                }
+                "ListenersConfigDump" => {
+                    for e in list(c, "static_listeners") {
+                        self.add_entry(e, "listener", Kind::Listener, scope, State::Static);
+                    }
+                    for e in list(c, "dynamic_listeners") {
+                        let status = Status::of(e);
+                        let states = [
+                            ("active_state", State::Active),
+                            ("warming_state", State::Warming),
+                            ("draining_state", State::Draining),
+                        ];
+                        let found = states.iter().find_map(|(k, st)| {
+                            get(e, k).and_then(|s| get(s, "listener")).map(|l| (l, *st))
+                        });
+                        match found {
+                            Some((l, st)) => self.add_typed(l, Kind::Listener, scope, st, status),
+                            None => self.reject(
+                                scope,
+                                "Listener",
+                                str_at(e, "name").unwrap_or(""),
+                                status,
+                            ),
+                        }
+                    }
+                }
+                "RoutesConfigDump" => routes_last.push(c),
+                "EndpointsConfigDump" => {
+                    for e in list(c, "static_endpoint_configs") {
+                        self.add_entry(
+                            e,
+                            "endpoint_config",
+                            Kind::Assignment,
+                            scope,
+                            State::Static,
+                        );
+                    }
+                    for e in list(c, "dynamic_endpoint_configs") {
+                        self.add_entry(
+                            e,
+                            "endpoint_config",
+                            Kind::Assignment,
+                            scope,
+                            State::Active,
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Static route configurations repeat the listeners' inline ones: add them last, once.
+        for c in routes_last {
+            for e in list(c, "static_route_configs") {
+                self.add_entry(e, "route_config", Kind::RouteConfig, scope, State::Static);
+            }
+            for e in list(c, "dynamic_route_configs") {
+                self.add_entry(e, "route_config", Kind::RouteConfig, scope, State::Active);
+            }
+        }
+    }
+
+    /// A dump entry `{<field>: resource, error_state, client_status}`.
+    fn add_entry(&mut self, e: NodeRef<'a>, field: &str, kind: Kind, scope: usize, state: State) {
+        let status = Status::of(e);
+        match get(e, field) {
+            Some(r) => self.add_typed(r, kind, scope, state, status),
+            None => {
+                let what = match kind {
+                    Kind::Cluster => "Cluster",
+                    Kind::Listener => "Listener",
+                    Kind::RouteConfig => "RouteConfiguration",
+                    _ => "ClusterLoadAssignment",
+                };
+                self.reject(scope, what, str_at(e, "name").unwrap_or(""), status);
+            }
+        }
+    }
+
+    fn reject(&mut self, scope: usize, kind: &'static str, name: &'a str, status: Status<'a>) {
+        let client = status.client_status.and_then(|n| n.as_str());
+        let node = match (status.error_state, status.client_status) {
+            (Some(e), _) => e,
+            (None, Some(c)) if client == Some("NACKED") => c,
+            _ => return,
+        };
+        let details = status
+            .error_state
+            .and_then(|e| str_at(e, "details"))
+            .filter(|d| !d.is_empty());
+        let name = if name.is_empty() {
+            status
+                .error_state
+                .and_then(|e| path(e, &["failed_configuration", "name"]))
+                .and_then(|n| n.as_str())
+                .unwrap_or("")
+        } else {
+            name
+        };
+        self.env.rejections.push(Rejection {
+            scope,
+            kind,
+            name,
+            node,
+            details,
+            client_status: client,
+        });
+    }
+
+    /// A resource whose kind is not known from its place: by `@type` or fields.
+    fn add_resource(&mut self, n: NodeRef<'a>, scope: usize, state: State, status: Status<'a>) {
+        if !n.is_map() {
+            return;
+        }
+        // A dump entry outside its dump: `{version_info, cluster: {...}}`.
+        if get(n, "name").is_none() {
+            for (field, kind) in [
+                ("cluster", Kind::Cluster),
+                ("listener", Kind::Listener),
+                ("route_config", Kind::RouteConfig),
+                ("endpoint_config", Kind::Assignment),
+            ] {
+                if let Some(r) = get(n, field).filter(|r| r.is_map()) {
+                    self.add_typed(r, kind, scope, state, Status::of(n));
+                    return;
+                }
+            }
+        }
+        let t = unwrap_typed(n, false);
+        // A `Resource` wrapper (delta xDS, some dumps).
+        if t.type_name.ends_with("discovery.v3.Resource")
+            && let Some(inner) = get(n, "resource")
+        {
+            self.add_resource(inner, scope, state, status);
+            return;
+        }
+        let kind = kind_of(n, t.type_name);
+        self.add_typed(n, kind, scope, state, status);
+    }
+
+    fn note_v2_type(&mut self, n: NodeRef<'a>, kind: &'static str) {
+        if let Some((k, v)) = get_entry(n, "@type")
+            && v.as_str()
+                .is_some_and(|t| type_name(t).starts_with("envoy.api.v2."))
+        {
+            let name = str_at(n, "name").unwrap_or("");
+            self.env.deprecated.push(Deprecated {
+                node: k,
+                what: format!("v2 resource type `{}`", v.as_str().unwrap_or("")),
+                rejected: true,
+                instead: "the v3 type (envoy.config.*.v3)",
+                resource: Some((kind, name)),
+            });
+        }
+    }
+
+    fn add_typed(
+        &mut self,
+        n: NodeRef<'a>,
+        kind: Kind,
+        scope: usize,
+        state: State,
+        status: Status<'a>,
+    ) {
+        match kind {
+            Kind::Cluster => {
+                let name = str_at(n, "name").unwrap_or("");
+                self.reject(scope, "Cluster", name, status);
+                if self.seen(scope, |s| s.cluster_index.contains_key(name)) {
+                    return;
+                }
+                self.note_v2_type(n, "Cluster");
+                let Some(c) = Cluster::parse(n, scope, state, &mut self.env.deprecated) else {
+                    return;
+                };
+                let idx = self.env.clusters.len();
+                if let Some(s) = self.env.scopes.get_mut(scope) {
+                    s.cluster_index.entry(c.name).or_insert(idx);
+                }
+                self.env.clusters.push(c);
+            }
+            Kind::Listener => {
+                let name = str_at(n, "name").unwrap_or("");
+                self.reject(scope, "Listener", name, status);
+                let li = self.env.listeners.len();
+                let files = self.is_files(scope);
+                match self.listener_names.get_mut(scope) {
+                    Some(names) if files || !names.contains_key(name) => {
+                        names.entry(name).or_insert(li);
+                    }
+                    _ => return,
+                }
+                self.note_v2_type(n, "Listener");
+                let parts = listener::parse(n, scope, state, &mut self.env.deprecated);
+                let mut l = parts.listener;
+                for (chain, rc) in parts.inline_routes {
+                    let ri = self.add_route_config(rc, scope, state, Some(li));
+                    if let Some(h) = l.filter_chains.get_mut(chain).and_then(|c| c.hcm.as_mut()) {
+                        h.routes = RouteSource::Inline(ri);
+                    }
+                }
+                self.env.listeners.push(l);
+            }
+            Kind::RouteConfig => {
+                let name = str_at(n, "name").unwrap_or("");
+                self.reject(scope, "RouteConfiguration", name, status);
+                if self.seen(scope, |s| s.route_index.contains_key(name)) {
+                    return;
+                }
+                self.note_v2_type(n, "RouteConfiguration");
+                self.add_route_config(n, scope, state, None);
+            }
+            Kind::Assignment => {
+                let name = str_at(n, "cluster_name").unwrap_or("");
+                let idx = self.env.load_assignments.len();
+                if self.seen(scope, |s| s.cla_index.contains_key(name)) {
+                    return;
+                }
+                if let Some(s) = self.env.scopes.get_mut(scope) {
+                    s.cla_index.entry(name).or_insert(idx);
+                }
+                self.env.load_assignments.push(LoadAssignment {
+                    scope,
+                    cluster_name: name,
+                    node: n,
+                    endpoints: endpoints_of_assignment(n),
+                });
+            }
+            Kind::Ignored => {}
+        }
+    }
+
+    fn add_route_config(
+        &mut self,
+        n: NodeRef<'a>,
+        scope: usize,
+        state: State,
+        listener: Option<usize>,
+    ) -> usize {
+        let rc = route::parse(n, scope, state, listener, &mut self.env.deprecated);
+        let idx = self.env.route_configs.len();
+        if let Some(s) = self.env.scopes.get_mut(scope) {
+            s.route_index.entry(rc.name).or_insert(idx);
+        }
+        self.env.route_configs.push(rc);
+        idx
+    }
+
+    fn is_files(&self, scope: usize) -> bool {
+        self.env
+            .scopes
+            .get(scope)
+            .is_some_and(|s| s.kind == ScopeKind::Files)
+    }
+
+    /// Is this resource a repeat within one proxy's view (a dump's static
+    /// resources appear in the bootstrap and again in the per-type dump)?
+    /// Files of a directory may legitimately reuse names: keep them all.
+    fn seen(&self, scope: usize, has: impl Fn(&Scope<'a>) -> bool) -> bool {
+        match self.env.scopes.get(scope) {
+            Some(s) => s.kind != ScopeKind::Files && has(s),
+            None => true,
+        }
+    }
+
+    pub(super) fn finish(self) -> Envoy<'a> {
+        self.env
+    }
+}
+
+fn is_bootstrap(root: NodeRef<'_>) -> bool {
+    [
+        "static_resources",
+        "dynamic_resources",
+        "admin",
+        "node",
+        "layered_runtime",
+        "cluster_manager",
+    ]
+    .iter()
+    .any(|k| get(root, k).is_some())
+}
