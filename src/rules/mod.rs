@@ -1,6 +1,7 @@
 //! The rule registry. A rule is `rules/<ID>.yaml` (what users read) plus one
 //! file under `src/rules/<system>/` holding `pub static RULE` and its check.
 
+pub mod envoy;
 pub mod k8s;
 pub mod meta;
 
@@ -32,7 +33,7 @@ pub mod tool {
 
 /// Every check, in registry order.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
-    k8s::RULES.iter().copied()
+    k8s::RULES.iter().chain(envoy::RULES.iter()).copied()
 }
 
 /// Collects the findings of one rule.

@@ -625,6 +625,7 @@ impl<'a> Cluster<'a> {
         for (field, instead) in DEPRECATED_FIELDS {
             if let Some((k, _)) = get_entry(c, field) {
                 deprecated.push(Deprecated {
+                    scope,
                     node: k,
                     what: format!("cluster-level `{field}`"),
                     rejected: false,
@@ -636,6 +637,7 @@ impl<'a> Cluster<'a> {
         for (field, instead) in REMOVED_FIELDS {
             if let Some((k, _)) = get_entry(c, field) {
                 deprecated.push(Deprecated {
+                    scope,
                     node: k,
                     what: format!("v2 cluster field `{field}`"),
                     rejected: true,

@@ -13,6 +13,9 @@ use super::{Deprecated, Envoy, LoadAssignment, Rejection, Scope, ScopeKind, Stat
 use crate::parse::tree::{Doc, NodeRef};
 use crate::source::FileId;
 
+/// How deep the walk for v2 `@type`s goes (typed configs nest).
+const MAX_WALK_DEPTH: usize = 48;
+
 /// How deep nested dumps (`{namespace: {pod: {configs: [...]}}}`) are searched.
 const NESTED_DUMP_DEPTH: usize = 4;
 
@@ -113,7 +116,10 @@ impl<'a, 'p> Builder<'a, 'p> {
             dynamic_clusters: false,
             clusters_from_files: false,
             has_cluster_dump: false,
+            dynamic_listeners: false,
+            excerpt: false,
             node_id: None,
+            admin_port: None,
             cluster_index: HashMap::new(),
             route_index: HashMap::new(),
             cla_index: HashMap::new(),
@@ -138,7 +144,18 @@ impl<'a, 'p> Builder<'a, 'p> {
     pub(super) fn add_doc(&mut self, doc: &'a Doc) {
         let Some(root) = doc.root() else { return };
         if root.is_seq() {
-            let scope = self.files_scope(doc.file);
+            // `[{version_info, cluster: {...}}]`: entries cut from a config dump.
+            let entries = root.items().next().is_some_and(|i| {
+                get(i, "name").is_none()
+                    && ["cluster", "listener", "route_config", "endpoint_config"]
+                        .iter()
+                        .any(|k| get(i, k).is_some_and(|r| r.is_map()))
+            });
+            let scope = if entries {
+                self.new_scope(ScopeKind::Dump, doc.file)
+            } else {
+                self.files_scope(doc.file)
+            };
             for item in root.items() {
                 self.add_resource(item, scope, State::Static, Status::default());
             }
@@ -216,9 +233,13 @@ impl<'a, 'p> Builder<'a, 'p> {
     fn add_bootstrap(&mut self, b: NodeRef<'a>, scope: usize) {
         if let Some(s) = self.env.scopes.get_mut(scope) {
             s.node_id = path(b, &["node", "id"]).and_then(|n| n.as_str());
+            s.admin_port = path(b, &["admin", "address", "socket_address", "port_value"])
+                .and_then(super::fields::int_of);
             if let Some(dr) = get(b, "dynamic_resources") {
                 let cds = get(dr, "cds_config");
                 s.dynamic_clusters = cds.is_some() || get(dr, "cds_resources_locator").is_some();
+                s.dynamic_listeners =
+                    get(dr, "lds_config").is_some() || get(dr, "lds_resources_locator").is_some();
                 s.clusters_from_files = cds.is_some_and(|c| {
                     get(c, "path").is_some() || get(c, "path_config_source").is_some()
                 });
@@ -401,19 +422,44 @@ impl<'a, 'p> Builder<'a, 'p> {
         self.add_typed(n, kind, scope, state, status);
     }
 
-    fn note_v2_type(&mut self, n: NodeRef<'a>, kind: &'static str) {
-        if let Some((k, v)) = get_entry(n, "@type")
-            && v.as_str()
-                .is_some_and(|t| type_name(t).starts_with("envoy.api.v2."))
+    /// `@type`s from the removed v2 API (`envoy.api.v2.*`, `envoy.config.filter.*`,
+    /// `*.v2alpha`) anywhere in a resource: current Envoy rejects them. A dump
+    /// shows what its Envoy accepted, so dumps are not searched.
+    fn note_v2_types(&mut self, n: NodeRef<'a>, kind: &'static str, scope: usize) {
+        if self
+            .env
+            .scopes
+            .get(scope)
+            .is_none_or(|s| s.kind == ScopeKind::Dump)
         {
-            let name = str_at(n, "name").unwrap_or("");
-            self.env.deprecated.push(Deprecated {
-                node: k,
-                what: format!("v2 resource type `{}`", v.as_str().unwrap_or("")),
-                rejected: true,
-                instead: "the v3 type (envoy.config.*.v3)",
-                resource: Some((kind, name)),
-            });
+            return;
+        }
+        let name = str_at(n, "name").unwrap_or("");
+        let mut stack = vec![(n, 0usize)];
+        while let Some((cur, depth)) = stack.pop() {
+            if depth > MAX_WALK_DEPTH {
+                continue;
+            }
+            if let Some((k, v)) = get_entry(cur, "@type")
+                && let Some(t) = v.as_str()
+                && is_v2_type(type_name(t))
+            {
+                self.env.deprecated.push(Deprecated {
+                    scope,
+                    node: k,
+                    what: format!("v2 API type `{}`", type_name(t)),
+                    rejected: true,
+                    instead: "its v3 replacement (`envoy.config.*.v3` / `envoy.extensions.*.v3`)",
+                    resource: Some((kind, name)),
+                });
+                continue;
+            }
+            for child in cur.items() {
+                stack.push((child, depth + 1));
+            }
+            for (_, v) in cur.entries() {
+                stack.push((v, depth + 1));
+            }
         }
     }
 
@@ -432,7 +478,7 @@ impl<'a, 'p> Builder<'a, 'p> {
                 if self.seen(scope, |s| s.cluster_index.contains_key(name)) {
                     return;
                 }
-                self.note_v2_type(n, "Cluster");
+                self.note_v2_types(n, "Cluster", scope);
                 let Some(c) = Cluster::parse(n, scope, state, &mut self.env.deprecated) else {
                     return;
                 };
@@ -453,7 +499,7 @@ impl<'a, 'p> Builder<'a, 'p> {
                     }
                     _ => return,
                 }
-                self.note_v2_type(n, "Listener");
+                self.note_v2_types(n, "Listener", scope);
                 let parts = listener::parse(n, scope, state, &mut self.env.deprecated);
                 let mut l = parts.listener;
                 for (chain, rc) in parts.inline_routes {
@@ -470,7 +516,7 @@ impl<'a, 'p> Builder<'a, 'p> {
                 if self.seen(scope, |s| s.route_index.contains_key(name)) {
                     return;
                 }
-                self.note_v2_type(n, "RouteConfiguration");
+                self.note_v2_types(n, "RouteConfiguration", scope);
                 self.add_route_config(n, scope, state, None);
             }
             Kind::Assignment => {
@@ -526,9 +572,45 @@ impl<'a, 'p> Builder<'a, 'p> {
         }
     }
 
-    pub(super) fn finish(self) -> Envoy<'a> {
+    pub(super) fn finish(mut self) -> Envoy<'a> {
+        // A dump or a directory of files where most cluster names used by its
+        // routes are absent is an excerpt: its cluster list is not complete.
+        let mut found: HashMap<usize, std::collections::HashSet<&'a str>> = HashMap::new();
+        let mut missing: HashMap<usize, std::collections::HashSet<&'a str>> = HashMap::new();
+        for site in self.env.cluster_refs() {
+            let scope = site.scope;
+            let name = site.target.name;
+            match self.env.find_cluster(scope, name) {
+                super::Lookup::Found(_) => found.entry(scope).or_default().insert(name),
+                super::Lookup::Missing => missing.entry(scope).or_default().insert(name),
+                super::Lookup::Unknown => false,
+            };
+        }
+        for (i, s) in self.env.scopes.iter_mut().enumerate() {
+            let f = found.get(&i).map_or(0, |x| x.len());
+            let m = missing.get(&i).map_or(0, |x| x.len());
+            // A dump is one running proxy: a missing cluster is rare, a trimmed
+            // dump common. A directory of files keeps a lone typo reportable.
+            let excerpt = match s.kind {
+                ScopeKind::Bootstrap => false,
+                ScopeKind::Dump => m > 0 && m >= f,
+                ScopeKind::Files => m >= 2 && m > f,
+            };
+            if excerpt {
+                s.has_cluster_dump = false;
+                s.excerpt = true;
+            }
+        }
         self.env
     }
+}
+
+fn is_v2_type(t: &str) -> bool {
+    t.starts_with("envoy.")
+        && (t.starts_with("envoy.api.v2.")
+            || t.starts_with("envoy.config.filter.")
+            || t.contains(".v2.")
+            || t.contains(".v2alpha."))
 }
 
 fn is_bootstrap(root: NodeRef<'_>) -> bool {

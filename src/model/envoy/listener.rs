@@ -36,9 +36,9 @@ impl HttpFilter<'_> {
     }
     /// A filter that turns requests into gRPC toward the upstream (which then must speak h2).
     pub fn makes_grpc_upstream(&self) -> bool {
-        self.is("grpc_web", ".GrpcWeb")
-            || self.is("grpc_json_transcoder", ".GrpcJsonTranscoder")
-            || self.is("grpc_http1_bridge", ".GrpcHttp1Bridge")
+        // (grpc_http1_bridge only fixes up responses for HTTP/1.1 clients; the
+        // protocol upstream is the cluster's, often another Envoy.)
+        self.is("grpc_web", ".GrpcWeb") || self.is("grpc_json_transcoder", ".GrpcJsonTranscoder")
     }
 }
 
@@ -89,7 +89,10 @@ pub struct Listener<'a> {
     pub internal: bool,
     pub listener_filters_node: Option<NodeRef<'a>>,
     pub has_tls_inspector: bool,
-    pub has_proxy_protocol: bool,
+    /// The PROXY protocol listener filter, and whether it lets connections without a header through.
+    pub proxy_protocol: Option<(NodeRef<'a>, bool)>,
+    /// A UDP (QUIC) listener: QUIC reads SNI itself.
+    pub udp: bool,
     pub filter_chains: Vec<FilterChain<'a>>,
     /// Chains picked by the `filter_chain_matcher` tree instead of `filter_chain_match`.
     pub uses_matcher: bool,
@@ -154,6 +157,7 @@ pub(super) struct ListenerParts<'a> {
 
 fn parse_chain<'a>(
     fc: NodeRef<'a>,
+    scope: usize,
     is_default: bool,
     listener_name: &'a str,
     deprecated: &mut Vec<Deprecated<'a>>,
@@ -168,6 +172,7 @@ fn parse_chain<'a>(
             && get(f, "typed_config").is_none()
         {
             deprecated.push(Deprecated {
+                scope,
                 node: k,
                 what: format!("v2 `config:` on network filter `{}`", ext_name(f)),
                 rejected: true,
@@ -206,6 +211,20 @@ fn parse_chain<'a>(
                 stream_idle_timeout: Dur::at(h, "stream_idle_timeout", 300.0),
                 request_timeout: Dur::at(h, "request_timeout", 0.0),
                 http_filters: list(h, "http_filters")
+                    .inspect(|hf| {
+                        if let Some((k, _)) = get_entry(*hf, "config")
+                            && get(*hf, "typed_config").is_none()
+                        {
+                            deprecated.push(Deprecated {
+                                scope,
+                                node: k,
+                                what: format!("v2 `config:` on HTTP filter `{}`", ext_name(*hf)),
+                                rejected: true,
+                                instead: "typed_config with an `@type`",
+                                resource: Some(("Listener", listener_name)),
+                            });
+                        }
+                    })
                     .map(|hf| HttpFilter {
                         node: hf,
                         name: ext_name(hf),
@@ -228,6 +247,7 @@ fn parse_chain<'a>(
     }) || get(fc, "tls_context").is_some();
     if let Some((k, _)) = get_entry(fc, "tls_context") {
         deprecated.push(Deprecated {
+            scope,
             node: k,
             what: "v2 filter chain field `tls_context`".into(),
             rejected: true,
@@ -267,27 +287,18 @@ pub(super) fn parse<'a>(
     let mut chains = Vec::new();
     let mut inline_routes = Vec::new();
     for fc in list(l, "filter_chains") {
-        let (c, r) = parse_chain(fc, false, name, deprecated);
+        let (c, r) = parse_chain(fc, scope, false, name, deprecated);
         if let Some(r) = r {
             inline_routes.push((chains.len(), r));
         }
         chains.push(c);
     }
     if let Some(fc) = get(l, "default_filter_chain") {
-        let (c, r) = parse_chain(fc, true, name, deprecated);
+        let (c, r) = parse_chain(fc, scope, true, name, deprecated);
         if let Some(r) = r {
             inline_routes.push((chains.len(), r));
         }
         chains.push(c);
-    }
-    if let Some((k, _)) = get_entry(l, "use_original_dst") {
-        deprecated.push(Deprecated {
-            node: k,
-            what: "v2 listener field `use_original_dst`".into(),
-            rejected: true,
-            instead: "the envoy.filters.listener.original_dst listener filter",
-            resource: Some(("Listener", name)),
-        });
     }
     let listener = Listener {
         scope,
@@ -304,9 +315,19 @@ pub(super) fn parse<'a>(
         has_tls_inspector: lfs
             .iter()
             .any(|f| listener_filter_is(*f, "tls_inspector", ".TlsInspector")),
-        has_proxy_protocol: lfs
+        proxy_protocol: lfs
             .iter()
-            .any(|f| listener_filter_is(*f, "proxy_protocol", ".ProxyProtocol")),
+            .find(|f| listener_filter_is(**f, "proxy_protocol", ".ProxyProtocol"))
+            .map(|f| {
+                let optional = typed(*f)
+                    .and_then(|t| {
+                        super::fields::bool_at(t.node, "allow_requests_without_proxy_protocol")
+                    })
+                    .unwrap_or(false);
+                (*f, optional)
+            }),
+        udp: sock.and_then(|s| str_at(s, "protocol")) == Some("UDP")
+            || get(l, "udp_listener_config").is_some(),
         filter_chains: chains,
         uses_matcher: get(l, "filter_chain_matcher").is_some(),
     };

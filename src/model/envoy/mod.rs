@@ -51,9 +51,16 @@ pub struct Scope<'a> {
     pub dynamic_clusters: bool,
     /// ... from files (`cds_config.path_config_source`), which sit in its directory.
     pub clusters_from_files: bool,
-    /// A dump that holds a ClustersConfigDump (its cluster list is complete).
+    /// A dump that holds a ClustersConfigDump that looks complete (not a
+    /// trimmed excerpt: more of the names its routes use resolve than not).
     pub has_cluster_dump: bool,
+    /// A bootstrap receives listeners over LDS (its own ports are not all visible).
+    pub dynamic_listeners: bool,
+    /// Most cluster names its routes use are not defined here: an excerpt.
+    pub excerpt: bool,
     pub node_id: Option<&'a str>,
+    /// The bootstrap's admin port.
+    pub admin_port: Option<i64>,
     pub(crate) cluster_index: HashMap<&'a str, usize>,
     pub(crate) route_index: HashMap<&'a str, usize>,
     pub(crate) cla_index: HashMap<&'a str, usize>,
@@ -85,6 +92,7 @@ pub struct LoadAssignment<'a> {
 /// Where a deprecated or removed field was written.
 #[derive(Clone, Debug)]
 pub struct Deprecated<'a> {
+    pub scope: usize,
     /// The key node to point at.
     pub node: NodeRef<'a>,
     pub what: String,
@@ -175,6 +183,7 @@ impl<'a> Envoy<'a> {
                     None => Lookup::Unknown,
                 }
             }
+            ScopeKind::Files if s.excerpt => Lookup::Unknown,
             ScopeKind::Files => {
                 let beside: Vec<usize> = self
                     .scopes

@@ -41,6 +41,9 @@ pub struct Route<'a> {
     pub timeout: Dur<'a>,
     pub idle_timeout: Option<Dur<'a>>,
     pub retry_policy: Option<NodeRef<'a>>,
+    /// CONNECT termination (`connect_matcher`, `upgrade_configs` CONNECT):
+    /// the payload is the client's own byte stream, often TLS.
+    pub tunnel: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -154,6 +157,16 @@ fn parse_route<'a>(r: NodeRef<'a>) -> Route<'a> {
             d.is_set().then_some(d)
         }),
         retry_policy: ra.and_then(|a| get(a, "retry_policy")),
+        tunnel: m.is_some_and(|m| get(m, "connect_matcher").is_some())
+            || ra.is_some_and(|a| {
+                list(a, "upgrade_configs").any(|u| {
+                    get(u, "connect_config").is_some()
+                        || str_at(u, "upgrade_type").is_some_and(|t| {
+                            t.eq_ignore_ascii_case("CONNECT")
+                                || t.eq_ignore_ascii_case("CONNECT-UDP")
+                        })
+                })
+            }),
     }
 }
 
@@ -171,6 +184,7 @@ pub(super) fn parse<'a>(
         for (field, rejected, instead) in [("per_filter_config", true, "typed_per_filter_config")] {
             if let Some((k, _)) = get_entry(vh, field) {
                 deprecated.push(Deprecated {
+                    scope,
                     node: k,
                     what: format!("v2 virtual host field `{field}`"),
                     rejected,
@@ -183,6 +197,7 @@ pub(super) fn parse<'a>(
             .map(|r| {
                 if let Some((k, _)) = get_entry(r, "per_filter_config") {
                     deprecated.push(Deprecated {
+                        scope,
                         node: k,
                         what: "v2 route field `per_filter_config`".into(),
                         rejected: true,

@@ -146,7 +146,8 @@ fn config_dump_loads_with_state_defaults_and_dedup() {
 
 #[test]
 fn istioctl_arrays_in_lower_camel_case() {
-    let clusters = r#"[{"name": "outbound|9080||reviews.default.svc.cluster.local", "type": "EDS",
+    let clusters = r#"[{"name": "outbound|9080|v1|reviews.default.svc.cluster.local", "type": "EDS"},
+      {"name": "outbound|9080||reviews.default.svc.cluster.local", "type": "EDS",
       "connectTimeout": "10s", "edsClusterConfig": {"serviceName": "outbound|9080||reviews.default.svc.cluster.local"},
       "typedExtensionProtocolOptions": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
         "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
@@ -155,13 +156,14 @@ fn istioctl_arrays_in_lower_camel_case() {
       "outlierDetection": {"consecutive5xx": 1, "maxEjectionPercent": 100}}]"#;
     let routes = r#"[{"name": "9080", "virtualHosts": [{"name": "reviews", "domains": ["*"],
       "routes": [{"match": {"prefix": "/"}, "route": {"weightedClusters": {"clusters": [
-        {"name": "outbound|9080||reviews.default.svc.cluster.local", "weight": 90},
+        {"name": "outbound|9080||reviews.default.svc.cluster.local", "weight": 80},
+        {"name": "outbound|9080|v1|reviews.default.svc.cluster.local", "weight": 10},
         {"name": "outbound|9080|v2|reviews.default.svc.cluster.local", "weight": 10}]}}}]}]}]"#;
     model_of(
         &[("pc/clusters.json", clusters), ("pc/routes.json", routes)],
         |env| {
             assert_eq!(env.scopes.len(), 1, "one directory, one scope");
-            let c = &env.clusters[0];
+            let c = &env.clusters[1];
             assert_eq!(c.connect_timeout.secs, 10.0);
             assert_eq!(c.idle_timeout.secs, 30.0);
             assert_eq!(c.max_requests_per_connection.map(|x| x.0), Some(1));
@@ -170,7 +172,7 @@ fn istioctl_arrays_in_lower_camel_case() {
             assert_eq!(o.max_ejection_percent.0, 100);
             assert_eq!(o.trigger.map(|t| t.0), Some(1));
             let refs = env.cluster_refs();
-            assert_eq!(refs.len(), 2);
+            assert_eq!(refs.len(), 3);
             assert!(refs.iter().all(|r| r.target.weighted));
             assert!(matches!(
                 env.find_cluster(0, "outbound|9080|v2|reviews.default.svc.cluster.local"),
