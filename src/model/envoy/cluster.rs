@@ -371,6 +371,8 @@ pub struct HealthCheck<'a> {
 
 #[derive(Clone, Debug)]
 pub struct Cluster<'a> {
+    /// Index in [`super::Envoy::clusters`].
+    pub idx: usize,
     pub scope: usize,
     pub node: NodeRef<'a>,
     pub name: &'a str,
@@ -648,6 +650,7 @@ impl<'a> Cluster<'a> {
         }
 
         Some(Cluster {
+            idx: 0,
             scope,
             node: c,
             name,

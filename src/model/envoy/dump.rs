@@ -109,10 +109,18 @@ impl<'a, 'p> Builder<'a, 'p> {
     }
 
     fn new_scope(&mut self, kind: ScopeKind, file: FileId) -> usize {
+        let dir = dir_of(&(self.path_of)(file));
+        let idx = self.env.scopes.len();
+        let entry = self.env.by_dir.entry(dir.clone()).or_default();
+        match kind {
+            ScopeKind::Files => entry.files = Some(idx),
+            ScopeKind::Bootstrap => entry.bootstraps.push(idx),
+            ScopeKind::Dump => {}
+        }
         self.env.scopes.push(Scope {
             kind,
             file,
-            dir: dir_of(&(self.path_of)(file)),
+            dir,
             dynamic_clusters: false,
             clusters_from_files: false,
             has_cluster_dump: false,
@@ -130,12 +138,7 @@ impl<'a, 'p> Builder<'a, 'p> {
 
     fn files_scope(&mut self, file: FileId) -> usize {
         let dir = dir_of(&(self.path_of)(file));
-        match self
-            .env
-            .scopes
-            .iter()
-            .position(|s| s.kind == ScopeKind::Files && s.dir == dir)
-        {
+        match self.env.by_dir.get(&dir).and_then(|d| d.files) {
             Some(i) => i,
             None => self.new_scope(ScopeKind::Files, file),
         }
@@ -479,10 +482,11 @@ impl<'a, 'p> Builder<'a, 'p> {
                     return;
                 }
                 self.note_v2_types(n, "Cluster", scope);
-                let Some(c) = Cluster::parse(n, scope, state, &mut self.env.deprecated) else {
+                let Some(mut c) = Cluster::parse(n, scope, state, &mut self.env.deprecated) else {
                     return;
                 };
                 let idx = self.env.clusters.len();
+                c.idx = idx;
                 if let Some(s) = self.env.scopes.get_mut(scope) {
                     s.cluster_index.entry(c.name).or_insert(idx);
                 }
@@ -601,6 +605,21 @@ impl<'a, 'p> Builder<'a, 'p> {
                 s.excerpt = true;
             }
         }
+        let mut usage = vec![super::Usage::default(); self.env.clusters.len()];
+        for site in self.env.cluster_refs() {
+            if let super::Lookup::Found(c) = self.env.find_cluster(site.scope, site.target.name)
+                && let Some(u) = usage.get_mut(c.idx)
+            {
+                match site.owner {
+                    super::Owner::Route(_, r) => {
+                        u.http = true;
+                        u.tunnel |= r.tunnel;
+                    }
+                    super::Owner::TcpProxy(_) => u.tcp = true,
+                }
+            }
+        }
+        self.env.usage = usage;
         self.env
     }
 }

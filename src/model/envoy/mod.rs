@@ -112,6 +112,28 @@ pub struct Envoy<'a> {
     pub load_assignments: Vec<LoadAssignment<'a>>,
     pub rejections: Vec<Rejection<'a>>,
     pub deprecated: Vec<Deprecated<'a>>,
+    /// How each cluster is used (parallel to `clusters`).
+    pub usage: Vec<Usage>,
+    /// Scopes by directory.
+    pub(crate) by_dir: HashMap<String, DirScopes>,
+}
+
+/// The scopes of one directory.
+#[derive(Debug, Default)]
+pub(crate) struct DirScopes {
+    pub files: Option<usize>,
+    pub bootstraps: Vec<usize>,
+}
+
+/// What sends traffic to a cluster, in its own scope.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Usage {
+    /// An HTTP route (or weighted cluster) sends to it.
+    pub http: bool,
+    /// A tcp_proxy sends to it (raw TCP, TLS passthrough).
+    pub tcp: bool,
+    /// A CONNECT-terminating route tunnels to it.
+    pub tunnel: bool,
 }
 
 /// The answer to "does this cluster exist here?".
@@ -135,9 +157,7 @@ impl<'a> Envoy<'a> {
 
     /// The `Files` scope of a directory.
     fn files_scope(&self, dir: &str) -> Option<usize> {
-        self.scopes
-            .iter()
-            .position(|s| s.kind == ScopeKind::Files && s.dir == dir)
+        self.by_dir.get(dir).and_then(|d| d.files)
     }
 
     fn in_scope(&self, scope: usize, name: &str) -> Option<&Cluster<'a>> {
@@ -185,13 +205,11 @@ impl<'a> Envoy<'a> {
             }
             ScopeKind::Files if s.excerpt => Lookup::Unknown,
             ScopeKind::Files => {
-                let beside: Vec<usize> = self
-                    .scopes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, b)| b.kind == ScopeKind::Bootstrap && b.dir == s.dir)
-                    .map(|(i, _)| i)
-                    .collect();
+                let beside: &[usize] = self
+                    .by_dir
+                    .get(&s.dir)
+                    .map(|d| d.bootstraps.as_slice())
+                    .unwrap_or(&[]);
                 if let Some(c) = beside.iter().find_map(|&b| self.in_scope(b, name)) {
                     return Lookup::Found(c);
                 }
@@ -249,6 +267,10 @@ impl<'a> Envoy<'a> {
         self.load_assignments
             .get(idx)
             .map(|l| l.endpoints.as_slice())
+    }
+
+    pub fn usage(&self, c: &Cluster<'_>) -> Usage {
+        self.usage.get(c.idx).copied().unwrap_or_default()
     }
 
     /// Listeners of the same scope (the same proxy).

@@ -20,10 +20,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         {
             continue;
         }
-        let routed = env
-            .routed_clusters()
-            .iter()
-            .any(|(x, _)| std::ptr::eq(*x, c));
+        let routed = env.usage(c).http || env.usage(c).tcp;
         let effect = if c.discovery == Discovery::LogicalDns {
             "Envoy rejects a LOGICAL_DNS cluster without exactly one endpoint"
         } else if routed {

@@ -1,6 +1,6 @@
 //! ENV003: gRPC traffic sent to a cluster that speaks only HTTP/1.1.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::{port_speaks_h2, service_port_of};
 use crate::model::envoy::cluster::HealthCheckKind;
@@ -13,39 +13,31 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// Why a cluster must speak HTTP/2, with where that is written.
-fn reasons(ctx: &Ctx<'_, '_>, c: &Cluster<'_>) -> (Vec<(Loc, String)>, bool) {
+type Evidence = Vec<(Loc, String)>;
+
+/// gRPC evidence from routes and connection managers, by cluster index.
+fn route_evidence(ctx: &Ctx<'_, '_>) -> HashMap<usize, Evidence> {
     let env = &ctx.model.envoy;
-    let mut out = Vec::new();
-    let mut fatal = false;
-    for h in &c.health_checks {
-        if h.kind == HealthCheckKind::Grpc {
-            out.push((
-                h.checker.unwrap_or(h.node).loc(),
-                "a gRPC health check (Envoy refuses it: \"cluster must support HTTP/2 for gRPC healthchecking\")".to_string(),
-            ));
-            fatal = true;
-        }
-    }
-    for (x, site) in env.routed_clusters() {
-        if !std::ptr::eq(x, c) {
-            continue;
-        }
+    let mut out: HashMap<usize, Evidence> = HashMap::new();
+    for (c, site) in env.routed_clusters() {
         if let Owner::Route(_, r) = site.owner {
-            if let Some(g) = r.grpc_match {
-                out.push((
+            let e = if let Some(g) = r.grpc_match {
+                (
                     g.loc(),
-                    "a route that matches only gRPC requests (`match.grpc`)".into(),
-                ));
+                    "a route that matches only gRPC requests (`match.grpc`)".to_string(),
+                )
             } else if let Some(h) = r.grpc_content_type {
-                out.push((
+                (
                     h.loc(),
-                    "a route that matches `content-type: application/grpc`".into(),
-                ));
-            }
+                    "a route that matches `content-type: application/grpc`".to_string(),
+                )
+            } else {
+                continue;
+            };
+            out.entry(c.idx).or_default().push(e);
         }
     }
-    // HTTP connection managers with gRPC-producing filters whose routes all go to this cluster.
+    // Connection managers with a gRPC-producing filter whose routes all go to one cluster.
     for l in &env.listeners {
         for fc in &l.filter_chains {
             let Some(hcm) = &fc.hcm else { continue };
@@ -73,17 +65,41 @@ fn reasons(ctx: &Ctx<'_, '_>, c: &Cluster<'_>) -> (Vec<(Loc, String)>, bool) {
                     }
                 }
             }
-            if dynamic || targets.len() != 1 || !targets.contains(c.name) {
+            let targets: Vec<&str> = targets.into_iter().collect();
+            let (false, [only]) = (dynamic, targets.as_slice()) else {
                 continue;
-            }
-            if matches!(env.find_cluster(rc.scope, c.name), Lookup::Found(x) if std::ptr::eq(x, c))
-            {
-                out.push((
+            };
+            if let Lookup::Found(c) = env.find_cluster(rc.scope, only) {
+                out.entry(c.idx).or_default().push((
                     filter.node.loc(),
                     format!("the `{}` filter, which sends gRPC upstream", filter.name),
                 ));
             }
         }
+    }
+    out
+}
+
+/// Why a cluster must speak HTTP/2, with where that is written, and whether Envoy refuses it.
+fn reasons(
+    ctx: &Ctx<'_, '_>,
+    c: &Cluster<'_>,
+    routed: &HashMap<usize, Evidence>,
+) -> (Evidence, bool) {
+    let env = &ctx.model.envoy;
+    let mut out = Vec::new();
+    let mut fatal = false;
+    for h in &c.health_checks {
+        if h.kind == HealthCheckKind::Grpc {
+            out.push((
+                h.checker.unwrap_or(h.node).loc(),
+                "a gRPC health check (Envoy refuses it: \"cluster must support HTTP/2 for gRPC healthchecking\")".to_string(),
+            ));
+            fatal = true;
+        }
+    }
+    if let Some(e) = routed.get(&c.idx) {
+        out.extend(e.iter().cloned());
     }
     if let Some(eps) = env.endpoints_of(c) {
         for ep in eps {
@@ -111,11 +127,12 @@ fn reasons(ctx: &Ctx<'_, '_>, c: &Cluster<'_>) -> (Vec<(Loc, String)>, bool) {
 }
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    let routed = route_evidence(ctx);
     for c in &ctx.model.envoy.clusters {
         if c.protocol.supports_h2() {
             continue;
         }
-        let (why, fatal) = reasons(ctx, c);
+        let (why, fatal) = reasons(ctx, c, &routed);
         let Some((_, first)) = why.first() else {
             continue;
         };

@@ -1,6 +1,6 @@
 //! ENV010: a front proxy or gateway that routes to `localhost`/`127.0.0.1`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::model::envoy::{Owner, ScopeKind};
 use crate::rules::{Ctx, Emit, Rule};
@@ -36,6 +36,7 @@ fn is_gateway(ctx: &Ctx<'_, '_>, scope: usize) -> bool {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let env = &ctx.model.envoy;
     let mut seen = HashSet::new();
+    let mut gateways: HashMap<usize, bool> = HashMap::new();
     for (c, site) in env.routed_clusters() {
         if !matches!(site.owner, Owner::Route(..)) || !seen.insert(c as *const _) {
             continue;
@@ -58,7 +59,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         {
             continue;
         }
-        if !is_gateway(ctx, c.scope) {
+        if !*gateways
+            .entry(c.scope)
+            .or_insert_with(|| is_gateway(ctx, c.scope))
+        {
             continue;
         }
         emit.at(

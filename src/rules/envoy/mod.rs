@@ -23,7 +23,7 @@ mod upstream_proxy_protocol_mismatch;
 
 use super::Rule;
 use crate::model::Model;
-use crate::model::envoy::{Cluster, Endpoint, Owner};
+use crate::model::envoy::{Cluster, Endpoint};
 use crate::model::hosts::resolve_host;
 use crate::model::k8s::{Service, ServicePort};
 
@@ -104,18 +104,10 @@ pub(crate) fn port_speaks_h2(p: &ServicePort<'_>) -> Option<bool> {
 
 /// Is the cluster sent HTTP by some route (rather than only by tcp_proxy)?
 pub(crate) fn routed_by_http(model: &Model<'_>, c: &Cluster<'_>) -> bool {
-    model
-        .envoy
-        .routed_clusters()
-        .iter()
-        .any(|(x, site)| std::ptr::eq(*x, c) && matches!(site.owner, Owner::Route(..)))
+    model.envoy.usage(c).http
 }
 
 /// Is the cluster a tcp_proxy target (TLS passthrough and other raw TCP)?
 pub(crate) fn routed_by_tcp_proxy(model: &Model<'_>, c: &Cluster<'_>) -> bool {
-    model
-        .envoy
-        .routed_clusters()
-        .iter()
-        .any(|(x, site)| std::ptr::eq(*x, c) && matches!(site.owner, Owner::TcpProxy(..)))
+    model.envoy.usage(c).tcp
 }

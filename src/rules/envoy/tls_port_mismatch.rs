@@ -1,7 +1,7 @@
 //! ENV008: TLS toward a plaintext port (80), or plaintext toward a TLS port (443, 8443).
 
 use super::routed_by_tcp_proxy;
-use crate::model::envoy::{Owner, TransportKind};
+use crate::model::envoy::TransportKind;
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -10,13 +10,6 @@ pub static RULE: Rule = Rule {
 };
 
 const TLS_PORTS: [i64; 2] = [443, 8443];
-
-/// Routed by a CONNECT-terminating route: the client's own (TLS) bytes are tunneled.
-fn tunneled(ctx: &Ctx<'_, '_>, c: &crate::model::envoy::Cluster<'_>) -> bool {
-    ctx.model.envoy.routed_clusters().iter().any(|(x, site)| {
-        std::ptr::eq(*x, c) && matches!(site.owner, Owner::Route(_, r) if r.tunnel)
-    })
-}
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let env = &ctx.model.envoy;
@@ -55,7 +48,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     continue;
                 };
                 // TLS passthrough: tcp_proxy forwards the client's own TLS.
-                if routed_by_tcp_proxy(ctx.model, c) || tunneled(ctx, c) {
+                if routed_by_tcp_proxy(ctx.model, c) || env.usage(c).tunnel {
                     continue;
                 }
                 emit.at(
