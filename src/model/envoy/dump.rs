@@ -367,7 +367,8 @@ impl<'a, 'p> Builder<'a, 'p> {
     fn reject(&mut self, scope: usize, kind: &'static str, name: &'a str, status: Status<'a>) {
         let client = status.client_status.and_then(|n| n.as_str());
         let node = match (status.error_state, status.client_status) {
-            (Some(e), _) => e,
+            // Point at Envoy's own words when there are some.
+            (Some(e), _) => get(e, "details").unwrap_or(e),
             (None, Some(c)) if client == Some("NACKED") => c,
             _ => return,
         };

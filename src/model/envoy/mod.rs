@@ -73,7 +73,7 @@ pub struct Rejection<'a> {
     pub scope: usize,
     pub kind: &'static str,
     pub name: &'a str,
-    /// The `error_state` (or `client_status`) node.
+    /// `error_state.details` (or the `error_state` / `client_status` node).
     pub node: NodeRef<'a>,
     /// Envoy's own error text (`error_state.details`).
     pub details: Option<&'a str>,

@@ -103,7 +103,17 @@ fn reasons(
     }
     if let Some(eps) = env.endpoints_of(c) {
         for ep in eps {
-            if let Some((svc, port)) = service_port_of(ctx.model, ep)
+            // The endpoint's Service port; when the port is wrong (see ENV009),
+            // a Service whose every port is gRPC still says what the app speaks.
+            let found = service_port_of(ctx.model, ep).or_else(|| {
+                let svc = super::service_of_host(ctx.model, ep.address?)?;
+                let all_h2 = !svc.ports.is_empty()
+                    && svc.ports.iter().all(|p| port_speaks_h2(p) == Some(true));
+                all_h2
+                    .then(|| svc.ports.first().map(|p| (svc, p)))
+                    .flatten()
+            });
+            if let Some((svc, port)) = found
                 && port_speaks_h2(port) == Some(true)
             {
                 let name = ctx
