@@ -384,6 +384,8 @@ pub struct Cluster<'a> {
     pub connect_timeout: Dur<'a>,
     pub dns_lookup_family: Option<(&'a str, NodeRef<'a>)>,
     pub eds_service_name: Option<&'a str>,
+    /// ROUND_ROBIN when unset.
+    pub lb_policy: &'a str,
     pub load_assignment: Option<NodeRef<'a>>,
     pub endpoints: Vec<Endpoint<'a>>,
     pub transport: Transport<'a>,
@@ -660,6 +662,7 @@ impl<'a> Cluster<'a> {
             type_node,
             connect_timeout: Dur::at(c, "connect_timeout", 5.0),
             dns_lookup_family: get(c, "dns_lookup_family").and_then(|n| n.as_str().map(|s| (s, n))),
+            lb_policy: str_at(c, "lb_policy").unwrap_or("ROUND_ROBIN"),
             eds_service_name: path(c, &["eds_cluster_config", "service_name"])
                 .and_then(|n| n.as_str()),
             load_assignment,

@@ -124,6 +124,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             dynamic_clusters: false,
             clusters_from_files: false,
             has_cluster_dump: false,
+            has_endpoint_dump: false,
             dynamic_listeners: false,
             excerpt: false,
             node_id: None,
@@ -314,6 +315,9 @@ impl<'a, 'p> Builder<'a, 'p> {
                 }
                 "RoutesConfigDump" => routes_last.push(c),
                 "EndpointsConfigDump" => {
+                    if let Some(s) = self.env.scopes.get_mut(scope) {
+                        s.has_endpoint_dump = true;
+                    }
                     for e in list(c, "static_endpoint_configs") {
                         self.add_entry(
                             e,

@@ -54,6 +54,8 @@ pub struct Scope<'a> {
     /// A dump that holds a ClustersConfigDump that looks complete (not a
     /// trimmed excerpt: more of the names its routes use resolve than not).
     pub has_cluster_dump: bool,
+    /// A dump that holds an EndpointsConfigDump (`?include_eds`): EDS state is known.
+    pub has_endpoint_dump: bool,
     /// A bootstrap receives listeners over LDS (its own ports are not all visible).
     pub dynamic_listeners: bool,
     /// Most cluster names its routes use are not defined here: an excerpt.

@@ -1,6 +1,7 @@
 //! ENV011: a STATIC, STRICT_DNS or LOGICAL_DNS cluster with no endpoints.
 
-use crate::model::envoy::Discovery;
+use crate::finding::Severity;
+use crate::model::envoy::{Discovery, ScopeKind};
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -8,7 +9,43 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// In a dump with EDS state: a routed EDS cluster whose assignment is missing or empty.
+fn eds_without_endpoints(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    let env = &ctx.model.envoy;
+    for c in &env.clusters {
+        let u = env.usage(c);
+        if c.discovery != Discovery::Eds
+            || !(u.http || u.tcp)
+            || !env
+                .scope(c.scope)
+                .is_some_and(|s| s.kind == ScopeKind::Dump && s.has_endpoint_dump && !s.excerpt)
+        {
+            continue;
+        }
+        let known = env.endpoints_of(c);
+        if known.is_some_and(|e| !e.is_empty()) {
+            continue;
+        }
+        let what = if known.is_some() {
+            "has an empty ClusterLoadAssignment"
+        } else {
+            "has no ClusterLoadAssignment"
+        };
+        emit.at(
+            c.name_loc(),
+            format!(
+                "EDS cluster `{}` {what} in this dump: routes to it get 503 `no healthy upstream` (UH) until endpoints arrive",
+                c.name
+            ),
+        )
+        .resource(c.resource())
+        .severity(Severity::Warning)
+        .help("check that the backing Service has ready pods (or the ServiceEntry/Backend endpoints), and that the control plane pushes EDS");
+    }
+}
+
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    eds_without_endpoints(ctx, emit);
     let env = &ctx.model.envoy;
     for c in &env.clusters {
         if !matches!(c.discovery, Discovery::Static | Discovery::StrictDns | Discovery::LogicalDns)
