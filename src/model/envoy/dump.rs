@@ -401,6 +401,18 @@ impl<'a, 'p> Builder<'a, 'p> {
 
     /// A resource whose kind is not known from its place: by `@type` or fields.
     fn add_resource(&mut self, n: NodeRef<'a>, scope: usize, state: State, status: Status<'a>) {
+        // `Resource` wrappers (delta xDS) nest once; allow a few, never unbounded.
+        let mut n = n;
+        for _ in 0..4 {
+            if !n.is_map() {
+                return;
+            }
+            let t = unwrap_typed(n, false);
+            match get(n, "resource") {
+                Some(inner) if t.type_name.ends_with("discovery.v3.Resource") => n = inner,
+                _ => break,
+            }
+        }
         if !n.is_map() {
             return;
         }
@@ -419,13 +431,6 @@ impl<'a, 'p> Builder<'a, 'p> {
             }
         }
         let t = unwrap_typed(n, false);
-        // A `Resource` wrapper (delta xDS, some dumps).
-        if t.type_name.ends_with("discovery.v3.Resource")
-            && let Some(inner) = get(n, "resource")
-        {
-            self.add_resource(inner, scope, state, status);
-            return;
-        }
         let kind = kind_of(n, t.type_name);
         self.add_typed(n, kind, scope, state, status);
     }

@@ -241,3 +241,32 @@ fn bootstrap_with_cds_from_a_server_is_unknown() {
         assert!(matches!(env.find_cluster(0, "other"), Lookup::Unknown));
     });
 }
+
+#[test]
+fn odd_shapes_do_not_panic() {
+    let inputs = [
+        "configs: [1, \"x\", {\"@type\": type.googleapis.com/envoy.admin.v3.ClustersConfigDump, static_clusters: 5}]\n",
+        "resources: [{\"@type\": x}, 3, [1]]\n",
+        "static_resources: {clusters: {name: a}, listeners: [{name: l, filter_chains: 7, address: 1}]}\n",
+        "static_resources:\n  clusters:\n  - name: c\n    connect_timeout: {seconds: x}\n    circuit_breakers: {thresholds: [1]}\n    load_assignment: {endpoints: [{lb_endpoints: [{endpoint: 3}]}]}\n    transport_socket: {name: t, typed_config: {\"@type\": a/b.UpstreamTlsContext, common_tls_context: {alpn_protocols: 5}}}\n",
+        "- cluster: 5\n- {name: x, filter_chains: [{filters: [{name: envoy.filters.network.http_connection_manager, typed_config: {route_config: {virtual_hosts: [{routes: [{route: {weighted_clusters: {clusters: 1}}}]}]}}}]}]}\n",
+        "resources:\n- \"@type\": type.googleapis.com/envoy.service.discovery.v3.Resource\n  resource:\n    \"@type\": type.googleapis.com/envoy.service.discovery.v3.Resource\n    resource: {\"@type\": type.googleapis.com/envoy.config.cluster.v3.Cluster, name: deep}\n",
+    ];
+    for text in inputs {
+        let lf = load::load(0, "odd.yaml", text);
+        let env = build(lf.docs.iter(), &|_| "odd.yaml".to_string());
+        let _ = env.cluster_refs();
+        for c in &env.clusters {
+            let _ = env.endpoints_of(c);
+        }
+        // Every rule over the odd shape.
+        let _ = crate::pipeline::analyze(
+            vec![crate::pipeline::Input::Text {
+                display: "odd.yaml".into(),
+                text: text.to_string(),
+            }],
+            Vec::new(),
+            &crate::pipeline::Options::default(),
+        );
+    }
+}
