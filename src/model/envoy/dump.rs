@@ -249,6 +249,33 @@ impl<'a, 'p> Builder<'a, 'p> {
                 });
             }
         }
+        if self
+            .env
+            .scopes
+            .get(scope)
+            .is_some_and(|s| s.kind == ScopeKind::Bootstrap)
+        {
+            Deprecated::removed(
+                &mut self.env.deprecated,
+                scope,
+                b,
+                "runtime",
+                "v2 bootstrap field",
+                "layered_runtime",
+                None,
+            );
+            if let Some(http) = path(b, &["tracing", "http"]) {
+                Deprecated::removed(
+                    &mut self.env.deprecated,
+                    scope,
+                    http,
+                    "config",
+                    "v2 tracing provider field",
+                    "typed_config with an `@type`",
+                    None,
+                );
+            }
+        }
         if let Some(sr) = get(b, "static_resources") {
             for c in list(sr, "clusters") {
                 self.add_typed(c, Kind::Cluster, scope, State::Static, Status::default());

@@ -202,6 +202,17 @@ fn parse_chain<'a>(
             } else {
                 RouteSource::Other
             };
+            if let Some(provider) = path(h, &["tracing", "provider"]) {
+                Deprecated::removed(
+                    deprecated,
+                    scope,
+                    provider,
+                    "config",
+                    "v2 tracing provider field",
+                    "typed_config with an `@type`",
+                    Some(("Listener", listener_name)),
+                );
+            }
             let codec_node = get(h, "codec_type");
             hcm = Some(Hcm {
                 node: h,

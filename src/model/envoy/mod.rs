@@ -104,6 +104,30 @@ pub struct Deprecated<'a> {
     pub resource: Option<(&'static str, &'a str)>,
 }
 
+impl<'a> Deprecated<'a> {
+    /// Note a field of `node` that the v3 API removed (reserved): Envoy rejects it.
+    pub(crate) fn removed(
+        out: &mut Vec<Deprecated<'a>>,
+        scope: usize,
+        node: NodeRef<'a>,
+        field: &str,
+        what: &str,
+        instead: &'static str,
+        resource: Option<(&'static str, &'a str)>,
+    ) {
+        if let Some((k, _)) = fields::get_entry(node, field) {
+            out.push(Deprecated {
+                scope,
+                node: k,
+                what: format!("{what} `{field}`"),
+                rejected: true,
+                instead,
+                resource,
+            });
+        }
+    }
+}
+
 /// Everything known about Envoy in the tree.
 #[derive(Debug, Default)]
 pub struct Envoy<'a> {

@@ -1,6 +1,6 @@
 //! Route configurations: virtual hosts, routes, their match and action.
 
-use super::fields::{Dur, get, get_entry, list, path, str_at};
+use super::fields::{Dur, get, list, path, str_at};
 use super::{Deprecated, State};
 use crate::finding::Resource;
 use crate::parse::tree::NodeRef;
@@ -170,6 +170,26 @@ fn parse_route<'a>(r: NodeRef<'a>) -> Route<'a> {
     }
 }
 
+/// CorsPolicy fields the v3 API removed.
+fn removed_cors<'a>(
+    out: &mut Vec<Deprecated<'a>>,
+    scope: usize,
+    cors: NodeRef<'a>,
+    res: Option<(&'static str, &'a str)>,
+) {
+    for field in ["allow_origin", "allow_origin_regex", "enabled"] {
+        Deprecated::removed(
+            out,
+            scope,
+            cors,
+            field,
+            "v2 CORS field",
+            "allow_origin_string_match / filter_enabled (or the CORS filter's typed_per_filter_config)",
+            res,
+        );
+    }
+}
+
 pub(super) fn parse<'a>(
     rc: NodeRef<'a>,
     scope: usize,
@@ -181,29 +201,43 @@ pub(super) fn parse<'a>(
     let name = name_node.and_then(|n| n.as_str()).unwrap_or("");
     let mut vhs = Vec::new();
     for vh in list(rc, "virtual_hosts") {
-        for (field, rejected, instead) in [("per_filter_config", true, "typed_per_filter_config")] {
-            if let Some((k, _)) = get_entry(vh, field) {
-                deprecated.push(Deprecated {
-                    scope,
-                    node: k,
-                    what: format!("v2 virtual host field `{field}`"),
-                    rejected,
-                    instead,
-                    resource: Some(("RouteConfiguration", name)),
-                });
-            }
+        let res = Some(("RouteConfiguration", name));
+        Deprecated::removed(
+            deprecated,
+            scope,
+            vh,
+            "per_filter_config",
+            "v2 virtual host field",
+            "typed_per_filter_config",
+            res,
+        );
+        if let Some(cors) = get(vh, "cors") {
+            removed_cors(deprecated, scope, cors, res);
         }
         let routes = list(vh, "routes")
             .map(|r| {
-                if let Some((k, _)) = get_entry(r, "per_filter_config") {
-                    deprecated.push(Deprecated {
+                Deprecated::removed(
+                    deprecated,
+                    scope,
+                    r,
+                    "per_filter_config",
+                    "v2 route field",
+                    "typed_per_filter_config",
+                    res,
+                );
+                if let Some(ra) = get(r, "route") {
+                    Deprecated::removed(
+                        deprecated,
                         scope,
-                        node: k,
-                        what: "v2 route field `per_filter_config`".into(),
-                        rejected: true,
-                        instead: "typed_per_filter_config",
-                        resource: Some(("RouteConfiguration", name)),
-                    });
+                        ra,
+                        "request_mirror_policy",
+                        "v2 route action field",
+                        "request_mirror_policies (a list)",
+                        res,
+                    );
+                    if let Some(cors) = get(ra, "cors") {
+                        removed_cors(deprecated, scope, cors, res);
+                    }
                 }
                 parse_route(r)
             })
