@@ -47,8 +47,11 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 else {
                     continue;
                 };
-                // TLS passthrough: tcp_proxy forwards the client's own TLS.
-                if routed_by_tcp_proxy(ctx.model, c) || env.usage(c).tunnel {
+                // Only where HTTP routes send plaintext HTTP: tcp_proxy (TLS
+                // passthrough) and CONNECT tunnels carry the client's own TLS, and
+                // a cluster whose users are not visible may be one of those.
+                let u = env.usage(c);
+                if !u.http || routed_by_tcp_proxy(ctx.model, c) || u.tunnel {
                     continue;
                 }
                 emit.at(
