@@ -18,10 +18,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 emit.at(
                     node.loc(),
                     format!(
-                        "cluster `{}` allows {field} = {value} ({} priority): the {}th concurrent one is rejected with 503 `x-envoy-overloaded`, `reset reason: overflow` (UO)",
+                        "cluster `{}` allows {field} = {value} ({} priority): beyond {value} at once, Envoy rejects with 503 `x-envoy-overloaded`, `reset reason: overflow` (UO)",
                         c.name,
                         t.priority,
-                        value + 1
                     ),
                 )
                 .resource(c.resource())
