@@ -270,3 +270,21 @@ fn odd_shapes_do_not_panic() {
         );
     }
 }
+
+#[test]
+fn trimmed_dumps_are_not_judged() {
+    // A dump excerpt: its routes use three clusters, only one is in the dump.
+    let dump = r#"{"configs": [
+      {"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump",
+       "dynamic_active_clusters": [{"cluster": {"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster", "name": "a", "type": "EDS"}}]},
+      {"@type": "type.googleapis.com/envoy.admin.v3.RoutesConfigDump",
+       "dynamic_route_configs": [{"route_config": {"@type": "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+         "name": "r", "virtual_hosts": [{"name": "v", "domains": ["*"], "routes": [
+           {"match": {"prefix": "/a"}, "route": {"cluster": "a"}},
+           {"match": {"prefix": "/b"}, "route": {"cluster": "b"}},
+           {"match": {"prefix": "/c"}, "route": {"cluster": "c"}}]}]}}]}]}"#;
+    model_of(&[("d.json", dump)], |env| {
+        assert!(env.scopes[0].excerpt);
+        assert!(matches!(env.find_cluster(0, "b"), Lookup::Unknown));
+    });
+}
