@@ -6,11 +6,14 @@
 //! proxy's view), and one per directory for loose xDS resource files. A route
 //! resolves its clusters in its own scope; see [`Envoy::find_cluster`].
 
+mod build;
 pub mod cluster;
 mod dump;
+pub mod endpoint;
 pub mod fields;
 pub mod listener;
 pub mod route;
+pub mod transport;
 
 use std::collections::HashMap;
 
@@ -299,6 +302,54 @@ impl<'a> Envoy<'a> {
         self.usage.get(c.idx).copied().unwrap_or_default()
     }
 
+    /// After loading: mark excerpts (dumps or directories whose routes mostly
+    /// name clusters they do not hold) and record how each cluster is used.
+    fn analyse(&mut self) {
+        // A dump or a directory of files where most cluster names used by its
+        // routes are absent is an excerpt: its cluster list is not complete.
+        let mut found: HashMap<usize, std::collections::HashSet<&'a str>> = HashMap::new();
+        let mut missing: HashMap<usize, std::collections::HashSet<&'a str>> = HashMap::new();
+        for site in self.cluster_refs() {
+            let scope = site.scope;
+            let name = site.target.name;
+            match self.find_cluster(scope, name) {
+                Lookup::Found(_) => found.entry(scope).or_default().insert(name),
+                Lookup::Missing => missing.entry(scope).or_default().insert(name),
+                Lookup::Unknown => false,
+            };
+        }
+        for (i, s) in self.scopes.iter_mut().enumerate() {
+            let f = found.get(&i).map_or(0, |x| x.len());
+            let m = missing.get(&i).map_or(0, |x| x.len());
+            // A dump is one running proxy: a missing cluster is rare, a trimmed
+            // dump common. A directory of files keeps a lone typo reportable.
+            let excerpt = match s.kind {
+                ScopeKind::Bootstrap => false,
+                ScopeKind::Dump => m > 0 && m >= f,
+                ScopeKind::Files => m >= 2 && m > f,
+            };
+            if excerpt {
+                s.has_cluster_dump = false;
+                s.excerpt = true;
+            }
+        }
+        let mut usage = vec![Usage::default(); self.clusters.len()];
+        for site in self.cluster_refs() {
+            if let Lookup::Found(c) = self.find_cluster(site.scope, site.target.name)
+                && let Some(u) = usage.get_mut(c.idx)
+            {
+                match site.owner {
+                    Owner::Route(_, r) => {
+                        u.http = true;
+                        u.tunnel |= r.tunnel;
+                    }
+                    Owner::TcpProxy(_) => u.tcp = true,
+                }
+            }
+        }
+        self.usage = usage;
+    }
+
     /// Listeners of the same scope (the same proxy).
     pub fn listeners_in(&self, scope: usize) -> impl Iterator<Item = &Listener<'a>> {
         self.listeners.iter().filter(move |l| l.scope == scope)
@@ -395,7 +446,7 @@ pub fn build<'a>(
     docs: impl IntoIterator<Item = &'a Doc>,
     path_of: &dyn Fn(FileId) -> String,
 ) -> Envoy<'a> {
-    let mut b = dump::Builder::new(path_of);
+    let mut b = build::Builder::new(path_of);
     for d in docs {
         b.add_doc(d);
     }
