@@ -137,11 +137,29 @@ pub fn classify(root: Option<NodeRef<'_>>) -> DocKind {
         if root.get("resources").is_some_and(typed) || root.get("configs").is_some_and(typed) {
             return DocKind::Envoy;
         }
+        // A BootstrapConfigDump without its `@type` (`{"bootstrap": {...}}`).
+        let bootstrap_dump = root.get("bootstrap").is_some_and(|b| {
+            has_key(
+                b,
+                &[
+                    "static_resources",
+                    "staticResources",
+                    "dynamic_resources",
+                    "dynamicResources",
+                    "node",
+                ],
+            )
+        });
+        if bootstrap_dump || nested_config_dump(root, 0) {
+            return DocKind::Envoy;
+        }
     }
     // `istioctl proxy-config ... -o json`: a bare array of clusters/listeners/routes.
     if root.is_seq()
         && root.items().next().is_some_and(|i| {
-            i.get("name").is_some()
+            // ClusterLoadAssignments (EDS) have no `name`.
+            (has_key(i, &["clusterName", "cluster_name"]) && has_key(i, &["endpoints"]))
+                || i.get("name").is_some()
                 && has_key(
                     i,
                     &[
@@ -153,13 +171,41 @@ pub fn classify(root: Option<NodeRef<'_>>) -> DocKind {
                         "virtual_hosts",
                         "edsClusterConfig",
                         "type",
+                        "defaultFilterChain",
+                        "default_filter_chain",
+                        "listenerFilters",
+                        "listener_filters",
+                        "address",
                     ],
                 )
+                // Dump entries: `[{version_info, cluster: {"@type": ...}}]`.
+                || ["cluster", "listener", "routeConfig", "route_config"]
+                    .iter()
+                    .any(|k| i.get(k).is_some_and(|c| c.str_at("@type").is_some()))
         })
     {
         return DocKind::Envoy;
     }
     DocKind::Other
+}
+
+/// Config dumps nested under namespace and pod keys (`egctl config envoy-proxy all`).
+fn nested_config_dump(n: NodeRef<'_>, depth: usize) -> bool {
+    if depth > 3 {
+        return false;
+    }
+    n.entries().any(|(_, v)| {
+        v.is_map()
+            && (v
+                .get("configs")
+                .is_some_and(|c| c.items().any(|i| i.str_at("@type").is_some()))
+                || v.str_at("@type").is_some_and(is_admin_dump_type)
+                || nested_config_dump(v, depth + 1))
+    })
+}
+
+fn is_admin_dump_type(t: &str) -> bool {
+    t.contains("envoy.admin.") && t.ends_with("ConfigDump")
 }
 
 /// Heuristic for files whose name says nothing: nginx directives at the top.

@@ -242,7 +242,17 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             sups.push(suppress::from_annotation(at, o.node.span(), v));
         }
     }
-    let model = Model::build(opts.model.clone(), objects);
+    let envoy = crate::model::envoy::build(
+        loaded.iter().flat_map(|lf| {
+            lf.docs
+                .iter()
+                .zip(&lf.doc_kinds)
+                .filter(|(_, k)| **k == DocKind::Envoy)
+                .map(|(d, _)| d)
+        }),
+        &|f| sources.get(f).map(|s| s.path.clone()).unwrap_or_default(),
+    );
+    let model = Model::build(opts.model.clone(), objects, envoy);
 
     let ctx = Ctx {
         model: &model,

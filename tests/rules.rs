@@ -8,15 +8,22 @@ use confaudit::finding::Severity;
 use confaudit::pipeline::{Input, Options, analyze};
 use confaudit::rules::{self, meta};
 
+/// An example may carry a `.confaudit.yaml` (thresholds a rule needs); it is
+/// applied as the run's config, not analysed.
 fn run(files: &[(String, String)]) -> confaudit::pipeline::Report {
-    let inputs = files
-        .iter()
-        .map(|(name, text)| Input::Text {
-            display: name.clone(),
-            text: text.clone(),
-        })
-        .collect();
-    analyze(inputs, Vec::new(), &Options::default())
+    let mut opts = Options::default();
+    let mut inputs = Vec::new();
+    for (name, text) in files {
+        if name == ".confaudit.yaml" {
+            opts.config = confaudit::config::Config::parse(text).unwrap();
+        } else {
+            inputs.push(Input::Text {
+                display: name.clone(),
+                text: text.clone(),
+            });
+        }
+    }
+    analyze(inputs, Vec::new(), &opts)
 }
 
 #[test]

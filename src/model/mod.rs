@@ -1,6 +1,7 @@
 //! The model: facts read once from every document, then read-only for rules.
 
 pub mod build_k8s;
+pub mod envoy;
 pub mod gateway_api;
 pub mod hosts;
 pub mod istio;
@@ -128,11 +129,16 @@ pub struct Model<'a> {
     pub k8s: K8s<'a>,
     pub istio: istio::Istio<'a>,
     pub gateway_api: gateway_api::GatewayApi<'a>,
+    pub envoy: envoy::Envoy<'a>,
 }
 
 impl<'a> Model<'a> {
     /// Build every system's facts from the Kubernetes-style objects.
-    pub fn build(options: ModelOptions, objects: Vec<Object<'a>>) -> Model<'a> {
+    pub fn build(
+        options: ModelOptions,
+        objects: Vec<Object<'a>>,
+        envoy: envoy::Envoy<'a>,
+    ) -> Model<'a> {
         let k8s = build_k8s::build(objects);
         let istio = istio::build(&k8s.objects);
         let gateway_api = gateway_api::build(&k8s.objects);
@@ -141,6 +147,7 @@ impl<'a> Model<'a> {
             k8s,
             istio,
             gateway_api,
+            envoy,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The rule registry. A rule is `rules/<ID>.yaml` (what users read) plus one
 //! file under `src/rules/<system>/` holding `pub static RULE` and its check.
 
+pub mod envoy;
 pub mod gateway_api;
 pub mod istio;
 pub mod k8s;
@@ -38,6 +39,7 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
         .iter()
         .chain(istio::RULES)
         .chain(gateway_api::RULES)
+        .chain(envoy::RULES)
         .copied()
 }
 
