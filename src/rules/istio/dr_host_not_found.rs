@@ -17,18 +17,30 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         if dr.host.contains('*') {
             continue;
         }
-        let missing = match m.resolve_mesh_host(dr.host, &obj.namespace) {
-            HostTarget::MissingService(name) if m.namespace_has_services(&name.namespace) => {
-                format!("there is no Service {}/{}", name.namespace, name.name)
-            }
+        let (missing, partial) = match m.resolve_mesh_host(dr.host, &obj.namespace) {
+            HostTarget::MissingService(name) if m.namespace_has_services(&name.namespace) => (
+                format!("there is no Service {}/{}", name.namespace, name.name),
+                false,
+            ),
+            HostTarget::MissingService(name) => (
+                format!(
+                    "Service {}/{} is not in the analysed files",
+                    name.namespace, name.name
+                ),
+                true,
+            ),
             HostTarget::MissingExternal if !m.istio.service_entries.is_empty() => {
-                "no ServiceEntry declares it".to_string()
+                ("no ServiceEntry declares it".to_string(), false)
             }
             _ => continue,
         };
         let f = emit
             .at(dr.host_node.loc(), format!("DestinationRule {}/{} is for host `{}`, but {missing}: its traffic policy (TLS, pools, subsets) applies to nothing", obj.namespace, obj.name, dr.host))
             .resource(obj.resource());
+        if partial {
+            // The namespace has no Service in the tree: it may be deployed from elsewhere.
+            f.severity(crate::finding::Severity::Info);
+        }
         let short = dr.host.split('.').next().unwrap_or(dr.host);
         match m.k8s.nearest_service_name(&obj.namespace, short) {
             Some(near) => f.help(format!("did you mean `{near}`?")),

@@ -12,7 +12,13 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
-    let mut seen: BTreeMap<(String, i64), (String, &str, crate::source::Loc)> = BTreeMap::new();
+    let mut seen: BTreeMap<
+        (String, i64),
+        (String, &crate::model::k8s::Object<'_>, crate::source::Loc),
+    > = BTreeMap::new();
+    // Each side of a conflict is reported once, on its own port.
+    let mut reported: std::collections::HashSet<crate::source::Loc> =
+        std::collections::HashSet::new();
     for se in &m.istio.service_entries {
         let Some(obj) = m.k8s.object(se.object) else {
             continue;
@@ -38,18 +44,27 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             for (host, _) in &se.hosts {
                 let key = (host.to_ascii_lowercase(), n);
                 match seen.get(&key) {
-                    Some((other_proto, other_name, other_loc)) if *other_proto != proto => {
-                        emit.at(p.node.loc(), format!(
-                            "ServiceEntry {}/{} declares {host}:{n} as {proto}, but ServiceEntry {other_name} declares it as {other_proto}; the proxy applies one of them",
-                            obj.namespace, obj.name
-                        ))
-                        .resource(obj.resource())
-                        .related(*other_loc, "the other declaration")
-                        .help("declare one protocol per host and port");
+                    Some((other_proto, other, other_loc)) if *other_proto != proto => {
+                        let sides = [
+                            (obj, p.node.loc(), &proto, *other, *other_loc, other_proto),
+                            (*other, *other_loc, other_proto, obj, p.node.loc(), &proto),
+                        ];
+                        for (me, at, mine, them, their_loc, theirs) in sides {
+                            if !reported.insert(at) {
+                                continue;
+                            }
+                            emit.at(at, format!(
+                                "ServiceEntry {}/{} declares {host}:{n} as {mine}, but ServiceEntry {}/{} declares it as {theirs}; the proxy applies one of them",
+                                me.namespace, me.name, them.namespace, them.name
+                            ))
+                            .resource(me.resource())
+                            .related(their_loc, "the other declaration")
+                            .help("declare one protocol per host and port");
+                        }
                     }
                     Some(_) => {}
                     None => {
-                        seen.insert(key, (proto.clone(), obj.name, p.node.loc()));
+                        seen.insert(key, (proto.clone(), obj, p.node.loc()));
                     }
                 }
             }
