@@ -25,36 +25,54 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let (ns, name) = gw_ref
                 .split_once('/')
                 .unwrap_or((obj.namespace.as_str(), gw_ref));
-            let Some((gw, gw_obj)) = m.istio.gateways.iter().find_map(|g| {
+            // (host pattern as `ns/host`, where it is written) of the named Gateway:
+            // an Istio Gateway's server hosts, or a Gateway API Gateway's listener hostnames.
+            let istio_gw = m.istio.gateways.iter().find_map(|g| {
                 let o = m.k8s.object(g.object)?;
                 (o.namespace == ns && o.name == name).then_some((g, o))
-            }) else {
-                continue;
+            });
+            let (gw_ns, admitted): (&str, Vec<(&str, crate::source::Loc)>) = match istio_gw {
+                Some((gw, o)) => (
+                    o.namespace.as_str(),
+                    gw.servers
+                        .iter()
+                        .flat_map(|s| s.hosts.iter().map(|(h, n)| (*h, n.loc())))
+                        .collect(),
+                ),
+                None => {
+                    let Some((gw, o)) = m.gateway_api.gateways.iter().find_map(|g| {
+                        let o = m.k8s.object(g.object)?;
+                        (o.namespace == ns && o.name == name).then_some((g, o))
+                    }) else {
+                        continue;
+                    };
+                    let hosts = gw
+                        .listeners
+                        .iter()
+                        .map(|l| (l.hostname.unwrap_or("*"), l.node.loc()))
+                        .collect();
+                    // Listener hostnames carry no `namespace/` prefix: any namespace.
+                    (o.namespace.as_str(), hosts)
+                }
             };
             for (host, node) in &vs.hosts {
-                let served = gw
-                    .servers
+                let served = admitted
                     .iter()
-                    .flat_map(|s| s.hosts.iter())
-                    .any(|(sh, _)| server_admits(sh, &gw_obj.namespace, &obj.namespace, host));
+                    .any(|(sh, _)| server_admits(sh, gw_ns, &obj.namespace, host));
                 if served {
                     continue;
                 }
-                let all: Vec<&str> = gw
-                    .servers
-                    .iter()
-                    .flat_map(|s| s.hosts.iter().map(|(h, _)| *h))
-                    .collect();
+                let all: Vec<&str> = admitted.iter().map(|(h, _)| *h).collect();
                 let f = emit
                     .at(node.loc(), format!(
-                        "VirtualService {}/{} serves host `{host}` on Gateway {ns}/{name}, whose servers admit only {}; requests for it get 404 (no route)",
+                        "VirtualService {}/{} serves host `{host}` on Gateway {ns}/{name}, which admits only {}; requests for it get 404 (no route)",
                         obj.namespace,
                         obj.name,
                         all.join(", ")
                     ))
                     .resource(obj.resource());
-                if let Some(first) = gw.servers.iter().flat_map(|s| s.hosts.iter()).next() {
-                    f.related(first.1.loc(), "the Gateway's hosts");
+                if let Some((_, loc)) = admitted.first() {
+                    f.related(*loc, "the Gateway's hosts");
                 }
                 f.help("add the host to a Gateway server (mind the `namespace/` prefix), or fix the VirtualService host");
             }
