@@ -12,6 +12,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod source;
 pub mod suppress;
 pub mod symptom;

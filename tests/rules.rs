@@ -94,5 +94,8 @@ fn readme_and_migration_guide_name_every_rule() {
         .map(|m| m.id.as_str())
         .filter(|id| !readme.contains(id))
         .collect();
-    assert!(missing.is_empty(), "README.md does not list {missing:?}: paste `confaudit rules` into its Rules section");
+    assert!(
+        missing.is_empty(),
+        "README.md does not list {missing:?}: paste `confaudit rules` into its Rules section"
+    );
 }

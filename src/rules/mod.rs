@@ -4,6 +4,7 @@
 pub mod istio;
 pub mod k8s;
 pub mod meta;
+pub mod schema;
 
 use crate::config::Thresholds;
 use crate::finding::{Finding, Related, Resource, Severity};
@@ -20,6 +21,8 @@ pub struct Rule {
 pub struct Ctx<'m, 'a> {
     pub model: &'m Model<'a>,
     pub thresholds: &'m Thresholds,
+    /// What schema validation found (read by the SCH rules).
+    pub schema: &'m crate::schema::Results,
 }
 
 /// Rules of the tool itself, raised by the pipeline rather than a check.
@@ -33,7 +36,11 @@ pub mod tool {
 
 /// Every check, in registry order.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
-    k8s::RULES.iter().chain(istio::RULES).copied()
+    k8s::RULES
+        .iter()
+        .chain(istio::RULES)
+        .chain(schema::RULES)
+        .copied()
 }
 
 /// Collects the findings of one rule.

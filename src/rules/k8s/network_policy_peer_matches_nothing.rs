@@ -56,7 +56,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     .help("match the podSelector to the labels of the pods that must connect");
                     if !targets_known {
                         f.severity(crate::finding::Severity::Info);
-                        f.message.push_str(" (the pods it protects are not in the analysed files either)");
+                        f.message.push_str(
+                            " (the pods it protects are not in the analysed files either)",
+                        );
                     }
                 }
             }
