@@ -11,25 +11,44 @@ use serde_json::{Map, Value};
 use super::convert::{self, Typing};
 use crate::parse::yaml;
 
-/// The schema files, as (name, text).
-pub static FILES: &[(&str, &str)] = &[
-    (
-        "kubernetes.schema.yaml",
-        include_str!("../../schemas/kubernetes.schema.yaml"),
-    ),
-    (
-        "istio.schema.yaml",
-        include_str!("../../schemas/istio.schema.yaml"),
-    ),
-    (
-        "gateway-api.schema.yaml",
-        include_str!("../../schemas/gateway-api.schema.yaml"),
-    ),
-    (
-        "envoy.schema.yaml",
-        include_str!("../../schemas/envoy.schema.yaml"),
-    ),
+/// One embedded schema file.
+pub struct SchemaFile {
+    pub name: &'static str,
+    pub text: &'static str,
+    /// API groups of the objects it defines (`""` is the core group; `*`
+    /// for any object): a file is parsed only when an object of its groups
+    /// is seen. A test checks these against the file's resources.
+    pub groups: &'static [&'static str],
+}
+
+/// The schema files, in lookup order.
+pub static FILES: &[SchemaFile] = &[
+    SchemaFile {
+        name: "kubernetes.schema.yaml",
+        text: include_str!("../../schemas/kubernetes.schema.yaml"),
+        groups: &["", "apps", "batch", "networking.k8s.io", "extensions", "*"],
+    },
+    SchemaFile {
+        name: "istio.schema.yaml",
+        text: include_str!("../../schemas/istio.schema.yaml"),
+        groups: &["networking.istio.io", "security.istio.io"],
+    },
+    SchemaFile {
+        name: "gateway-api.schema.yaml",
+        text: include_str!("../../schemas/gateway-api.schema.yaml"),
+        groups: &["gateway.networking.k8s.io"],
+    },
+    SchemaFile {
+        name: "envoy.schema.yaml",
+        text: include_str!("../../schemas/envoy.schema.yaml"),
+        groups: &[],
+    },
 ];
+
+/// The API group of an apiVersion (`""` for `v1`).
+pub fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+}
 
 /// What happens to a resource with an unknown field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +80,11 @@ pub struct Family {
     /// Said after "unknown field ...:" (`the API server drops it ...`).
     pub unknown_text: String,
     pub typing: Typing,
+    /// Enum values match case-insensitively (Envoy parses JSON with
+    /// `case_insensitive_enum_parsing`).
+    pub enum_case_insensitive: bool,
+    /// A single value is accepted where a list is expected (protobuf JSON).
+    pub single_as_list: bool,
     pub doc: Value,
     pub resources: Vec<ResourceSpec>,
     validators: HashMap<String, OnceLock<Option<Validator>>>,
@@ -121,14 +145,62 @@ impl Family {
     }
 }
 
-/// Compile one definition as the root of its file's schema document.
+/// Compile one definition as the root of its file's schema document. Only
+/// the definitions it reaches are kept (compiling crawls the whole document),
+/// at their places, so schema locations still resolve in the full document.
 pub fn compile_def(doc: &Value, def: &str) -> Result<Validator, String> {
-    let mut root = doc.clone();
-    if let Value::Object(m) = &mut root {
-        m.remove("x-confaudit-resources");
-        m.insert("$ref".into(), Value::String(format!("#/$defs/{def}")));
+    let defs = doc.get("$defs").and_then(Value::as_object);
+    let mut keep: Vec<String> = vec![def.to_string()];
+    let mut i = 0;
+    while let Some(name) = keep.get(i).cloned() {
+        i += 1;
+        let mut refs = Vec::new();
+        if let Some(d) = defs.and_then(|d| d.get(&name)) {
+            local_refs(d, &mut refs, 0);
+        }
+        for r in refs {
+            if !keep.contains(&r) {
+                keep.push(r);
+            }
+        }
     }
-    compile(&root)
+    let mut root = Map::new();
+    if let Some(top) = doc.as_object() {
+        for (k, v) in top {
+            if k != "$defs" && k != "x-confaudit-resources" {
+                root.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    let kept: Map<String, Value> = keep
+        .iter()
+        .filter_map(|n| Some((n.clone(), defs?.get(n)?.clone())))
+        .collect();
+    root.insert("$defs".into(), Value::Object(kept));
+    root.insert("$ref".into(), Value::String(format!("#/$defs/{def}")));
+    compile(&Value::Object(root))
+}
+
+/// Names of the definitions a schema refers to (`#/$defs/NAME`).
+fn local_refs(v: &Value, out: &mut Vec<String>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "$ref"
+                    && let Some(name) = x.as_str().and_then(|r| r.strip_prefix("#/$defs/"))
+                {
+                    out.push(name.split('/').next().unwrap_or(name).to_string());
+                } else {
+                    local_refs(x, out, depth + 1);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| local_refs(x, out, depth + 1)),
+        _ => {}
+    }
 }
 
 /// Compile a schema offline; the error says what is wrong with it.
@@ -250,10 +322,10 @@ fn family(file: &'static str, text: &str) -> Result<Family, String> {
         .and_then(Value::as_str)
         .unwrap_or("the API server drops it")
         .to_string();
-    let camel = top
-        .get("x-confaudit-camel-case")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let flag = |k: &str| top.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let camel = flag("x-confaudit-camel-case");
+    let enum_case_insensitive = flag("x-confaudit-enum-case-insensitive");
+    let single_as_list = flag("x-confaudit-single-as-list");
     let resources: Vec<ResourceSpec> = top
         .get("x-confaudit-resources")
         .and_then(Value::as_array)
@@ -283,39 +355,52 @@ fn family(file: &'static str, text: &str) -> Result<Family, String> {
         unknown,
         unknown_text,
         typing,
+        enum_case_insensitive,
+        single_as_list,
         doc,
         resources,
         validators,
     })
 }
 
-/// Every schema family; a file that does not parse is left out here and
-/// caught by the schema tests.
-pub fn families() -> &'static [Family] {
-    static ALL: OnceLock<Vec<Family>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        FILES
-            .iter()
-            .filter_map(|(f, t)| family(f, t).ok())
-            .collect()
-    })
+/// The family of one file, parsed on first use; `None` if the file is
+/// broken (caught by the schema tests).
+pub fn family_at(i: usize) -> Option<&'static Family> {
+    static ALL: OnceLock<Vec<OnceLock<Option<Family>>>> = OnceLock::new();
+    let all = ALL.get_or_init(|| FILES.iter().map(|_| OnceLock::new()).collect());
+    let file = FILES.get(i)?;
+    all.get(i)?
+        .get_or_init(|| family(file.name, file.text).ok())
+        .as_ref()
 }
 
-/// The family and definition for a Kubernetes-style object.
+/// Every schema family (parses them all).
+pub fn families() -> Vec<&'static Family> {
+    (0..FILES.len()).filter_map(family_at).collect()
+}
+
+/// The families that may define objects of an apiVersion's group.
+fn families_for(api_version: &str, wildcard: bool) -> impl Iterator<Item = &'static Family> + '_ {
+    let group = group_of(api_version);
+    FILES
+        .iter()
+        .enumerate()
+        .filter(move |(_, f)| f.groups.contains(&if wildcard { "*" } else { group }))
+        .filter_map(|(i, _)| family_at(i))
+}
+
 /// The definitions an object is validated with: its kind's, and the `*` one
 /// (metadata, written once in the Kubernetes family) unless its kind's is
 /// already a Kubernetes definition.
 pub fn for_object(api_version: &str, kind: &str) -> Vec<(&'static Family, &'static str)> {
     let mut out = Vec::new();
-    let exact = families()
-        .iter()
+    let exact = families_for(api_version, false)
         .find_map(|f| f.def_for_object(api_version, kind, false).map(|d| (f, d)));
     if let Some(e) = exact {
         out.push(e);
     }
     if exact.is_none_or(|(f, _)| f.name != "kubernetes")
-        && let Some(any) = families()
-            .iter()
+        && let Some(any) = families_for(api_version, true)
             .find_map(|f| f.def_for_object(api_version, kind, true).map(|d| (f, d)))
     {
         out.push(any);
@@ -325,7 +410,10 @@ pub fn for_object(api_version: &str, kind: &str) -> Vec<(&'static Family, &'stat
 
 /// The Envoy family.
 pub fn envoy() -> Option<&'static Family> {
-    families().iter().find(|f| f.name == "envoy")
+    FILES
+        .iter()
+        .position(|f| f.name == "envoy.schema.yaml")
+        .and_then(family_at)
 }
 
 #[cfg(test)]
@@ -335,16 +423,27 @@ mod tests {
 
     #[test]
     fn every_schema_file_parses_and_every_definition_compiles() {
-        for (file, text) in FILES {
-            let fam = family(file, text).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!fam.resources.is_empty(), "{file}: no resources");
+        for file in FILES {
+            let fam = family(file.name, file.text).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!fam.resources.is_empty(), "{}: no resources", file.name);
             for r in &fam.resources {
                 assert!(
                     fam.schema_at(&format!("/$defs/{}", r.def)).is_some(),
-                    "{file}: no $defs/{}",
+                    "{}: no $defs/{}",
+                    file.name,
                     r.def
                 );
-                compile_def(&fam.doc, &r.def).unwrap_or_else(|e| panic!("{file} {}: {e}", r.def));
+                compile_def(&fam.doc, &r.def)
+                    .unwrap_or_else(|e| panic!("{} {}: {e}", file.name, r.def));
+                // The lazy lookup by group must find every resource.
+                for v in &r.api_versions {
+                    let g = if v == "*" { "*" } else { group_of(v) };
+                    assert!(
+                        file.groups.contains(&g),
+                        "{}: group of {v} not declared",
+                        file.name
+                    );
+                }
             }
         }
         assert_eq!(families().len(), FILES.len());

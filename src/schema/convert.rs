@@ -81,9 +81,21 @@ pub fn to_json_with_budget(
     typing: Typing,
     budget: usize,
 ) -> Result<Converted, ConvertError> {
+    to_json_skipping(node, typing, budget, &|_| false)
+}
+
+/// Convert, writing `{}` in place of the nodes `skip` names (below the root):
+/// nested resources that are validated on their own.
+pub fn to_json_skipping(
+    node: NodeRef<'_>,
+    typing: Typing,
+    budget: usize,
+    skip: &dyn Fn(NodeId) -> bool,
+) -> Result<Converted, ConvertError> {
     let mut c = Conv {
         typing,
         budget,
+        skip,
         out: Converted::default(),
     };
     let v = c.node(node, None, 0)?;
@@ -101,13 +113,14 @@ pub fn key_text(key: NodeRef<'_>) -> String {
     }
 }
 
-struct Conv {
+struct Conv<'s> {
     typing: Typing,
     budget: usize,
+    skip: &'s dyn Fn(NodeId) -> bool,
     out: Converted,
 }
 
-impl Conv {
+impl Conv<'_> {
     fn node(
         &mut self,
         n: NodeRef<'_>,
@@ -120,6 +133,9 @@ impl Conv {
         self.out.nodes += 1;
         if self.out.nodes > self.budget {
             return Err(ConvertError::TooLarge);
+        }
+        if depth > 0 && (self.skip)(n.id) {
+            return Ok(Value::Object(Map::new()));
         }
         match n.kind() {
             None => Ok(Value::Null),

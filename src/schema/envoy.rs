@@ -111,14 +111,18 @@ fn targets<'a>(fam: &'static Family, root: NodeRef<'a>) -> Vec<Target<'a>> {
             push(fam, &mut out, &mut seen, item, fam.def_for_kind(def));
         }
     }
-    // Every typed message anywhere.
-    let mut visited: HashSet<NodeId> = HashSet::new();
+    // Every typed message anywhere (each node once: aliases share nodes).
+    let mut visited = vec![false; root.doc.nodes.len()];
     let mut stack = vec![root];
     let mut walked = 0usize;
     while let Some(n) = stack.pop() {
         walked += 1;
-        if walked > MAX_WALK || !visited.insert(n.id) {
-            continue;
+        if walked > MAX_WALK {
+            break;
+        }
+        match visited.get_mut(n.id as usize) {
+            Some(seen) if !*seen => *seen = true,
+            _ => continue,
         }
         if n.is_map() {
             if let Some(t) = n.str_at("@type") {
@@ -139,17 +143,28 @@ pub fn check_doc(doc: &Doc) -> Results {
     let (Some(fam), Some(root)) = (catalog::envoy(), doc.root()) else {
         return out;
     };
-    for t in targets(fam, root) {
+    let targets = targets(fam, root);
+    // Nested targets (an HCM inside a Listener) are validated on their own:
+    // each is converted once, and left out of its parent's conversion.
+    let mut is_target = vec![false; root.doc.nodes.len()];
+    for t in &targets {
+        if let Some(x) = is_target.get_mut(t.node.id as usize) {
+            *x = true;
+        }
+    }
+    let skip = |id: NodeId| is_target.get(id as usize).copied().unwrap_or(false);
+    for t in targets {
         let name = t.node.str_at("name").unwrap_or("");
-        let mut converted = match convert::to_json(t.node, Typing::Envoy) {
-            Ok(c) => c,
-            Err(e) => {
-                let what = format!("Envoy {} {name}", t.kind);
-                out.limits
-                    .push((t.node.loc(), validate::limit_message(&what, e)));
-                continue;
-            }
-        };
+        let mut converted =
+            match convert::to_json_skipping(t.node, Typing::Envoy, convert::MAX_NODES, &skip) {
+                Ok(c) => c,
+                Err(e) => {
+                    let what = format!("Envoy {} {name}", t.kind);
+                    out.limits
+                        .push((t.node.loc(), validate::limit_message(&what, e)));
+                    continue;
+                }
+            };
         // The Any's type URL is not a field of the message.
         if let Some(m) = converted.value.as_object_mut() {
             m.remove("@type");

@@ -61,7 +61,17 @@ pub fn check_object(o: &Object<'_>, plan: &Plan) -> Results {
     if builtin.is_empty() && rules.is_empty() {
         return out;
     }
-    let converted = match convert::to_json(o.node, Typing::Kubernetes) {
+    // Kinds we do not model are checked for their metadata only: convert just that.
+    let metadata_only = rules.is_empty()
+        && builtin
+            .iter()
+            .all(|(f, d)| f.def_for_object("*", "*", true) == Some(*d));
+    let converted = if metadata_only {
+        metadata_of(o.node)
+    } else {
+        convert::to_json(o.node, Typing::Kubernetes)
+    };
+    let converted = match converted {
         Ok(c) => c,
         Err(e) => {
             let what = format!("{} {}", o.kind, o.name);
@@ -91,6 +101,21 @@ pub fn check_object(o: &Object<'_>, plan: &Plan) -> Results {
         out.issues.extend(user_issues(&subject, r));
     }
     out
+}
+
+/// `{"metadata": ...}` of an object, converted (the rest is not looked at).
+fn metadata_of(node: NodeRef<'_>) -> Result<Converted, ConvertError> {
+    let Some(meta) = node.get("metadata") else {
+        return Ok(Converted {
+            value: Value::Object(serde_json::Map::new()),
+            ..Converted::default()
+        });
+    };
+    let mut c = convert::to_json(meta, Typing::Kubernetes)?;
+    let mut m = serde_json::Map::new();
+    m.insert("metadata".into(), std::mem::take(&mut c.value));
+    c.value = Value::Object(m);
+    Ok(c)
 }
 
 /// Issues of a resource against a built-in schema.
@@ -331,6 +356,9 @@ fn map_error(
         }
         ValidationErrorKind::Type { .. } => {
             let expected = expected_types(parent);
+            if family.is_some_and(|f| f.single_as_list) && expected.iter().any(|t| t == "array") {
+                return Vec::new();
+            }
             let words: Vec<String> = expected.iter().map(|t| type_word(t).to_string()).collect();
             let plain_bool_word = at
                 .and_then(|a| a.value.scalar())
@@ -348,12 +376,20 @@ fn map_error(
                 return vec![issue];
             }
             issue.kind = IssueKind::WrongType;
-            issue.message = format!(
-                "`{field}` must be {}, but {} is {}",
-                join_or(&words),
-                shown(at.as_ref(), instance),
-                json_type(instance)
-            );
+            issue.message = if matches!(instance, Value::Object(_) | Value::Array(_)) {
+                format!(
+                    "`{field}` must be {}, but it is {}",
+                    join_or(&words),
+                    json_type(instance)
+                )
+            } else {
+                format!(
+                    "`{field}` must be {}, but {} is {}",
+                    join_or(&words),
+                    shown(at.as_ref(), instance),
+                    json_type(instance)
+                )
+            };
             if let Some(c) = custom {
                 issue.message.push_str(&format!(": {c}"));
             }
@@ -382,6 +418,15 @@ fn map_error(
             }
         }
         ValidationErrorKind::Enum { options } => {
+            if let (Some(f), Value::String(got)) = (family, instance)
+                && f.enum_case_insensitive
+                && options.as_array().is_some_and(|a| {
+                    a.iter()
+                        .any(|o| o.as_str() == Some(got.to_ascii_uppercase().as_str()))
+                })
+            {
+                return Vec::new();
+            }
             let opts: Vec<String> = options
                 .as_array()
                 .map(|a| {
@@ -424,9 +469,6 @@ fn map_error(
                 "`{field}`: {} is out of range ({range})",
                 shown(at.as_ref(), instance)
             );
-            if let Some(c) = custom {
-                issue.message.push_str(&format!(": {c}"));
-            }
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or("?");
@@ -439,7 +481,14 @@ fn map_error(
             issue.loc = match at {
                 Some(Located { key: Some(k), .. }) => k.loc(),
                 Some(a) if ipath.is_empty() => s.name_node.unwrap_or(a.value).loc(),
-                Some(a) => a.value.loc(),
+                // A list item: its first key, one line rather than the whole item.
+                Some(a) => a
+                    .value
+                    .entries()
+                    .next()
+                    .map(|(k, _)| k)
+                    .unwrap_or(a.value)
+                    .loc(),
                 None => s.root.loc(),
             };
             issue.help = Some(format!("add `{name}` to {where_}"));
@@ -524,9 +573,29 @@ fn unknown_fields(
         if let Some(k) = key_node {
             issue.loc = k.loc();
         }
-        let suggestion = util::closest(name, known.iter().copied());
-        let prop = suggestion.and_then(|sg| props.and_then(|p| p.get(sg)));
-        let already_set = suggestion.is_some_and(|sg| pointer::entry(at.value, sg).is_some());
+        let synonym = parent
+            .and_then(|p| p.get("x-confaudit-synonyms"))
+            .and_then(|m| m.get(name.as_str()))
+            .and_then(Value::as_str)
+            .filter(|sg| known.contains(sg));
+        let suggestion = util::closest(name, known.iter().copied()).or(synonym);
+        let moved = if suggestion.is_some() {
+            None
+        } else {
+            parent
+                .and_then(|p| p.get("x-confaudit-moved"))
+                .and_then(|m| m.get(name.as_str()))
+                .and_then(Value::as_str)
+                .or_else(|| x_str(parent, "x-confaudit-other-keys-belong-in"))
+        };
+        // The field meant: the suggestion, or the sibling it belongs under.
+        let meant = suggestion.or_else(|| {
+            moved
+                .map(|m| m.trim_matches('`'))
+                .filter(|m| known.contains(m))
+        });
+        let prop = meant.and_then(|sg| props.and_then(|p| p.get(sg)));
+        let already_set = meant.is_some_and(|sg| pointer::entry(at.value, sg).is_some());
         let reads = prop
             .and_then(|p| p.get("x-confaudit-reads"))
             .and_then(Value::as_bool)
@@ -538,9 +607,11 @@ fn unknown_fields(
         let mut msg = format!("unknown field `{name}` in {what}");
         if let Some(sg) = suggestion {
             msg.push_str(&format!(" (did you mean `{sg}`?)"));
+        } else if let Some(m) = moved {
+            msg.push_str(&format!(" (it belongs under {m})"));
         }
         msg.push_str(&format!(": {policy_text}"));
-        if let (Some(sg), false, UnknownFields::Dropped) = (suggestion, already_set, policy) {
+        if let (Some(sg), false, UnknownFields::Dropped) = (meant, already_set, policy) {
             let default = x_str(prop, "x-confaudit-default");
             let from = x_str(prop, "x-confaudit-default-from")
                 .and_then(|f| pointer::entry(at.value, f))
@@ -560,6 +631,9 @@ fn unknown_fields(
         issue.help = Some(match suggestion {
             Some(sg) if already_set => format!("remove `{name}`: `{sg}` is already set"),
             Some(sg) => format!("rename `{name}` to `{sg}`"),
+            None if moved.is_some() => {
+                format!("move `{name}` under {}", moved.unwrap_or_default())
+            }
             None => {
                 let mut k: Vec<&str> = known.clone();
                 k.sort_unstable();
