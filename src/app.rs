@@ -24,8 +24,20 @@ pub const EXIT_FAILED: i32 = 2;
 
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
-        Some(Command::Rules { format }) => print_rules(format),
-        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Rules { format, config }) => match rules_config(config.as_deref()) {
+            Ok(c) => print_rules(format, &c),
+            Err(e) => {
+                eprintln!("confaudit: error: {e}");
+                EXIT_FAILED
+            }
+        },
+        Some(Command::Explain { rule, config }) => match rules_config(config.as_deref()) {
+            Ok(c) => explain(&rule, &c),
+            Err(e) => {
+                eprintln!("confaudit: error: {e}");
+                EXIT_FAILED
+            }
+        },
         None => match check(&cli.check) {
             Ok(code) => code,
             Err(e) => {
@@ -34,6 +46,25 @@ pub fn run(cli: Cli) -> i32 {
             }
         },
     }
+}
+
+/// The config for `rules` and `explain`: named, or found from the current directory.
+fn rules_config(path: Option<&Path>) -> Result<Config, String> {
+    if let Some(p) = path {
+        return Config::load(p);
+    }
+    match Config::discover(Path::new(".")) {
+        Some(p) => Config::load(&p),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Built-in rules then the config's user-defined rules.
+fn all_rules(config: &Config) -> Vec<&meta::RuleMeta> {
+    meta::all()
+        .iter()
+        .chain(config.user_rules.iter().map(|r| &r.meta))
+        .collect()
 }
 
 fn load_config(args: &CheckArgs) -> Result<Config, String> {
@@ -67,7 +98,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
             .unwrap_or(discover::DEFAULT_MAX_FILE_SIZE),
     };
     for r in args.select.iter().chain(&args.ignore) {
-        if !known_selector(r) {
+        if !known_selector(r, &config) {
             return Err(format!("unknown rule `{r}` (see `confaudit rules`)"));
         }
     }
@@ -269,19 +300,24 @@ fn kustomize(dir: &Path) -> Result<String, String> {
     Err("--kustomize needs `kubectl` or `kustomize` on PATH; neither was found (or run `kustomize build DIR | confaudit -`)".into())
 }
 
-fn known_selector(s: &str) -> bool {
-    config::rule_matches(s, "") || meta::all().iter().any(|m| config::rule_matches(s, &m.id))
+fn known_selector(s: &str, config: &Config) -> bool {
+    config::rule_matches(s, "")
+        || all_rules(config)
+            .iter()
+            .any(|m| config::rule_matches(s, &m.id))
 }
 
 /// Keep findings that can cause one of the symptoms, most likely first.
 fn filter_by_symptom(report: &mut Report, wanted: &[crate::finding::Symptom]) {
+    let mut findings = std::mem::take(&mut report.findings);
     let rank = |f: &crate::finding::Finding| {
-        meta::get(f.rule).and_then(|m| wanted.iter().position(|w| m.symptoms.contains(w)))
+        report
+            .meta(f.rule)
+            .and_then(|m| wanted.iter().position(|w| m.symptoms.contains(w)))
     };
-    report.findings.retain(|f| rank(f).is_some());
-    report
-        .findings
-        .sort_by_key(|f| (rank(f), std::cmp::Reverse(f.severity)));
+    findings.retain(|f| rank(f).is_some());
+    findings.sort_by_key(|f| (rank(f), std::cmp::Reverse(f.severity)));
+    report.findings = findings;
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     report.summary.errors = count(Severity::Error);
     report.summary.warnings = count(Severity::Warning);
@@ -317,8 +353,8 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
     }
 }
 
-fn print_rules(format: RulesFormat) -> i32 {
-    let rules = meta::all();
+fn print_rules(format: RulesFormat, config: &Config) -> i32 {
+    let rules = all_rules(config);
     let text = match format {
         RulesFormat::Json => {
             let v: Vec<serde_json::Value> = rules
@@ -355,9 +391,10 @@ fn print_rules(format: RulesFormat) -> i32 {
     EXIT_OK
 }
 
-fn explain(rule: &str) -> i32 {
-    let Some(m) = meta::all()
-        .iter()
+fn explain(rule: &str, config: &Config) -> i32 {
+    let rules = all_rules(config);
+    let Some(m) = rules
+        .into_iter()
         .find(|m| m.id.eq_ignore_ascii_case(rule) || m.name == rule)
     else {
         eprintln!("confaudit: error: unknown rule `{rule}` (see `confaudit rules`)");

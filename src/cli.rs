@@ -51,11 +51,18 @@ pub enum Command {
     Rules {
         #[arg(long, value_enum, default_value = "human")]
         format: RulesFormat,
+        /// Config file whose user-defined rules are listed too (default:
+        /// `.confaudit.yaml` found upward from the current directory).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Show a rule's full documentation: why, fix, examples, references.
     Explain {
         /// Rule id (K8S001) or name (service-target-port-not-exposed).
         rule: String,
+        /// Config file whose user-defined rules can be explained too.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 

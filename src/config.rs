@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::finding::Severity;
 use crate::parse::tree::NodeRef;
 use crate::parse::yaml;
+use crate::schema::user::{self, UserRule};
 
 pub const FILE_NAME: &str = ".confaudit.yaml";
 
@@ -39,6 +41,10 @@ pub struct Config {
     pub namespace: Option<String>,
     pub cluster_domain: Option<String>,
     pub max_file_size: Option<u64>,
+    /// Rule files and directories named by `rules:` (relative to the config file).
+    pub rule_files: Vec<String>,
+    /// The user-defined rules they hold (loaded with the config file).
+    pub user_rules: Vec<Arc<UserRule>>,
     per_path_globs: Option<GlobSet>,
 }
 
@@ -90,7 +96,18 @@ impl Config {
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut c = Config::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         c.path = Some(path.to_path_buf());
+        let base = path.parent().unwrap_or(Path::new("."));
+        c.load_rules(base)?;
         Ok(c)
+    }
+
+    /// Read the user-defined rules named by `rules:`, relative to `base`.
+    pub fn load_rules(&mut self, base: &Path) -> Result<(), String> {
+        self.user_rules = user::load(base, &self.rule_files)?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        Ok(())
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -151,7 +168,7 @@ impl Config {
                         c.thresholds.values.insert(name, val);
                     }
                 }
-                "rules" => {}
+                "rules" => c.rule_files = strings(Some(v)),
                 other => return Err(format!("unknown key `{other}`")),
             }
         }

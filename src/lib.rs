@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod rendered;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod source;
 pub mod suppress;
 pub mod symptom;

@@ -11,7 +11,9 @@ use crate::load::{self, DocKind, LoadedFile, Text};
 use crate::model::k8s::Object;
 use crate::model::{Model, ModelOptions};
 use crate::parse::{LoadProblem, ProblemKind};
+use crate::rules::meta::RuleMeta;
 use crate::rules::{self, Ctx, tool};
+use crate::schema::{self, IssueKind};
 use crate::source::{Loc, SourceFile, Sources};
 use crate::suppress;
 
@@ -74,6 +76,15 @@ pub struct Report {
     pub sources: Sources,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// Metadata of the user-defined rules of this run (`rules:` in the config).
+    pub user_rules: Vec<RuleMeta>,
+}
+
+impl Report {
+    /// A rule's metadata: built-in, or user-defined in this run's config.
+    pub fn meta(&self, id: &str) -> Option<&RuleMeta> {
+        rules::meta::get(id).or_else(|| self.user_rules.iter().find(|m| m.id == id))
+    }
 }
 
 impl Report {
@@ -242,23 +253,36 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             sups.push(suppress::from_annotation(at, o.node.span(), v));
         }
     }
-    let envoy = crate::model::envoy::build(
-        loaded.iter().flat_map(|lf| {
-            lf.docs
-                .iter()
-                .zip(&lf.doc_kinds)
-                .filter(|(_, k)| **k == DocKind::Envoy)
-                .map(|(d, _)| d)
-        }),
-        &|f| sources.get(f).map(|s| s.path.clone()).unwrap_or_default(),
-    );
+    let plan = schema::Plan {
+        builtin: rules::schema::RULES.iter().any(|r| opts.enabled(r.id)),
+        user_rules: opts
+            .config
+            .user_rules
+            .iter()
+            .filter(|r| opts.enabled(r.id))
+            .cloned()
+            .collect(),
+    };
+    let envoy_docs: Vec<&crate::parse::tree::Doc> = loaded
+        .iter()
+        .flat_map(|lf| lf.docs.iter().zip(&lf.doc_kinds))
+        .filter(|(_, k)| **k == DocKind::Envoy)
+        .map(|(d, _)| d)
+        .collect();
+    let schema_results = schema::analyze(&objects, &envoy_docs, &plan);
+    findings.extend(schema_findings(&schema_results, &opts.config.user_rules));
+    let envoy = crate::model::envoy::build(envoy_docs.iter().copied(), &|f| {
+        sources.get(f).map(|s| s.path.clone()).unwrap_or_default()
+    });
     let model = Model::build(opts.model.clone(), objects, envoy);
 
     let ctx = Ctx {
         model: &model,
         thresholds: &opts.config.thresholds,
+        schema: &schema_results,
     };
     findings.extend(rules::run(&ctx, |id| opts.enabled(id)));
+    drop_covered_schema_findings(&mut findings);
     findings.retain(|f| opts.enabled(f.rule));
     findings.retain(|f| {
         let path = sources
@@ -276,7 +300,13 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
                 .map(|s| s.line_of(f.loc.span.start))
                 .unwrap_or(0)
         },
-        |r| opts.enabled(r) || rules::all().any(|x| rule_matches(r, x.id) && opts.enabled(x.id)),
+        |r| {
+            opts.enabled(r)
+                || rules::all()
+                    .map(|x| x.id)
+                    .chain(opts.config.user_rules.iter().map(|u| u.id))
+                    .any(|id| rule_matches(r, id) && opts.enabled(id))
+        },
     );
     findings.retain(|f| opts.enabled(f.rule));
     for f in findings.iter_mut() {
@@ -324,7 +354,79 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         sources,
         findings,
         summary,
+        user_rules: opts
+            .config
+            .user_rules
+            .iter()
+            .map(|r| r.meta.clone())
+            .collect(),
     }
+}
+
+/// A field, type or value that a system-specific rule already reports at the
+/// same place (K8S007 on a quoted or out-of-range port, ENV018 on a removed
+/// v2 field) is said once, by the more specific rule.
+fn drop_covered_schema_findings(findings: &mut Vec<Finding>) {
+    const GENERIC: [&str; 3] = ["SCH001", "SCH002", "SCH003"];
+    let specific: std::collections::HashSet<(u32, u32)> = findings
+        .iter()
+        .filter(|f| !f.rule.starts_with("SCH") && !f.rule.starts_with("CA"))
+        .map(|f| (f.loc.file, f.loc.span.start))
+        .collect();
+    findings.retain(|f| {
+        !(GENERIC.contains(&f.rule) && specific.contains(&(f.loc.file, f.loc.span.start)))
+    });
+}
+
+/// Findings raised by schema validation itself: resources over the budget
+/// (CA004) and user-defined rules (their own ids).
+fn schema_findings(
+    results: &schema::Results,
+    user_rules: &[Arc<schema::user::UserRule>],
+) -> Vec<Finding> {
+    let limit_severity = rules::meta::get(tool::LIMIT)
+        .map(|m| m.severity)
+        .unwrap_or(Severity::Warning);
+    let mut out: Vec<Finding> = results
+        .limits
+        .iter()
+        .map(|(loc, message)| Finding {
+            rule: tool::LIMIT,
+            severity: limit_severity,
+            message: message.clone(),
+            loc: *loc,
+            resource: None,
+            related: Vec::new(),
+            help: None,
+        })
+        .collect();
+    for i in &results.issues {
+        let IssueKind::User(id) = i.kind else {
+            continue;
+        };
+        let severity = user_rules
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.meta.severity)
+            .unwrap_or(Severity::Error);
+        out.push(Finding {
+            rule: id,
+            severity: i.severity.unwrap_or(severity),
+            message: i.message.clone(),
+            loc: i.loc,
+            resource: i.resource.clone(),
+            related: i
+                .related
+                .iter()
+                .map(|(loc, m)| crate::finding::Related {
+                    message: m.clone(),
+                    loc: *loc,
+                })
+                .collect(),
+            help: i.help.clone(),
+        });
+    }
+    out
 }
 
 /// Point a file's documents at its final id.

@@ -1,20 +1,30 @@
 //! Small shared helpers.
 
-/// Levenshtein distance, bounded to short strings (names, keys).
+/// Edit distance with adjacent transpositions counted as one edit (optimal
+/// string alignment: `form` -> `from` is 1), bounded to short strings.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().take(128).collect();
     let b: Vec<char> = b.chars().take(128).collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
+    let w = b.len() + 1;
+    // Rows i-2, i-1 and i of the table.
+    let mut prev2: Vec<usize> = vec![0; w];
+    let mut prev: Vec<usize> = (0..w).collect();
+    let mut cur = vec![0; w];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..w {
+            let (ca, cb) = (a.get(i - 1), b.get(j - 1));
             let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            let mut d = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
+            if i > 1 && j > 1 && ca == b.get(j - 2) && a.get(i - 2) == cb {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
         }
+        std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    prev.get(b.len()).copied().unwrap_or(0)
 }
 
 /// The candidate closest to `word`: a case-insensitive match first, then the
@@ -52,5 +62,12 @@ mod tests {
             Some("reviews")
         );
         assert_eq!(closest("abc", ["xyz"].into_iter()), None);
+        assert_eq!(
+            closest("form", ["from", "selector"].into_iter()),
+            Some("from")
+        );
+        assert_eq!(edit_distance("form", "from"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
     }
 }

@@ -28,7 +28,7 @@ pub fn render(report: &Report) -> String {
             msg.push_str("\nhelp: ");
             msg.push_str(h);
         }
-        let name = super::rule_info(f).0;
+        let name = super::rule_info(report, f).0;
         out.push_str(&format!(
             "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
             escape_prop(&path),

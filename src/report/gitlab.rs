@@ -13,7 +13,7 @@ pub fn render(report: &Report) -> String {
         .iter()
         .map(|f| {
             let (path, start, end) = positions(report, f.loc);
-            let (name, _) = rule_info(f);
+            let (name, _) = rule_info(report, f);
             json!({
                 "description": f.message,
                 "check_name": format!("{} {name}", f.rule),

@@ -62,7 +62,7 @@ fn source(report: &Report, file: u32) -> NamedSource<String> {
 }
 
 fn diag(report: &Report, f: &Finding) -> Diag {
-    let (name, symptoms) = rule_info(f);
+    let (name, symptoms) = rule_info(report, f);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some(short_label(f)),
         span(f.loc),

@@ -16,7 +16,7 @@ fn location(report: &Report, loc: Loc) -> Value {
 }
 
 pub fn finding_value(report: &Report, f: &Finding) -> Value {
-    let (name, symptoms) = rule_info(f);
+    let (name, symptoms) = rule_info(report, f);
     json!({
         "rule": f.rule,
         "name": name,

@@ -48,7 +48,7 @@ pub fn render(report: &Report) -> String {
     }
     for f in &report.findings {
         let (path, start, _) = positions(report, f.loc);
-        let (name, _) = rule_info(f);
+        let (name, _) = rule_info(report, f);
         let case = format!("{} {name} {path}:{}:{}", f.rule, start.line, start.column);
         let _ = write!(
             out,

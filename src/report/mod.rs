@@ -10,7 +10,6 @@ pub mod statistics;
 
 use crate::finding::Finding;
 use crate::pipeline::Report;
-use crate::rules::meta;
 use crate::source::{Loc, Position};
 
 /// Start and end positions of a location, resolved through the sources.
@@ -32,9 +31,9 @@ pub fn positions(report: &Report, loc: Loc) -> (String, Position, Position) {
     }
 }
 
-/// The rule's name and symptoms from its metadata.
-pub fn rule_info(f: &Finding) -> (&'static str, Vec<&'static str>) {
-    match meta::get(f.rule) {
+/// The rule's name and symptoms from its metadata (built-in or user-defined).
+pub fn rule_info<'r>(report: &'r Report, f: &Finding) -> (&'r str, Vec<&'static str>) {
+    match report.meta(f.rule) {
         Some(m) => (
             m.name.as_str(),
             m.symptoms.iter().map(|s| s.as_str()).collect(),

@@ -103,7 +103,7 @@ fn result(report: &Report, f: &Finding, rule_index: Option<usize>) -> Value {
 }
 
 pub fn render(report: &Report) -> String {
-    let rules = meta::all();
+    let rules: Vec<&meta::RuleMeta> = meta::all().iter().chain(&report.user_rules).collect();
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -118,7 +118,7 @@ pub fn render(report: &Report) -> String {
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/confaudit/confaudit",
-                "rules": rules.iter().map(rule_descriptor).collect::<Vec<_>>(),
+                "rules": rules.iter().map(|m| rule_descriptor(m)).collect::<Vec<_>>(),
             }},
             "columnKind": "unicodeCodePoints",
             "results": results,

@@ -7,12 +7,12 @@ use serde_json::json;
 use super::rule_info;
 use crate::pipeline::Report;
 
-fn counts(report: &Report) -> Vec<(&'static str, &'static str, &'static str, usize)> {
-    let mut by_rule: BTreeMap<&'static str, (&'static str, &'static str, usize)> = BTreeMap::new();
+fn counts(report: &Report) -> Vec<(&'static str, &str, &'static str, usize)> {
+    let mut by_rule: BTreeMap<&'static str, (&str, &'static str, usize)> = BTreeMap::new();
     for f in &report.findings {
         let e = by_rule
             .entry(f.rule)
-            .or_insert((rule_info(f).0, f.severity.as_str(), 0));
+            .or_insert((rule_info(report, f).0, f.severity.as_str(), 0));
         e.2 += 1;
     }
     let mut v: Vec<_> = by_rule

@@ -6,6 +6,7 @@ pub mod gateway_api;
 pub mod istio;
 pub mod k8s;
 pub mod meta;
+pub mod schema;
 
 use crate::config::Thresholds;
 use crate::finding::{Finding, Related, Resource, Severity};
@@ -22,6 +23,8 @@ pub struct Rule {
 pub struct Ctx<'m, 'a> {
     pub model: &'m Model<'a>,
     pub thresholds: &'m Thresholds,
+    /// What schema validation found (read by the SCH rules).
+    pub schema: &'m crate::schema::Results,
 }
 
 /// Rules of the tool itself, raised by the pipeline rather than a check.
@@ -40,6 +43,7 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
         .chain(istio::RULES)
         .chain(gateway_api::RULES)
         .chain(envoy::RULES)
+        .chain(schema::RULES)
         .copied()
 }
 

@@ -1,0 +1,461 @@
+//! The schemas under `schemas/`, embedded in the binary and compiled once per
+//! run, lazily, per resource definition. Nothing here touches the network or
+//! the file system: every `$ref` is local (`#/$defs/...`).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use jsonschema::Validator;
+use serde_json::{Map, Value};
+
+use super::convert::{self, Typing};
+use crate::parse::yaml;
+
+/// One embedded schema file.
+pub struct SchemaFile {
+    pub name: &'static str,
+    pub text: &'static str,
+    /// API groups of the objects it defines (`""` is the core group; `*`
+    /// for any object): a file is parsed only when an object of its groups
+    /// is seen. A test checks these against the file's resources.
+    pub groups: &'static [&'static str],
+}
+
+/// The schema files, in lookup order.
+pub static FILES: &[SchemaFile] = &[
+    SchemaFile {
+        name: "kubernetes.schema.yaml",
+        text: include_str!("../../schemas/kubernetes.schema.yaml"),
+        groups: &["", "apps", "batch", "networking.k8s.io", "extensions", "*"],
+    },
+    SchemaFile {
+        name: "istio.schema.yaml",
+        text: include_str!("../../schemas/istio.schema.yaml"),
+        groups: &["networking.istio.io", "security.istio.io"],
+    },
+    SchemaFile {
+        name: "gateway-api.schema.yaml",
+        text: include_str!("../../schemas/gateway-api.schema.yaml"),
+        groups: &["gateway.networking.k8s.io"],
+    },
+    SchemaFile {
+        name: "envoy.schema.yaml",
+        text: include_str!("../../schemas/envoy.schema.yaml"),
+        groups: &[],
+    },
+];
+
+/// The API group of an apiVersion (`""` for `v1`).
+pub fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+}
+
+/// What happens to a resource with an unknown field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnknownFields {
+    /// The Kubernetes API server prunes it (kubectl's strict validation rejects it).
+    Dropped,
+    /// The system refuses the whole configuration (Envoy).
+    Rejected,
+}
+
+/// Which resources a definition validates.
+#[derive(Clone, Debug)]
+pub struct ResourceSpec {
+    /// `apiVersion`s (`*` for any); empty for Envoy.
+    pub api_versions: Vec<String>,
+    /// `kind` (`*` for any); the Envoy message name for Envoy.
+    pub kind: String,
+    /// Envoy type URLs without the `type.googleapis.com/` prefix.
+    pub types: Vec<String>,
+    pub def: String,
+}
+
+#[derive(Debug)]
+pub struct Family {
+    pub file: &'static str,
+    /// `kubernetes`, `istio`, `gateway-api`, `envoy`.
+    pub name: String,
+    pub unknown: UnknownFields,
+    /// Said after "unknown field ...:" (`the API server drops it ...`).
+    pub unknown_text: String,
+    pub typing: Typing,
+    /// Enum values match case-insensitively (Envoy parses JSON with
+    /// `case_insensitive_enum_parsing`).
+    pub enum_case_insensitive: bool,
+    /// A single value is accepted where a list is expected (protobuf JSON).
+    pub single_as_list: bool,
+    pub doc: Value,
+    pub resources: Vec<ResourceSpec>,
+    validators: HashMap<String, OnceLock<Option<Validator>>>,
+}
+
+impl Family {
+    /// The compiled validator of a definition (compiled on first use).
+    pub fn validator(&self, def: &str) -> Option<&Validator> {
+        self.validators
+            .get(def)?
+            .get_or_init(|| compile_def(&self.doc, def).ok())
+            .as_ref()
+    }
+
+    /// The subschema at a canonical schema location (`/$defs/Service/properties/spec`).
+    pub fn schema_at(&self, pointer: &str) -> Option<&Value> {
+        let mut cur = &self.doc;
+        for seg in super::pointer::segments(pointer) {
+            cur = match cur {
+                Value::Object(m) => m.get(&seg)?,
+                Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+
+    /// Does a Kubernetes-style object have a definition here?
+    /// With `wildcard`, only the `*` entries (any object) are considered.
+    pub fn def_for_object(&self, api_version: &str, kind: &str, wildcard: bool) -> Option<&str> {
+        self.resources
+            .iter()
+            .find(|r| {
+                if wildcard {
+                    r.kind == "*"
+                } else {
+                    r.kind == kind && r.api_versions.iter().any(|v| v == api_version)
+                }
+            })
+            .map(|r| r.def.as_str())
+    }
+
+    /// The definition for an Envoy type URL (`type.googleapis.com/envoy.config.cluster.v3.Cluster`).
+    pub fn def_for_type(&self, type_url: &str) -> Option<&str> {
+        let name = type_url.rsplit('/').next().unwrap_or(type_url);
+        self.resources
+            .iter()
+            .find(|r| r.types.iter().any(|t| t == name))
+            .map(|r| r.def.as_str())
+    }
+
+    /// The definition for an Envoy message name (`Cluster`).
+    pub fn def_for_kind(&self, kind: &str) -> Option<&str> {
+        self.resources
+            .iter()
+            .find(|r| r.kind == kind)
+            .map(|r| r.def.as_str())
+    }
+}
+
+/// Compile one definition as the root of its file's schema document. Only
+/// the definitions it reaches are kept (compiling crawls the whole document),
+/// at their places, so schema locations still resolve in the full document.
+pub fn compile_def(doc: &Value, def: &str) -> Result<Validator, String> {
+    let defs = doc.get("$defs").and_then(Value::as_object);
+    let mut keep: Vec<String> = vec![def.to_string()];
+    let mut i = 0;
+    while let Some(name) = keep.get(i).cloned() {
+        i += 1;
+        let mut refs = Vec::new();
+        if let Some(d) = defs.and_then(|d| d.get(&name)) {
+            local_refs(d, &mut refs, 0);
+        }
+        for r in refs {
+            if !keep.contains(&r) {
+                keep.push(r);
+            }
+        }
+    }
+    let mut root = Map::new();
+    if let Some(top) = doc.as_object() {
+        for (k, v) in top {
+            if k != "$defs" && k != "x-confaudit-resources" {
+                root.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    let kept: Map<String, Value> = keep
+        .iter()
+        .filter_map(|n| Some((n.clone(), defs?.get(n)?.clone())))
+        .collect();
+    root.insert("$defs".into(), Value::Object(kept));
+    root.insert("$ref".into(), Value::String(format!("#/$defs/{def}")));
+    compile(&Value::Object(root))
+}
+
+/// Names of the definitions a schema refers to (`#/$defs/NAME`).
+fn local_refs(v: &Value, out: &mut Vec<String>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "$ref"
+                    && let Some(name) = x.as_str().and_then(|r| r.strip_prefix("#/$defs/"))
+                {
+                    out.push(name.split('/').next().unwrap_or(name).to_string());
+                } else {
+                    local_refs(x, out, depth + 1);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| local_refs(x, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// Compile a schema offline; the error says what is wrong with it.
+pub fn compile(schema: &Value) -> Result<Validator, String> {
+    jsonschema::options()
+        .should_validate_formats(false)
+        .build(schema)
+        .map_err(|e| e.to_string())
+}
+
+/// Read a schema written as YAML (or JSON) into a JSON value.
+pub fn parse_schema_text(name: &str, text: &str) -> Result<Value, String> {
+    let loaded = yaml::load(text, 0);
+    if let Some(p) = loaded.problems.first() {
+        return Err(format!("{name}: {}", p.message));
+    }
+    let root = loaded
+        .docs
+        .first()
+        .and_then(|d| d.root())
+        .ok_or_else(|| format!("{name}: empty"))?;
+    convert::to_json(root, Typing::Core)
+        .map(|c| c.value)
+        .map_err(|_| format!("{name}: too large"))
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `connect_timeout` -> `connectTimeout` (protobuf's JSON name).
+pub fn lower_camel(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut upper = false;
+    for c in s.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Give every property of every subschema its lowerCamelCase spelling too
+/// (Envoy accepts both), walking only schema positions.
+fn add_camel_case(schema: &mut Value, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let Value::Object(m) = schema else { return };
+    if let Some(Value::Object(props)) = m.get_mut("properties") {
+        let names: Vec<String> = props.keys().cloned().collect();
+        for n in names {
+            let camel = lower_camel(&n);
+            if camel != n
+                && !props.contains_key(&camel)
+                && let Some(sub) = props.get(&n).cloned()
+            {
+                props.insert(camel, sub);
+            }
+        }
+        for sub in props.values_mut() {
+            add_camel_case(sub, depth + 1);
+        }
+    }
+    for key in ["items", "additionalProperties", "not", "if", "then", "else"] {
+        if let Some(sub) = m.get_mut(key) {
+            add_camel_case(sub, depth + 1);
+        }
+    }
+    for key in ["$defs", "patternProperties"] {
+        if let Some(Value::Object(defs)) = m.get_mut(key) {
+            for sub in defs.values_mut() {
+                add_camel_case(sub, depth + 1);
+            }
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(subs)) = m.get_mut(key) {
+            for sub in subs {
+                add_camel_case(sub, depth + 1);
+            }
+        }
+    }
+}
+
+fn family(file: &'static str, text: &str) -> Result<Family, String> {
+    let mut doc = parse_schema_text(file, text)?;
+    let empty = Map::new();
+    let top = doc.as_object().unwrap_or(&empty);
+    let name = top
+        .get("x-confaudit-family")
+        .and_then(Value::as_str)
+        .unwrap_or(file)
+        .to_string();
+    let typing = match top.get("x-confaudit-typing").and_then(Value::as_str) {
+        Some("envoy") => Typing::Envoy,
+        _ => Typing::Kubernetes,
+    };
+    let unknown = match top
+        .get("x-confaudit-unknown-fields")
+        .and_then(Value::as_str)
+    {
+        Some("rejected") => UnknownFields::Rejected,
+        _ => UnknownFields::Dropped,
+    };
+    let unknown_text = top
+        .get("x-confaudit-unknown-text")
+        .and_then(Value::as_str)
+        .unwrap_or("the API server drops it")
+        .to_string();
+    let flag = |k: &str| top.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let camel = flag("x-confaudit-camel-case");
+    let enum_case_insensitive = flag("x-confaudit-enum-case-insensitive");
+    let single_as_list = flag("x-confaudit-single-as-list");
+    let resources: Vec<ResourceSpec> = top
+        .get("x-confaudit-resources")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| {
+                    Some(ResourceSpec {
+                        api_versions: strings(r.get("apiVersions")),
+                        kind: r.get("kind")?.as_str()?.to_string(),
+                        types: strings(r.get("types")),
+                        def: r.get("def")?.as_str()?.to_string(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if camel {
+        add_camel_case(&mut doc, 0);
+    }
+    let validators = resources
+        .iter()
+        .map(|r| (r.def.clone(), OnceLock::new()))
+        .collect();
+    Ok(Family {
+        file,
+        name,
+        unknown,
+        unknown_text,
+        typing,
+        enum_case_insensitive,
+        single_as_list,
+        doc,
+        resources,
+        validators,
+    })
+}
+
+/// The family of one file, parsed on first use; `None` if the file is
+/// broken (caught by the schema tests).
+pub fn family_at(i: usize) -> Option<&'static Family> {
+    static ALL: OnceLock<Vec<OnceLock<Option<Family>>>> = OnceLock::new();
+    let all = ALL.get_or_init(|| FILES.iter().map(|_| OnceLock::new()).collect());
+    let file = FILES.get(i)?;
+    all.get(i)?
+        .get_or_init(|| family(file.name, file.text).ok())
+        .as_ref()
+}
+
+/// Every schema family (parses them all).
+pub fn families() -> Vec<&'static Family> {
+    (0..FILES.len()).filter_map(family_at).collect()
+}
+
+/// The families that may define objects of an apiVersion's group.
+fn families_for(api_version: &str, wildcard: bool) -> impl Iterator<Item = &'static Family> + '_ {
+    let group = group_of(api_version);
+    FILES
+        .iter()
+        .enumerate()
+        .filter(move |(_, f)| f.groups.contains(&if wildcard { "*" } else { group }))
+        .filter_map(|(i, _)| family_at(i))
+}
+
+/// The definitions an object is validated with: its kind's, and the `*` one
+/// (metadata, written once in the Kubernetes family) unless its kind's is
+/// already a Kubernetes definition.
+pub fn for_object(api_version: &str, kind: &str) -> Vec<(&'static Family, &'static str)> {
+    let mut out = Vec::new();
+    let exact = families_for(api_version, false)
+        .find_map(|f| f.def_for_object(api_version, kind, false).map(|d| (f, d)));
+    if let Some(e) = exact {
+        out.push(e);
+    }
+    if exact.is_none_or(|(f, _)| f.name != "kubernetes")
+        && let Some(any) = families_for(api_version, true)
+            .find_map(|f| f.def_for_object(api_version, kind, true).map(|d| (f, d)))
+    {
+        out.push(any);
+    }
+    out
+}
+
+/// The Envoy family.
+pub fn envoy() -> Option<&'static Family> {
+    FILES
+        .iter()
+        .position(|f| f.name == "envoy.schema.yaml")
+        .and_then(family_at)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_schema_file_parses_and_every_definition_compiles() {
+        for file in FILES {
+            let fam = family(file.name, file.text).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!fam.resources.is_empty(), "{}: no resources", file.name);
+            for r in &fam.resources {
+                assert!(
+                    fam.schema_at(&format!("/$defs/{}", r.def)).is_some(),
+                    "{}: no $defs/{}",
+                    file.name,
+                    r.def
+                );
+                compile_def(&fam.doc, &r.def)
+                    .unwrap_or_else(|e| panic!("{} {}: {e}", file.name, r.def));
+                // The lazy lookup by group must find every resource.
+                for v in &r.api_versions {
+                    let g = if v == "*" { "*" } else { group_of(v) };
+                    assert!(
+                        file.groups.contains(&g),
+                        "{}: group of {v} not declared",
+                        file.name
+                    );
+                }
+            }
+        }
+        assert_eq!(families().len(), FILES.len());
+    }
+
+    #[test]
+    fn camel_case_names() {
+        assert_eq!(lower_camel("connect_timeout"), "connectTimeout");
+        assert_eq!(
+            lower_camel("max_requests_per_connection"),
+            "maxRequestsPerConnection"
+        );
+        assert_eq!(lower_camel("name"), "name");
+    }
+}

@@ -1,0 +1,99 @@
+//! Schema validation: an analysis over documents (not the model). Every
+//! Kubernetes-style object and Envoy resource with a schema under `schemas/`
+//! is converted to JSON (budgeted), validated with `jsonschema`, and each
+//! error is mapped back to the span of the key or value at fault. User rules
+//! (`rules:` in `.confaudit.yaml`) run the same way with the user's schema.
+//!
+//! The results are computed once, before the rules run; the SCH rules only
+//! read them (`Ctx::schema`).
+
+pub mod catalog;
+pub mod convert;
+pub mod envoy;
+pub mod pointer;
+pub mod user;
+pub mod validate;
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::finding::{Resource, Severity};
+use crate::model::k8s::Object;
+use crate::parse::tree::Doc;
+use crate::source::Loc;
+
+/// What a schema problem is; each built-in kind is one SCH rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IssueKind {
+    /// SCH001
+    UnknownField,
+    /// SCH002
+    WrongType,
+    /// SCH003
+    InvalidValue,
+    /// SCH004
+    Yaml11Boolean,
+    /// SCH005
+    OctalNumber,
+    /// A user-defined rule (its own id).
+    User(&'static str),
+}
+
+/// One problem found by validation, located at the key or value at fault.
+#[derive(Clone, Debug)]
+pub struct Issue {
+    pub kind: IssueKind,
+    /// Overrides the rule's default severity (unknown fields: error or warning).
+    pub severity: Option<Severity>,
+    pub loc: Loc,
+    pub message: String,
+    pub help: Option<String>,
+    pub resource: Option<Resource>,
+    pub related: Vec<(Loc, String)>,
+}
+
+/// Everything validation found, for the rules to report.
+#[derive(Debug, Default)]
+pub struct Results {
+    pub issues: Vec<Issue>,
+    /// Resources not validated because they exceed the conversion budget (CA004).
+    pub limits: Vec<(Loc, String)>,
+}
+
+impl Results {
+    pub fn of(&self, kind: IssueKind) -> impl Iterator<Item = &Issue> {
+        self.issues.iter().filter(move |i| i.kind == kind)
+    }
+}
+
+/// What to validate.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// Run the built-in schemas (some SCH rule is enabled).
+    pub builtin: bool,
+    pub user_rules: Vec<Arc<user::UserRule>>,
+}
+
+/// Validate every object and Envoy document (in parallel).
+pub fn analyze(objects: &[Object<'_>], envoy_docs: &[&Doc], plan: &Plan) -> Results {
+    let mut out = Results::default();
+    if !plan.builtin && plan.user_rules.is_empty() {
+        return out;
+    }
+    let parts: Vec<Results> = objects
+        .par_iter()
+        .map(|o| validate::check_object(o, plan))
+        .chain(
+            envoy_docs
+                .par_iter()
+                .filter(|_| plan.builtin)
+                .map(|d| envoy::check_doc(d)),
+        )
+        .collect();
+    for mut p in parts {
+        out.issues.append(&mut p.issues);
+        out.limits.append(&mut p.limits);
+    }
+    out
+}
