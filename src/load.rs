@@ -1,8 +1,9 @@
 //! Reading a file's bytes into text and parsing it into documents: the load
 //! stage between discovery and the model. Everything here is per file.
 
+use crate::parse::nginx::NginxFile;
 use crate::parse::tree::{Doc, NodeRef};
-use crate::parse::{Comment, LoadProblem, ProblemKind, yaml};
+use crate::parse::{Comment, LoadProblem, ProblemKind, nginx, yaml};
 use crate::source::{FileId, Span};
 
 /// What a document is, by content.
@@ -30,6 +31,9 @@ pub struct LoadedFile {
     pub doc_kinds: Vec<DocKind>,
     pub comments: Vec<Comment>,
     pub problems: Vec<LoadProblem>,
+    /// The directive tree of an NGINX file (its comments and problems are
+    /// also in `comments` and `problems`).
+    pub nginx: Option<NginxFile>,
 }
 
 /// Bytes to text, or why the file is not analysed.
@@ -155,22 +159,28 @@ pub fn classify(root: Option<NodeRef<'_>>) -> DocKind {
     DocKind::Other
 }
 
-/// Heuristic for files whose name says nothing: nginx directives at the top.
+/// Heuristic for files whose name says nothing: the NGINX parser's detector.
 pub fn looks_like_nginx(text: &str) -> bool {
-    const WORDS: [&str; 10] = [
-        "server {",
-        "http {",
-        "events {",
-        "location ",
-        "upstream ",
-        "proxy_pass ",
-        "listen ",
-        "worker_processes",
-        "server_name ",
-        "include ",
-    ];
-    let hits = WORDS.iter().filter(|w| text.contains(*w)).count();
-    hits >= 2 && !text.trim_start().starts_with('{')
+    nginx::looks_like_nginx(text)
+}
+
+/// Text with no directives at all (empty, or only comments): an empty
+/// fragment is still a valid NGINX file.
+fn blank_nginx(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    })
+}
+
+/// A file named like an NGINX config (`*.conf`) whose text is something else
+/// (an INI file, junk): not analysed rather than reported as broken NGINX.
+pub fn not_nginx_reason(path: &str, text: &str) -> Option<&'static str> {
+    (!is_yaml_name(path)
+        && nginx_by_name(path)
+        && !blank_nginx(text)
+        && !nginx::looks_like_nginx(text))
+    .then_some("named like an NGINX config, but the text is not NGINX syntax")
 }
 
 /// Is this path an nginx config by its name?
@@ -193,14 +203,17 @@ pub fn is_yaml_name(path: &str) -> bool {
 pub fn load(file: FileId, path: &str, text: &str) -> LoadedFile {
     let nginx = !is_yaml_name(path) && (nginx_by_name(path) || looks_like_nginx(text));
     if nginx {
-        // The NGINX directive tree is read by its own model; here it is only counted.
+        let mut parsed = nginx::parse(text);
+        let comments = std::mem::take(&mut parsed.comments);
+        let problems = std::mem::take(&mut parsed.problems);
         return LoadedFile {
             file,
             format: Format::Nginx,
             docs: Vec::new(),
             doc_kinds: Vec::new(),
-            comments: Vec::new(),
-            problems: Vec::new(),
+            comments,
+            problems,
+            nginx: Some(parsed),
         };
     }
     let loaded = yaml::load(text, file);
@@ -212,5 +225,6 @@ pub fn load(file: FileId, path: &str, text: &str) -> LoadedFile {
         doc_kinds,
         comments: loaded.comments,
         problems: loaded.problems,
+        nginx: None,
     }
 }

@@ -121,6 +121,7 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
                 doc_kinds: Vec::new(),
                 comments: Vec::new(),
                 problems: vec![problem],
+                nginx: None,
             };
             return Read::Loaded(source, lf);
         }
@@ -128,6 +129,9 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
     if (load::is_yaml_name(&display) || !load::nginx_by_name(&display))
         && let Some(reason) = load::template_reason(&text)
     {
+        return skip(reason.to_string());
+    }
+    if let Some(reason) = load::not_nginx_reason(&display, &text) {
         return skip(reason.to_string());
     }
     let loaded = load::load(index, &display, &text);
@@ -232,7 +236,26 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             sups.push(suppress::from_annotation(at, o.node.span(), v));
         }
     }
-    let model = Model::build(opts.model.clone(), objects);
+    let nginx_files = loaded
+        .iter()
+        .filter_map(|lf| {
+            let parsed = lf.nginx.as_ref()?;
+            let path = sources.get(lf.file)?.path.clone();
+            Some(crate::model::nginx::NginxInput {
+                file: lf.file,
+                path,
+                parsed,
+            })
+        })
+        .collect();
+    let paths = (0..sources.len() as u32)
+        .map(|i| sources.get(i).map(|s| s.path.clone()).unwrap_or_default())
+        .collect();
+    let nginx_files = crate::model::nginx::NginxFiles {
+        files: nginx_files,
+        paths,
+    };
+    let model = Model::build(opts.model.clone(), objects, nginx_files);
 
     let ctx = Ctx {
         model: &model,

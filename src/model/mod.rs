@@ -6,6 +6,7 @@ pub mod hosts;
 pub mod istio;
 pub mod k8s;
 pub mod mesh;
+pub mod nginx;
 pub mod protocol;
 
 use std::collections::{HashMap, HashSet};
@@ -19,6 +20,8 @@ pub struct ModelOptions {
     pub cluster_domain: String,
     /// Istio's root namespace (mesh-wide policies live there).
     pub istio_root_namespace: String,
+    /// The nginx version NGINX configs are read for (`--nginx-version`).
+    pub nginx_version: nginx::Version,
 }
 
 impl Default for ModelOptions {
@@ -27,6 +30,7 @@ impl Default for ModelOptions {
             default_namespace: "default".into(),
             cluster_domain: "cluster.local".into(),
             istio_root_namespace: "istio-system".into(),
+            nginx_version: nginx::Version::DEFAULT,
         }
     }
 }
@@ -104,20 +108,31 @@ pub struct Model<'a> {
     pub k8s: K8s<'a>,
     pub istio: istio::Istio<'a>,
     pub gateway_api: gateway_api::GatewayApi<'a>,
+    pub nginx: nginx::Nginx<'a>,
 }
 
 impl<'a> Model<'a> {
-    /// Build every system's facts from the Kubernetes-style objects.
-    pub fn build(options: ModelOptions, objects: Vec<Object<'a>>) -> Model<'a> {
+    /// Build every system's facts from the Kubernetes-style objects and the
+    /// parsed NGINX files.
+    pub fn build(
+        options: ModelOptions,
+        objects: Vec<Object<'a>>,
+        nginx_files: nginx::NginxFiles<'a>,
+    ) -> Model<'a> {
         let k8s = build_k8s::build(objects);
         let istio = istio::build(&k8s.objects);
         let gateway_api = gateway_api::build(&k8s.objects);
-        Model {
+        let paths = nginx_files.paths;
+        let nginx = nginx::build(options.nginx_version, nginx_files.files);
+        let mut model = Model {
             options,
             k8s,
             istio,
             gateway_api,
-        }
+            nginx,
+        };
+        nginx::k8s::relate(&mut model, &paths);
+        model
     }
 }
 

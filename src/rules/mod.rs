@@ -4,6 +4,7 @@
 pub mod istio;
 pub mod k8s;
 pub mod meta;
+pub mod nginx;
 
 use crate::config::Thresholds;
 use crate::finding::{Finding, Related, Resource, Severity};
@@ -33,7 +34,11 @@ pub mod tool {
 
 /// Every check, in registry order.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
-    k8s::RULES.iter().chain(istio::RULES).copied()
+    k8s::RULES
+        .iter()
+        .chain(istio::RULES)
+        .chain(nginx::RULES)
+        .copied()
 }
 
 /// Collects the findings of one rule.

@@ -48,8 +48,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .labels
                 .iter()
                 .any(|(k, v)| node_label(k) && v.is_empty());
-            if (pod_labels.is_empty() && !empty_locality)
-                || (!empty_locality && templates.iter().any(|t| selects(&pod_labels, &t.labels)))
+            if !empty_locality
+                && (pod_labels.is_empty()
+                    || templates.iter().any(|t| selects(&pod_labels, &t.labels)))
             {
                 continue;
             }

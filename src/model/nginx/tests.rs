@@ -1,0 +1,2 @@
+//! Include resolution and root selection.
+#![allow(clippy::unwrap_used, clippy::panic)]

@@ -1,0 +1,542 @@
+//! One NGINX configuration as nginx reads it: a main file (or a fragment
+//! analysed on its own) with every resolved `include` spliced in where it
+//! stands, and nginx's level-by-level inheritance as lookups.
+
+use std::collections::HashSet;
+
+use super::includes::{self, Resolved, Resolver};
+use crate::parse::nginx::{Directive, FileContext, NginxFile};
+use crate::source::{FileId, Loc, Span};
+
+/// Deepest chain of nested includes followed.
+pub const MAX_INCLUDE_DEPTH: usize = 16;
+/// Most directives one configuration may expand to (a guard against
+/// include fan-out; far above real configs).
+pub const MAX_NODES: usize = 500_000;
+
+pub type NodeId = usize;
+/// A block whose directives are read together: `None` is the file's top level.
+pub type Level = Option<NodeId>;
+
+/// What kind of block a directive opens (`Simple` for no block).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BlockKind {
+    Main,
+    Events,
+    Http,
+    Server,
+    Location,
+    If,
+    LimitExcept,
+    Upstream,
+    Stream,
+    StreamServer,
+    StreamUpstream,
+    Mail,
+    /// `map`, `types`, third-party blocks, ...
+    Opaque,
+    Simple,
+}
+
+impl BlockKind {
+    fn root(ctx: FileContext) -> BlockKind {
+        match ctx {
+            FileContext::Main => BlockKind::Main,
+            FileContext::Http | FileContext::Unknown => BlockKind::Http,
+            FileContext::Server => BlockKind::Server,
+            FileContext::Location => BlockKind::Location,
+            FileContext::Stream => BlockKind::Stream,
+        }
+    }
+
+    /// The kind of a `name { }` block opened inside `self`.
+    fn enter(self, name: &str) -> BlockKind {
+        use BlockKind::*;
+        match (self, name) {
+            (Opaque, _) => Opaque,
+            (Main, "http") => Http,
+            (Main, "events") => Events,
+            (Main, "stream") => Stream,
+            (Main, "mail") => Mail,
+            (Http, "server") => Server,
+            (Http, "upstream") => Upstream,
+            (Stream, "server") => StreamServer,
+            (Stream, "upstream") => StreamUpstream,
+            (Server | Location, "location") => Location,
+            (Server | Location, "if") => If,
+            (Location, "limit_except") => LimitExcept,
+            _ => Opaque,
+        }
+    }
+
+    /// Levels whose http-module settings are inherited inward.
+    pub fn is_http_level(self) -> bool {
+        matches!(
+            self,
+            BlockKind::Http
+                | BlockKind::Server
+                | BlockKind::Location
+                | BlockKind::If
+                | BlockKind::LimitExcept
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Node<'a> {
+    pub d: &'a Directive,
+    pub file: FileId,
+    /// The block this directive is in (`None`: top level).
+    pub parent: Level,
+    /// Block contents with includes expanded.
+    pub children: Vec<NodeId>,
+    pub kind: BlockKind,
+}
+
+impl Node<'_> {
+    pub fn loc(&self) -> Loc {
+        Loc {
+            file: self.file,
+            span: self.d.span,
+        }
+    }
+    pub fn name_loc(&self) -> Loc {
+        self.at(self.d.name_span)
+    }
+    /// The n-th argument's span (the name when there is none).
+    pub fn arg_loc(&self, n: usize) -> Loc {
+        self.at(self
+            .d
+            .args
+            .get(n)
+            .map(|a| a.span)
+            .unwrap_or(self.d.name_span))
+    }
+    pub fn at(&self, span: Span) -> Loc {
+        Loc {
+            file: self.file,
+            span,
+        }
+    }
+    pub fn arg(&self, n: usize) -> Option<&str> {
+        self.d.args.get(n).map(|a| a.value.as_str())
+    }
+    pub fn name(&self) -> &str {
+        &self.d.name
+    }
+}
+
+/// An include that names nothing analysed.
+#[derive(Clone, Debug)]
+pub struct IncludeNote {
+    /// The include's argument.
+    pub loc: Loc,
+    pub pattern: String,
+    pub kind: NoteKind,
+    /// The path it was looked for at.
+    pub target: String,
+    /// The main config it was resolved for.
+    pub root: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoteKind {
+    Missing,
+    Outside,
+    EmptyGlob,
+    Cycle,
+    TooDeep,
+}
+
+/// One file the configuration may read, by index in the file list.
+pub struct Source<'a> {
+    pub file: FileId,
+    pub path: String,
+    pub parsed: &'a NginxFile,
+}
+
+/// A configuration: a root file with its includes.
+#[derive(Debug)]
+pub struct Config<'a> {
+    pub root_file: FileId,
+    pub root_path: String,
+    pub context: FileContext,
+    /// A whole `nginx.conf` (false: a fragment read without its main file).
+    pub is_main: bool,
+    pub nodes: Vec<Node<'a>>,
+    pub top: Vec<NodeId>,
+    root_kind: BlockKind,
+    /// Levels holding an include whose contents are not known.
+    unknown_levels: HashSet<Level>,
+    /// Indexes (in the file list) of every file read, the root included.
+    pub files: Vec<usize>,
+    pub notes: Vec<IncludeNote>,
+}
+
+enum Frame<'a> {
+    Dirs {
+        iter: std::slice::Iter<'a, Directive>,
+        file: FileId,
+        parent: Level,
+        /// Pops the include chain when done.
+        included: bool,
+    },
+    Targets {
+        files: std::vec::IntoIter<usize>,
+        parent: Level,
+    },
+}
+
+/// Build the configuration rooted at `sources[root]`, resolving includes
+/// against `base` (the main config's directory, or a guess for fragments).
+pub fn build<'a>(
+    sources: &[Source<'a>],
+    resolver: &Resolver,
+    root: usize,
+    context: FileContext,
+    bases: &[String],
+) -> Option<Config<'a>> {
+    let src = sources.get(root)?;
+    let mut cfg = Config {
+        root_file: src.file,
+        root_path: src.path.clone(),
+        context,
+        is_main: context == FileContext::Main,
+        nodes: Vec::new(),
+        top: Vec::new(),
+        root_kind: BlockKind::root(context),
+        unknown_levels: HashSet::new(),
+        files: vec![root],
+        notes: Vec::new(),
+    };
+    let mut chain: Vec<usize> = vec![root];
+    let mut stack: Vec<Frame<'a>> = vec![Frame::Dirs {
+        iter: src.parsed.directives.iter(),
+        file: src.file,
+        parent: None,
+        included: false,
+    }];
+    while let Some(frame) = stack.last_mut() {
+        match frame {
+            Frame::Targets { files, parent } => {
+                let parent = *parent;
+                let Some(next) = files.next() else {
+                    stack.pop();
+                    continue;
+                };
+                let Some(s) = sources.get(next) else { continue };
+                chain.push(next);
+                if !cfg.files.contains(&next) {
+                    cfg.files.push(next);
+                }
+                stack.push(Frame::Dirs {
+                    iter: s.parsed.directives.iter(),
+                    file: s.file,
+                    parent,
+                    included: true,
+                });
+            }
+            Frame::Dirs {
+                iter,
+                file,
+                parent,
+                included,
+            } => {
+                let (file, parent) = (*file, *parent);
+                let Some(d) = iter.next() else {
+                    if *included {
+                        chain.pop();
+                    }
+                    stack.pop();
+                    continue;
+                };
+                if cfg.nodes.len() >= MAX_NODES {
+                    break;
+                }
+                let parent_kind = cfg.kind(parent);
+                if d.name == "include" && parent_kind != BlockKind::Opaque {
+                    if let Some(frame) =
+                        cfg.include(d, file, parent, sources, resolver, bases, &chain)
+                    {
+                        stack.push(frame);
+                    }
+                    continue;
+                }
+                let kind = match d.block {
+                    Some(_) => parent_kind.enter(&d.name),
+                    None => BlockKind::Simple,
+                };
+                let id = cfg.nodes.len();
+                cfg.nodes.push(Node {
+                    d,
+                    file,
+                    parent,
+                    children: Vec::new(),
+                    kind,
+                });
+                match parent.and_then(|p| cfg.nodes.get_mut(p)) {
+                    Some(p) => p.children.push(id),
+                    None => cfg.top.push(id),
+                }
+                if let Some(b) = &d.block {
+                    stack.push(Frame::Dirs {
+                        iter: b.iter(),
+                        file,
+                        parent: Some(id),
+                        included: false,
+                    });
+                }
+            }
+        }
+    }
+    Some(cfg)
+}
+
+impl<'a> Config<'a> {
+    /// Resolve one include; a frame to read its files, or a note.
+    #[allow(clippy::too_many_arguments)]
+    fn include(
+        &mut self,
+        d: &'a Directive,
+        file: FileId,
+        parent: Level,
+        sources: &[Source<'a>],
+        resolver: &Resolver,
+        bases: &[String],
+        chain: &[usize],
+    ) -> Option<Frame<'a>> {
+        let arg = d.args.first()?;
+        let loc = Loc {
+            file,
+            span: arg.span,
+        };
+        let mut first = None;
+        let mut found = None;
+        for base in bases {
+            let r = resolver.resolve(base, &arg.value);
+            if let Resolved::Files(f) = r {
+                found = Some(f);
+                break;
+            }
+            first.get_or_insert(r);
+        }
+        let note = |kind, target: String| IncludeNote {
+            loc,
+            pattern: arg.value.clone(),
+            kind,
+            target,
+            root: self.root_path.clone(),
+        };
+        let Some(files) = found else {
+            let (kind, target) = match first {
+                Some(Resolved::Outside(t)) => (NoteKind::Outside, t),
+                Some(Resolved::NoMatch(t)) => (NoteKind::EmptyGlob, t),
+                Some(Resolved::Missing(t)) => (NoteKind::Missing, t),
+                _ => (NoteKind::Missing, arg.value.clone()),
+            };
+            if !includes::harmless(&arg.value) {
+                self.unknown_levels.insert(parent);
+            }
+            let n = note(kind, target);
+            self.notes.push(n);
+            return None;
+        };
+        if chain.len() > MAX_INCLUDE_DEPTH {
+            let n = note(NoteKind::TooDeep, arg.value.clone());
+            self.notes.push(n);
+            self.unknown_levels.insert(parent);
+            return None;
+        }
+        let (cyclic, ok): (Vec<usize>, Vec<usize>) =
+            files.into_iter().partition(|f| chain.contains(f));
+        if let Some(&c) = cyclic.first() {
+            let path = sources.get(c).map(|s| s.path.clone()).unwrap_or_default();
+            let n = note(NoteKind::Cycle, path);
+            self.notes.push(n);
+        }
+        Some(Frame::Targets {
+            files: ok.into_iter(),
+            parent,
+        })
+    }
+
+    pub fn node(&self, id: NodeId) -> Option<&Node<'a>> {
+        self.nodes.get(id)
+    }
+
+    /// The kind of a level.
+    pub fn kind(&self, level: Level) -> BlockKind {
+        match level {
+            None => self.root_kind,
+            Some(id) => self
+                .nodes
+                .get(id)
+                .map(|n| n.kind)
+                .unwrap_or(BlockKind::Opaque),
+        }
+    }
+
+    /// Directives directly in a level (includes expanded).
+    pub fn children(&self, level: Level) -> &[NodeId] {
+        match level {
+            None => &self.top,
+            Some(id) => self
+                .nodes
+                .get(id)
+                .map(|n| n.children.as_slice())
+                .unwrap_or(&[]),
+        }
+    }
+
+    pub fn parent(&self, level: Level) -> Option<Level> {
+        level.map(|id| self.nodes.get(id).and_then(|n| n.parent))
+    }
+
+    /// Directives named `name` directly in a level.
+    pub fn own<'s, 'n>(
+        &'s self,
+        level: Level,
+        name: &'n str,
+    ) -> impl Iterator<Item = (NodeId, &'s Node<'a>)> + use<'s, 'n, 'a> {
+        self.children(level)
+            .iter()
+            .filter_map(|&i| self.nodes.get(i).map(|n| (i, n)))
+            .filter(move |(_, n)| n.d.name == name)
+    }
+
+    pub fn own_first(&self, level: Level, name: &str) -> Option<&Node<'a>> {
+        self.own(level, name).map(|(_, n)| n).next()
+    }
+
+    /// Does a level hold an include whose contents are unknown?
+    pub fn level_unknown(&self, level: Level) -> bool {
+        self.unknown_levels.contains(&level)
+    }
+
+    /// The levels a setting is inherited through, innermost first: the
+    /// level itself, enclosing locations/ifs, the server, the http block.
+    pub fn chain(&self, level: Level) -> Vec<Level> {
+        let mut out = Vec::new();
+        let mut cur = Some(level);
+        while let Some(l) = cur {
+            let k = self.kind(l);
+            if !k.is_http_level() {
+                break;
+            }
+            out.push(l);
+            if k == BlockKind::Http || out.len() > 256 {
+                break;
+            }
+            cur = self.parent(l);
+        }
+        out
+    }
+
+    /// Does the chain of `level` end where nginx's defaults apply (an
+    /// `http` block), rather than at a fragment whose outer levels are not
+    /// known?
+    fn chain_reaches_http(&self, chain: &[Level]) -> bool {
+        chain
+            .last()
+            .is_some_and(|&l| self.kind(l) == BlockKind::Http)
+    }
+
+    /// The effective value of a directive at a level, as nginx merges it:
+    /// the innermost level that sets it wins; for array-like directives
+    /// (`proxy_set_header`) every occurrence at that level counts and outer
+    /// ones are dropped.
+    pub fn effective(&self, level: Level, name: &str) -> Setting<'_, 'a> {
+        let chain = self.chain(level);
+        for &l in &chain {
+            let found: Vec<&Node<'a>> = self.own(l, name).map(|(_, n)| n).collect();
+            if !found.is_empty() {
+                return Setting::Set {
+                    level: l,
+                    nodes: found,
+                    complete: !self.level_unknown(l),
+                };
+            }
+            if self.level_unknown(l) {
+                return Setting::Unknown;
+            }
+        }
+        if self.chain_reaches_http(&chain) {
+            Setting::Default
+        } else {
+            Setting::Unknown
+        }
+    }
+
+    /// Every block of a kind, in file order.
+    pub fn blocks(&self, kind: BlockKind) -> impl Iterator<Item = (NodeId, &Node<'a>)> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| n.kind == kind)
+    }
+
+    /// The innermost enclosing block of a kind (the level itself counts).
+    pub fn enclosing(&self, level: Level, kind: BlockKind) -> Option<Level> {
+        let mut cur = Some(level);
+        let mut steps = 0;
+        while let Some(l) = cur {
+            if self.kind(l) == kind {
+                return Some(l);
+            }
+            steps += 1;
+            if l.is_none() || steps > 256 {
+                return None;
+            }
+            cur = self.parent(l);
+        }
+        None
+    }
+}
+
+/// The result of an inheritance lookup.
+#[derive(Debug)]
+pub enum Setting<'c, 'a> {
+    /// Set at `level` by these directives (several for array directives).
+    Set {
+        level: Level,
+        nodes: Vec<&'c Node<'a>>,
+        /// False when that level also includes a file that is not known.
+        complete: bool,
+    },
+    /// Not set anywhere up to the http block: nginx's default applies.
+    Default,
+    /// Not set where we can see, but an unresolved include or a missing
+    /// main config may set it.
+    Unknown,
+}
+
+impl<'c, 'a> Setting<'c, 'a> {
+    /// The last directive setting it (the one nginx uses for single-value
+    /// directives).
+    pub fn node(&self) -> Option<&'c Node<'a>> {
+        match self {
+            Setting::Set { nodes, .. } => nodes.last().copied(),
+            _ => None,
+        }
+    }
+    /// First argument of the directive that sets it.
+    pub fn value(&self) -> Option<&'c str> {
+        self.node()
+            .and_then(|n| n.d.args.first())
+            .map(|a| a.value.as_str())
+    }
+    pub fn is_default(&self) -> bool {
+        matches!(self, Setting::Default)
+    }
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Setting::Unknown)
+    }
+    /// An `on`/`off` flag with its default; `None` when unknown.
+    pub fn flag(&self, default: bool) -> Option<bool> {
+        match self {
+            Setting::Set { .. } => Some(self.value().is_some_and(|v| v.eq_ignore_ascii_case("on"))),
+            Setting::Default => Some(default),
+            Setting::Unknown => None,
+        }
+    }
+}
