@@ -179,7 +179,11 @@ pub fn not_nginx_reason(path: &str, text: &str) -> Option<&'static str> {
     (!is_yaml_name(path)
         && nginx_by_name(path)
         && !blank_nginx(text)
-        && !nginx::looks_like_nginx(text))
+        && !nginx::looks_like_nginx(text)
+        && nginx::parse(text)
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::Syntax))
     .then_some("named like an NGINX config, but the text is not NGINX syntax")
 }
 

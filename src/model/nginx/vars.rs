@@ -1,5 +1,6 @@
 //! What a variable can hold, as far as the configuration says: the values of
-//! `set $v ...` and of `map $src $v { ... }`.
+//! `set $v ...` and of `map $src $v { ... }`. Variable names are
+//! case-insensitive in nginx.
 
 use super::tree::{BlockKind, Config, Node};
 
@@ -47,11 +48,11 @@ const OPAQUE_SETTERS: &[&str] = &[
 
 /// The `map` defining `var` (`$name`).
 pub fn map_of(cfg: &Config<'_>, var: &str) -> Option<Map> {
-    let (id, n) = cfg
-        .nodes
-        .iter()
-        .enumerate()
-        .find(|(_, n)| n.d.name == "map" && n.d.block.is_some() && n.arg(1) == Some(var))?;
+    let (id, n) = cfg.nodes.iter().enumerate().find(|(_, n)| {
+        n.d.name == "map"
+            && n.d.block.is_some()
+            && n.arg(1).is_some_and(|v| v.eq_ignore_ascii_case(var))
+    })?;
     let mut entries = Vec::new();
     let mut default = String::new();
     for c in cfg.children(Some(id)).iter().filter_map(|&c| cfg.node(c)) {
@@ -72,16 +73,19 @@ pub fn map_of(cfg: &Config<'_>, var: &str) -> Option<Map> {
 }
 
 fn sets<'c, 'a>(cfg: &'c Config<'a>, var: &'c str) -> impl Iterator<Item = &'c Node<'a>> + 'c {
-    cfg.nodes
-        .iter()
-        .filter(move |n| n.d.name == "set" && n.kind == BlockKind::Simple && n.arg(0) == Some(var))
+    cfg.nodes.iter().filter(move |n| {
+        n.d.name == "set"
+            && n.kind == BlockKind::Simple
+            && n.arg(0).is_some_and(|v| v.eq_ignore_ascii_case(var))
+    })
 }
 
 /// Every value `var` can take, when they are all literal; `None` when the
 /// variable is built in, computed, or set from other variables.
 pub fn values(cfg: &Config<'_>, var: &str) -> Option<Vec<String>> {
     let defined_opaquely = cfg.nodes.iter().any(|n| {
-        OPAQUE_SETTERS.contains(&n.d.name.as_str()) && n.d.args.iter().any(|a| a.value == var)
+        OPAQUE_SETTERS.contains(&n.d.name.as_str())
+            && n.d.args.iter().any(|a| a.value.eq_ignore_ascii_case(var))
     });
     if defined_opaquely {
         return None;

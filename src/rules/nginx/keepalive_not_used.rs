@@ -37,7 +37,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                             m.push("`proxy_http_version 1.1`");
                         }
                         match header(cfg, p.level, "Connection") {
-                            Some(None) => m.push("`proxy_set_header Connection \"\"`"),
+                            Some(None) if !dropped_by_inner_level(cfg, p.level) => {
+                                m.push("`proxy_set_header Connection \"\"`")
+                            }
+                            Some(None) => {}
                             Some(Some(v)) if v.is_empty() || v.starts_with('$') => {}
                             Some(Some(_)) => {} // forced values: NGX011
                             None => {}
@@ -73,4 +76,19 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             }
         }
     }
+}
+
+/// Is `Connection ""` set further out but dropped by an inner
+/// `proxy_set_header`? (NGX012 reports that, at the line to change.)
+fn dropped_by_inner_level(
+    cfg: &crate::model::nginx::Config<'_>,
+    level: crate::model::nginx::Level,
+) -> bool {
+    let Setting::Set { level: at, .. } = cfg.effective(level, "proxy_set_header") else {
+        return false;
+    };
+    let Some(outer) = cfg.parent(at) else {
+        return false;
+    };
+    header(cfg, outer, "Connection") == Some(Some(""))
 }

@@ -17,20 +17,30 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     for c in &model.nginx.configs {
         let cfg = &c.tree;
         // Levels whose own header set a proxying location uses.
-        let mut levels: Vec<Level> = Vec::new();
+        // Levels whose own header set a proxying location uses, and whether
+        // one of those locations proxies to a group with keepalive.
+        let mut levels: Vec<(Level, bool)> = Vec::new();
         let mut seen = HashSet::new();
         for p in c.facts.passes.iter().filter(|p| p.kind == PassKind::Proxy) {
-            if let Setting::Set {
+            let ka = c
+                .facts
+                .group(p)
+                .is_some_and(|g| super::keepalive_on(model, g));
+            let Setting::Set {
                 level,
                 complete: true,
                 ..
             } = cfg.effective(p.level, "proxy_set_header")
-                && seen.insert(level)
-            {
-                levels.push(level);
+            else {
+                continue;
+            };
+            if seen.insert(level) {
+                levels.push((level, ka));
+            } else if let Some(e) = levels.iter_mut().find(|(l, _)| *l == level) {
+                e.1 |= ka;
             }
         }
-        for level in levels {
+        for (level, keepalive) in levels {
             let Some(outer_level) = cfg.parent(level) else {
                 continue;
             };
@@ -52,8 +62,13 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 let (Some(h), v) = (n.arg(0), n.arg(1).unwrap_or("")) else {
                     continue;
                 };
-                let wanted = h.eq_ignore_ascii_case("Host")
-                    || (h.eq_ignore_ascii_case("Connection") && v.is_empty() && connection_matters);
+                // `Host $proxy_host` is the default anyway; `Connection ""`
+                // only matters for keepalive, before 1.29.7.
+                let wanted = (h.eq_ignore_ascii_case("Host") && v != "$proxy_host")
+                    || (h.eq_ignore_ascii_case("Connection")
+                        && v.is_empty()
+                        && connection_matters
+                        && keepalive);
                 if wanted && !has(h) {
                     dropped.push(*n);
                 }

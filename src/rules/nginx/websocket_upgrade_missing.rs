@@ -33,6 +33,19 @@ pub(crate) fn ws_location(cfg: &Config<'_>, level: Level) -> bool {
     })
 }
 
+/// A Socket.IO or SockJS path, whose clients fall back to polling.
+fn polling_fallback(cfg: &Config<'_>, level: Level) -> bool {
+    cfg.enclosing(level, BlockKind::Location)
+        .flatten()
+        .and_then(|id| cfg.node(id))
+        .is_some_and(|l| {
+            l.d.args.iter().any(|a| {
+                let v = a.value.to_ascii_lowercase();
+                v.contains("socket.io") || v.contains("sockjs")
+            })
+        })
+}
+
 /// Does a `Connection` value pass `upgrade` for upgrade requests?
 pub(crate) fn connection_upgrades(cfg: &Config<'_>, value: &str) -> bool {
     if value.starts_with('$') {
@@ -104,7 +117,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let Some(node) = cfg.node(p.node) else {
                 continue;
             };
-            emit.at(
+            // Socket.IO and SockJS fall back to long polling: degraded, not down.
+            let fallback = !s.upgrade && !s.connection && polling_fallback(cfg, p.level);
+            let f = emit.at(
                 node.loc(),
                 format!(
                     "WebSocket location without {}: `Upgrade` and `Connection` are hop-by-hop headers, so the backend never sees the upgrade and the handshake fails (400/426, or no 101)",
@@ -113,6 +128,11 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             )
             .resource(super::level_resource(c, p.level))
             .help(format!("add {}", missing.join(" ")));
+            if fallback {
+                f.severity(crate::finding::Severity::Warning);
+                f.message
+                    .push_str(" (Socket.IO/SockJS clients fall back to long polling)");
+            }
         }
     }
 }
