@@ -112,7 +112,13 @@ pub fn relate(model: &mut Model<'_>, paths: &[String]) {
     let mut related = Vec::with_capacity(model.nginx.configs.len());
     for c in &model.nginx.configs {
         let found = hosts(c).any(|h| matches!(model.resolve_nginx_host(h), HostService::Found(..)));
-        let dir = dir_of(&c.tree.root_path).to_string();
+        // The display path of the root's file (a dump section's own path is
+        // where nginx read it, not where it sits in the tree).
+        let root = paths
+            .get(c.tree.root_file as usize)
+            .map(|p| super::includes::normalize(p))
+            .unwrap_or_default();
+        let dir = dir_of(&root).to_string();
         let up = dir_of(&dir).to_string();
         let near = service_dirs
             .iter()

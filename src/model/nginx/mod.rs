@@ -24,7 +24,7 @@ pub mod vars;
 
 use std::collections::HashSet;
 
-use crate::parse::nginx::{self, FileContext, NginxFile};
+use crate::parse::nginx::{self, Directive, FileContext, NginxFile};
 use crate::source::FileId;
 
 pub use facts::{Addr, Facts, Host, Pass, PassKind, Scheme, Target, Upstream};
@@ -85,19 +85,64 @@ fn fragment_bases(path: &str) -> Vec<String> {
     }
 }
 
-pub fn build<'a>(version: Version, mut inputs: Vec<NginxInput<'a>>) -> Nginx<'a> {
-    inputs.sort_by(|a, b| a.path.cmp(&b.path));
-    let sources: Vec<tree::Source<'a>> = inputs
-        .into_iter()
-        .map(|i| tree::Source {
-            file: i.file,
-            path: includes::normalize(&i.path),
-            parsed: i.parsed,
+/// The files of an input: itself, or for an `nginx -T` dump one per
+/// `# configuration file PATH:` section, named by PATH.
+fn split_dump<'a>(input: NginxInput<'a>) -> Vec<tree::Source<'a>> {
+    let all: &'a [Directive] = &input.parsed.directives;
+    let marks: Vec<(u32, String)> = input
+        .parsed
+        .comments
+        .iter()
+        .filter_map(|c| {
+            let path = c
+                .text
+                .strip_prefix("configuration file ")?
+                .strip_suffix(':')?;
+            (!path.is_empty()).then(|| (c.span.start, path.trim().to_string()))
         })
         .collect();
+    if marks.is_empty() {
+        return vec![tree::Source {
+            file: input.file,
+            path: includes::normalize(&input.path),
+            directives: all,
+        }];
+    }
+    let mut out = Vec::new();
+    let mut rest = all;
+    for (n, (_, path)) in marks.iter().enumerate() {
+        let end = marks.get(n + 1).map(|m| m.0).unwrap_or(u32::MAX);
+        let cut = rest.partition_point(|d| d.name_span.start < end);
+        let (section, tail) = rest.split_at(cut);
+        out.push(tree::Source {
+            file: input.file,
+            path: includes::normalize(path),
+            directives: section,
+        });
+        rest = tail;
+    }
+    out
+}
+
+/// `include` arguments anywhere in a directive list.
+fn include_args(directives: &[Directive]) -> Vec<&str> {
+    let mut out = Vec::new();
+    nginx::walk(directives, |d, _| {
+        if d.name == "include"
+            && let Some(a) = d.args.first()
+        {
+            out.push(a.value.as_str());
+        }
+    });
+    out
+}
+
+pub fn build<'a>(version: Version, mut inputs: Vec<NginxInput<'a>>) -> Nginx<'a> {
+    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    let sources: Vec<tree::Source<'a>> = inputs.into_iter().flat_map(split_dump).collect();
     let contexts: Vec<FileContext> = sources
         .iter()
-        .map(|s| nginx::infer_context(&s.parsed.directives))
+        .map(|s| nginx::infer_context(s.directives))
         .collect();
     let resolver = includes::Resolver::new(
         sources
@@ -140,10 +185,9 @@ pub fn build<'a>(version: Version, mut inputs: Vec<NginxInput<'a>>) -> Nginx<'a>
         if reached.get(i).copied().unwrap_or(true) {
             continue;
         }
-        for inc in nginx::includes(s.parsed) {
-            let Some(arg) = inc.path else { continue };
+        for arg in include_args(s.directives) {
             for base in fragment_bases(&s.path) {
-                if let includes::Resolved::Files(hits) = resolver.resolve(&base, &arg.value) {
+                if let includes::Resolved::Files(hits) = resolver.resolve(&base, arg) {
                     for h in hits.into_iter().filter(|&h| h != i) {
                         if let Some(x) = included_by_fragment.get_mut(h) {
                             *x = true;

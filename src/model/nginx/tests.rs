@@ -227,3 +227,19 @@ fn upstreams_and_passes() {
     let l = &c.facts.servers[0].listens[0];
     assert_eq!((l.port, l.ssl, l.http2), (Some(443), true, true));
 }
+
+#[test]
+fn nginx_t_dumps_are_split_into_their_files() {
+    let dump = "# configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n\n# configuration file /etc/nginx/conf.d/default.conf:\nserver {\n    listen 8080;\n}\n";
+    let (p, paths) = model(&[("dump.txt", dump)]);
+    let n = build_all(&p, &paths);
+    assert_eq!(roots(&n), ["/etc/nginx/nginx.conf"]);
+    assert!(n.notes().is_empty());
+    let c = &n.configs[0];
+    assert_eq!(listens(c), ["8080"]);
+    let s = c.facts.servers[0].node;
+    assert_eq!(
+        c.tree.kind(c.tree.parent(Some(s)).unwrap()),
+        BlockKind::Http
+    );
+}

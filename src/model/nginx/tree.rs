@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::includes::{self, Resolved, Resolver};
-use crate::parse::nginx::{Directive, FileContext, NginxFile};
+use crate::parse::nginx::{Directive, FileContext};
 use crate::source::{FileId, Loc, Span};
 
 /// Deepest chain of nested includes followed.
@@ -148,11 +148,12 @@ pub enum NoteKind {
     TooDeep,
 }
 
-/// One file the configuration may read, by index in the file list.
+/// One file the configuration may read, by index in the file list (a file
+/// of an `nginx -T` dump is one of these per `# configuration file` section).
 pub struct Source<'a> {
     pub file: FileId,
     pub path: String,
-    pub parsed: &'a NginxFile,
+    pub directives: &'a [Directive],
 }
 
 /// A configuration: a root file with its includes.
@@ -211,7 +212,7 @@ pub fn build<'a>(
     };
     let mut chain: Vec<usize> = vec![root];
     let mut stack: Vec<Frame<'a>> = vec![Frame::Dirs {
-        iter: src.parsed.directives.iter(),
+        iter: src.directives.iter(),
         file: src.file,
         parent: None,
         included: false,
@@ -230,7 +231,7 @@ pub fn build<'a>(
                     cfg.files.push(next);
                 }
                 stack.push(Frame::Dirs {
-                    iter: s.parsed.directives.iter(),
+                    iter: s.directives.iter(),
                     file: s.file,
                     parent,
                     included: true,
