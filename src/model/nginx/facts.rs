@@ -1,6 +1,7 @@
 //! Facts read from a configuration tree: upstream groups and their servers,
 //! `*_pass` targets, virtual servers and their `listen` sockets.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::tree::{BlockKind, Config, Level, Node, NodeId};
@@ -372,6 +373,16 @@ pub struct Facts {
     pub upstreams: Vec<Upstream>,
     pub passes: Vec<Pass>,
     pub servers: Vec<ServerBlock>,
+    /// (stream, lower-case name) -> index in `upstreams` (the first wins).
+    upstream_index: HashMap<(bool, String), usize>,
+    /// Index in `upstreams` of the group each pass names.
+    pass_group: Vec<Option<usize>>,
+    /// Server block node -> index in `servers`.
+    server_index: HashMap<NodeId, usize>,
+    /// Pass node -> index in `passes`.
+    pass_index: HashMap<NodeId, usize>,
+    /// Upstream node -> indexes of the passes naming it.
+    group_passes: HashMap<NodeId, Vec<usize>>,
 }
 
 pub fn read(cfg: &Config<'_>) -> Facts {
@@ -442,39 +453,81 @@ pub fn read(cfg: &Config<'_>) -> Facts {
             _ => {}
         }
     }
+    for (i, u) in f.upstreams.iter().enumerate() {
+        f.upstream_index
+            .entry((u.stream, u.name.to_ascii_lowercase()))
+            .or_insert(i);
+    }
+    f.pass_group = f
+        .passes
+        .iter()
+        .map(|p| match &p.target {
+            Target::Addr(Addr {
+                host: Host::Name(name),
+                port: None,
+            }) => f
+                .upstream_index
+                .get(&(p.kind == PassKind::Stream, name.to_ascii_lowercase()))
+                .copied(),
+            _ => None,
+        })
+        .collect();
+    f.server_index = f
+        .servers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.node, i))
+        .collect();
+    f.pass_index = f
+        .passes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.node, i))
+        .collect();
+    for (i, g) in f.pass_group.iter().enumerate() {
+        if let Some(u) = g.and_then(|g| f.upstreams.get(g)) {
+            f.group_passes.entry(u.node).or_default().push(i);
+        }
+    }
     f
 }
 
 impl Facts {
     /// The upstream group a pass names (names compare case-insensitively).
     pub fn group(&self, pass: &Pass) -> Option<&Upstream> {
-        let Target::Addr(Addr {
-            host: Host::Name(name),
-            port: None,
-        }) = &pass.target
-        else {
-            return None;
-        };
-        self.upstream_named(name, pass.kind == PassKind::Stream)
+        let i = *self.pass_index.get(&pass.node)?;
+        self.group_of(i)
+    }
+
+    /// The group of the pass at index `i` of `passes`.
+    pub fn group_of(&self, i: usize) -> Option<&Upstream> {
+        self.pass_group
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|g| self.upstreams.get(g))
     }
 
     pub fn upstream_named(&self, name: &str, stream: bool) -> Option<&Upstream> {
-        self.upstreams
-            .iter()
-            .find(|u| u.stream == stream && u.name.eq_ignore_ascii_case(name))
+        self.upstream_index
+            .get(&(stream, name.to_ascii_lowercase()))
+            .and_then(|&i| self.upstreams.get(i))
     }
 
     /// Passes that send to an upstream group.
     pub fn passes_to<'s>(&'s self, u: &'s Upstream) -> impl Iterator<Item = &'s Pass> + 's {
-        self.passes
+        self.group_passes
+            .get(&u.node)
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
             .iter()
-            .filter(move |p| self.group(p).is_some_and(|g| g.node == u.node))
+            .filter_map(|&i| self.passes.get(i))
     }
 
     /// The server block a level is in.
     pub fn server_of(&self, cfg: &Config<'_>, level: Level) -> Option<&ServerBlock> {
         let s = cfg.enclosing(level, BlockKind::Server)??;
-        self.servers.iter().find(|b| b.node == s)
+        self.server_index.get(&s).and_then(|&i| self.servers.get(i))
     }
 }
 

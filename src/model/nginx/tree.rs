@@ -2,7 +2,7 @@
 //! analysed on its own) with every resolved `include` spliced in where it
 //! stands, and nginx's level-by-level inheritance as lookups.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::includes::{self, Resolved, Resolver};
 use crate::parse::nginx::{Directive, FileContext};
@@ -13,6 +13,9 @@ pub const MAX_INCLUDE_DEPTH: usize = 16;
 /// Most directives one configuration may expand to (a guard against
 /// include fan-out; far above real configs).
 pub const MAX_NODES: usize = 500_000;
+/// Most included files one configuration may read (files may be read more
+/// than once: a glob that every file repeats would otherwise explode).
+pub const MAX_FILE_READS: usize = 10_000;
 
 pub type NodeId = usize;
 /// A block whose directives are read together: `None` is the file's top level.
@@ -172,6 +175,10 @@ pub struct Config<'a> {
     /// Indexes (in the file list) of every file read, the root included.
     pub files: Vec<usize>,
     pub notes: Vec<IncludeNote>,
+    /// Level -> directive name -> the directives, in order.
+    named: HashMap<Level, HashMap<&'a str, Vec<NodeId>>>,
+    /// Every directive by name (`set`, `map`, ...).
+    by_name: HashMap<&'a str, Vec<NodeId>>,
 }
 
 enum Frame<'a> {
@@ -209,8 +216,11 @@ pub fn build<'a>(
         unknown_levels: HashSet::new(),
         files: vec![root],
         notes: Vec::new(),
+        named: HashMap::new(),
+        by_name: HashMap::new(),
     };
     let mut chain: Vec<usize> = vec![root];
+    let mut reads = 0usize;
     let mut stack: Vec<Frame<'a>> = vec![Frame::Dirs {
         iter: src.directives.iter(),
         file: src.file,
@@ -226,6 +236,10 @@ pub fn build<'a>(
                     continue;
                 };
                 let Some(s) = sources.get(next) else { continue };
+                reads += 1;
+                if reads > MAX_FILE_READS {
+                    break;
+                }
                 chain.push(next);
                 if !cfg.files.contains(&next) {
                     cfg.files.push(next);
@@ -290,10 +304,30 @@ pub fn build<'a>(
             }
         }
     }
+    for (id, n) in cfg.nodes.iter().enumerate() {
+        let name = n.d.name.as_str();
+        cfg.named
+            .entry(n.parent)
+            .or_default()
+            .entry(name)
+            .or_default()
+            .push(id);
+        cfg.by_name.entry(name).or_default().push(id);
+    }
     Some(cfg)
 }
 
 impl<'a> Config<'a> {
+    /// Every directive with this name, in order.
+    pub fn named<'s>(&'s self, name: &str) -> impl Iterator<Item = (NodeId, &'s Node<'a>)> + 's {
+        self.by_name
+            .get(name)
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|&i| self.nodes.get(i).map(|n| (i, n)))
+    }
+
     /// Resolve one include; a frame to read its files, or a note.
     #[allow(clippy::too_many_arguments)]
     fn include(
@@ -399,10 +433,13 @@ impl<'a> Config<'a> {
         level: Level,
         name: &'n str,
     ) -> impl Iterator<Item = (NodeId, &'s Node<'a>)> + use<'s, 'n, 'a> {
-        self.children(level)
+        self.named
+            .get(&level)
+            .and_then(|m| m.get(name))
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
             .iter()
             .filter_map(|&i| self.nodes.get(i).map(|n| (i, n)))
-            .filter(move |(_, n)| n.d.name == name)
     }
 
     pub fn own_first(&self, level: Level, name: &str) -> Option<&Node<'a>> {

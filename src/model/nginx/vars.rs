@@ -48,10 +48,8 @@ const OPAQUE_SETTERS: &[&str] = &[
 
 /// The `map` defining `var` (`$name`).
 pub fn map_of(cfg: &Config<'_>, var: &str) -> Option<Map> {
-    let (id, n) = cfg.nodes.iter().enumerate().find(|(_, n)| {
-        n.d.name == "map"
-            && n.d.block.is_some()
-            && n.arg(1).is_some_and(|v| v.eq_ignore_ascii_case(var))
+    let (id, n) = cfg.named("map").find(|(_, n)| {
+        n.d.block.is_some() && n.arg(1).is_some_and(|v| v.eq_ignore_ascii_case(var))
     })?;
     let mut entries = Vec::new();
     let mut default = String::new();
@@ -73,19 +71,17 @@ pub fn map_of(cfg: &Config<'_>, var: &str) -> Option<Map> {
 }
 
 fn sets<'c, 'a>(cfg: &'c Config<'a>, var: &'c str) -> impl Iterator<Item = &'c Node<'a>> + 'c {
-    cfg.nodes.iter().filter(move |n| {
-        n.d.name == "set"
-            && n.kind == BlockKind::Simple
-            && n.arg(0).is_some_and(|v| v.eq_ignore_ascii_case(var))
+    cfg.named("set").map(|(_, n)| n).filter(move |n| {
+        n.kind == BlockKind::Simple && n.arg(0).is_some_and(|v| v.eq_ignore_ascii_case(var))
     })
 }
 
 /// Every value `var` can take, when they are all literal; `None` when the
 /// variable is built in, computed, or set from other variables.
 pub fn values(cfg: &Config<'_>, var: &str) -> Option<Vec<String>> {
-    let defined_opaquely = cfg.nodes.iter().any(|n| {
-        OPAQUE_SETTERS.contains(&n.d.name.as_str())
-            && n.d.args.iter().any(|a| a.value.eq_ignore_ascii_case(var))
+    let defined_opaquely = OPAQUE_SETTERS.iter().any(|s| {
+        cfg.named(s)
+            .any(|(_, n)| n.d.args.iter().any(|a| a.value.eq_ignore_ascii_case(var)))
     });
     if defined_opaquely {
         return None;
