@@ -34,6 +34,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         if obj.kind != "Ingress" || !ingress_nginx(obj) {
             continue;
         }
+        // Passed-through TLS reaches the backend untouched: no protocol choice.
+        if obj.annotation(&format!("{PREFIX}ssl-passthrough")) == Some("true") {
+            continue;
+        }
         let Some(svc) = k.service(&obj.namespace, b.service) else {
             continue;
         };

@@ -9,6 +9,8 @@ mod grpc_pass_without_http2;
 mod grpc_through_proxy_pass;
 mod include_not_resolved;
 mod ingress_backend_protocol;
+mod ingress_service_upstream;
+mod ingress_ssl_passthrough;
 mod keepalive_not_used;
 mod keepalive_timeout_over_backend;
 mod localhost_upstream;
@@ -61,6 +63,8 @@ pub static RULES: &[&Rule] = &[
     &connect_timeout_over_75s::RULE,
     &buffers_rejected::RULE,
     &worker_connections_low::RULE,
+    &ingress_ssl_passthrough::RULE,
+    &ingress_service_upstream::RULE,
 ];
 
 /// The `location` (or stream `server`) a level belongs to, for naming.
