@@ -7,6 +7,7 @@ pub mod config;
 pub mod discover;
 pub mod finding;
 pub mod load;
+pub mod load_embedded;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

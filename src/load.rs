@@ -34,6 +34,9 @@ pub struct LoadedFile {
     /// The directive tree of an NGINX file (its comments and problems are
     /// also in `comments` and `problems`).
     pub nginx: Option<NginxFile>,
+    /// NGINX configs held in the ConfigMaps of a YAML file (spans are in
+    /// this file; comments and problems are also in `comments`/`problems`).
+    pub embedded_nginx: Vec<crate::load_embedded::Embedded>,
 }
 
 /// Bytes to text, or why the file is not analysed.
@@ -218,17 +221,26 @@ pub fn load(file: FileId, path: &str, text: &str) -> LoadedFile {
             comments,
             problems,
             nginx: Some(parsed),
+            embedded_nginx: Vec::new(),
         };
     }
     let loaded = yaml::load(text, file);
-    let doc_kinds = loaded.docs.iter().map(|d| classify(d.root())).collect();
+    let doc_kinds: Vec<DocKind> = loaded.docs.iter().map(|d| classify(d.root())).collect();
+    let mut embedded_nginx = crate::load_embedded::find(text, &loaded.docs, &doc_kinds);
+    let mut comments = loaded.comments;
+    let mut problems = loaded.problems;
+    for e in embedded_nginx.iter_mut() {
+        comments.append(&mut e.parsed.comments);
+        problems.append(&mut e.parsed.problems);
+    }
     LoadedFile {
         file,
         format: Format::Yaml,
         docs: loaded.docs,
         doc_kinds,
-        comments: loaded.comments,
-        problems: loaded.problems,
+        comments,
+        problems,
         nginx: None,
+        embedded_nginx,
     }
 }

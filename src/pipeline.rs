@@ -122,6 +122,7 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
                 comments: Vec::new(),
                 problems: vec![problem],
                 nginx: None,
+                embedded_nginx: Vec::new(),
             };
             return Read::Loaded(source, lf);
         }
@@ -236,18 +237,41 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             sups.push(suppress::from_annotation(at, o.node.span(), v));
         }
     }
-    let nginx_files = loaded
-        .iter()
-        .filter_map(|lf| {
-            let parsed = lf.nginx.as_ref()?;
-            let path = sources.get(lf.file)?.path.clone();
-            Some(crate::model::nginx::NginxInput {
+    let mut nginx_files = Vec::new();
+    for lf in &loaded {
+        let Some(path) = sources.get(lf.file).map(|s| s.path.clone()) else {
+            continue;
+        };
+        if let Some(parsed) = lf.nginx.as_ref() {
+            nginx_files.push(crate::model::nginx::NginxInput {
                 file: lf.file,
-                path,
+                path: path.clone(),
                 parsed,
-            })
-        })
-        .collect();
+                configmap: None,
+            });
+        }
+        for e in &lf.embedded_nginx {
+            // Keys of one ConfigMap are files of one directory.
+            let dir = crate::model::nginx::includes::dir_of(&path).to_string();
+            let vpath = if dir.is_empty() {
+                format!("{}/{}", e.configmap, e.key)
+            } else {
+                format!("{dir}/{}/{}", e.configmap, e.key)
+            };
+            nginx_files.push(crate::model::nginx::NginxInput {
+                file: lf.file,
+                path: vpath,
+                parsed: &e.parsed,
+                configmap: Some(crate::model::nginx::ConfigMapRef {
+                    name: e.configmap.clone(),
+                    namespace: e
+                        .namespace
+                        .clone()
+                        .unwrap_or_else(|| opts.model.default_namespace.clone()),
+                }),
+            });
+        }
+    }
     let paths = (0..sources.len() as u32)
         .map(|i| sources.get(i).map(|s| s.path.clone()).unwrap_or_default())
         .collect();

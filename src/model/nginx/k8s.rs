@@ -39,21 +39,17 @@ impl<'a> Model<'a> {
     /// Resolve a host named in an NGINX config. A missing Service is only
     /// reported for a config the tree relates to its Kubernetes objects.
     pub fn nginx_host_service(&self, c: &NginxConfig<'_>, host: &str) -> HostService<'_, 'a> {
-        match self.resolve_nginx_host(host) {
+        match self.resolve_nginx_host(host, c.namespace(&self.options.default_namespace)) {
             HostService::Missing(_) if !c.k8s_related => HostService::Unknown,
             r => r,
         }
     }
 
-    fn resolve_nginx_host(&self, host: &str) -> HostService<'_, 'a> {
+    fn resolve_nginx_host(&self, host: &str, namespace: &str) -> HostService<'_, 'a> {
         if never_a_service(host) {
             return HostService::Unknown;
         }
-        let Some(sn) = resolve_host(
-            host,
-            &self.options.default_namespace,
-            &self.options.cluster_domain,
-        ) else {
+        let Some(sn) = resolve_host(host, namespace, &self.options.cluster_domain) else {
             return HostService::Unknown;
         };
         if let Some(s) = self.k8s.service(&sn.namespace, &sn.name) {
@@ -111,7 +107,9 @@ pub fn relate(model: &mut Model<'_>, paths: &[String]) {
         .collect();
     let mut related = Vec::with_capacity(model.nginx.configs.len());
     for c in &model.nginx.configs {
-        let found = hosts(c).any(|h| matches!(model.resolve_nginx_host(h), HostService::Found(..)));
+        let ns = c.namespace(&model.options.default_namespace);
+        let found =
+            hosts(c).any(|h| matches!(model.resolve_nginx_host(h, ns), HostService::Found(..)));
         // The display path of the root's file (a dump section's own path is
         // where nginx read it, not where it sits in the tree).
         let root = paths
@@ -123,9 +121,20 @@ pub fn relate(model: &mut Model<'_>, paths: &[String]) {
         let near = service_dirs
             .iter()
             .any(|d| *d == dir || *d == up || (dir != up && dir_of(d) == up));
-        related.push(found || near);
+        related.push(found || near || c.configmap.is_some());
     }
     for (c, r) in model.nginx.configs.iter_mut().zip(related) {
         c.k8s_related = r;
+    }
+}
+
+impl NginxConfig<'_> {
+    /// The namespace short host names are read in: the ConfigMap's, else
+    /// `--namespace`.
+    pub fn namespace<'s>(&'s self, default: &'s str) -> &'s str {
+        self.configmap
+            .as_ref()
+            .map(|c| c.namespace.as_str())
+            .unwrap_or(default)
     }
 }

@@ -34,9 +34,19 @@ pub use values::Version;
 /// One parsed NGINX file handed to the model.
 pub struct NginxInput<'a> {
     pub file: FileId,
-    /// Display path (`/` separators).
+    /// Display path (`/` separators); for a ConfigMap key, a virtual path
+    /// `<dir of the YAML file>/<ConfigMap name>/<key>`.
     pub path: String,
     pub parsed: &'a NginxFile,
+    /// The ConfigMap holding it, when embedded in one.
+    pub configmap: Option<ConfigMapRef>,
+}
+
+/// The ConfigMap an NGINX config is embedded in (its effective namespace).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigMapRef {
+    pub name: String,
+    pub namespace: String,
 }
 
 /// The NGINX files of a run, and the display path of every analysed file
@@ -55,6 +65,9 @@ pub struct NginxConfig<'a> {
     /// Does the tree say this config runs beside the Kubernetes objects it
     /// was analysed with? (Set by [`k8s::relate`].)
     pub k8s_related: bool,
+    /// The ConfigMap the root file is embedded in: short host names are read
+    /// in its namespace.
+    pub configmap: Option<ConfigMapRef>,
 }
 
 #[derive(Debug, Default)]
@@ -106,6 +119,7 @@ fn split_dump<'a>(input: NginxInput<'a>) -> Vec<tree::Source<'a>> {
             file: input.file,
             path: includes::normalize(&input.path),
             directives: all,
+            configmap: input.configmap,
         }];
     }
     let mut out = Vec::new();
@@ -118,6 +132,7 @@ fn split_dump<'a>(input: NginxInput<'a>) -> Vec<tree::Source<'a>> {
             file: input.file,
             path: includes::normalize(path),
             directives: section,
+            configmap: input.configmap.clone(),
         });
         rest = tail;
     }
@@ -160,10 +175,12 @@ pub fn build<'a>(version: Version, mut inputs: Vec<NginxInput<'a>>) -> Nginx<'a>
                 }
             }
             let facts = facts::read(&cfg);
+            let configmap = sources.get(root).and_then(|s| s.configmap.clone());
             configs.push(NginxConfig {
                 tree: cfg,
                 facts,
                 k8s_related: false,
+                configmap,
             });
         }
     };

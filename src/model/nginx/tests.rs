@@ -19,6 +19,7 @@ fn build_all<'a>(parsed: &'a [NginxFile], paths: &[String]) -> Nginx<'a> {
             file: i as u32,
             path: path.clone(),
             parsed: p,
+            configmap: None,
         })
         .collect();
     build(Version::DEFAULT, inputs)

@@ -157,6 +157,7 @@ pub struct Source<'a> {
     pub file: FileId,
     pub path: String,
     pub directives: &'a [Directive],
+    pub configmap: Option<super::ConfigMapRef>,
 }
 
 /// A configuration: a root file with its includes.

@@ -208,15 +208,25 @@ pub(crate) fn service_port<'s, 'a>(svc: &'s Service<'a>, port: u16) -> Option<&'
     svc.port_numbered(n)
 }
 
-/// `ns/name` for messages, saying when the namespace was assumed.
-pub(crate) fn service_label(model: &Model<'_>, host: &str, sn: &ServiceName) -> String {
+/// `ns/name` for messages, saying where a short name's namespace came from.
+pub(crate) fn service_label(
+    model: &Model<'_>,
+    c: &NginxConfig<'_>,
+    host: &str,
+    sn: &ServiceName,
+) -> String {
     if host.contains('.') {
-        format!("{}/{}", sn.namespace, sn.name)
-    } else {
-        format!(
+        return format!("{}/{}", sn.namespace, sn.name);
+    }
+    match &c.configmap {
+        Some(cm) => format!(
+            "{}/{} (a short name, read in the namespace of ConfigMap {}/{})",
+            sn.namespace, sn.name, cm.namespace, cm.name
+        ),
+        None => format!(
             "{}/{} (namespace `{}` assumed for a short name; set --namespace)",
             sn.namespace, sn.name, model.options.default_namespace
-        )
+        ),
     }
 }
 

@@ -49,7 +49,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         "{} sends to `{}`, which names Service {}, but no such Service is in the analysed files: nginx fails with `host not found in upstream`",
                         e.what,
                         e.host,
-                        service_label(model, e.host, &sn)
+                        service_label(model, c, e.host, &sn)
                     ),
                 )
                 .resource(e.resource);

@@ -36,7 +36,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     format!(
                         "{} connects to port {port} of Service {}{implied}, which exposes only {}: connections are refused or time out",
                         e.what,
-                        service_label(model, e.host, &sn),
+                        service_label(model, c, e.host, &sn),
                         svc.ports_list()
                     ),
                 )
