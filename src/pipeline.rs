@@ -77,7 +77,7 @@ pub struct Report {
 }
 
 enum Read {
-    Loaded(SourceFile, LoadedFile),
+    Loaded(SourceFile, Box<LoadedFile>),
     Skipped(Skipped),
 }
 
@@ -124,7 +124,7 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
                 nginx: None,
                 embedded_nginx: Vec::new(),
             };
-            return Read::Loaded(source, lf);
+            return Read::Loaded(source, Box::new(lf));
         }
     };
     if (load::is_yaml_name(&display) || !load::nginx_by_name(&display))
@@ -136,7 +136,7 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
         return skip(reason.to_string());
     }
     let loaded = load::load(index, &display, &text);
-    Read::Loaded(SourceFile::new(display, Arc::from(text)), loaded)
+    Read::Loaded(SourceFile::new(display, Arc::from(text)), Box::new(loaded))
 }
 
 fn problem_finding(file: u32, p: &LoadProblem) -> Finding {
@@ -186,7 +186,8 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     for r in reads {
         match r {
             Read::Skipped(s) => skipped.push(s),
-            Read::Loaded(src, mut lf) => {
+            Read::Loaded(src, lf) => {
+                let mut lf = *lf;
                 let id = sources.add(src);
                 renumber(&mut lf, id);
                 loaded.push(lf);
