@@ -48,7 +48,10 @@ pub enum Text {
     Invalid(LoadProblem),
 }
 
-pub fn decode(bytes: Vec<u8>) -> Text {
+/// `lenient`: bytes that are not UTF-8 become `?` one for one (offsets are
+/// kept), for NGINX files, which nginx reads as bytes (a Latin-1 comment is
+/// fine there).
+pub fn decode(bytes: Vec<u8>, lenient: bool) -> Text {
     let head = &bytes[..bytes.len().min(8192)];
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         return Text::Skip("UTF-16 text: convert the file to UTF-8".into());
@@ -58,6 +61,7 @@ pub fn decode(bytes: Vec<u8>) -> Text {
     }
     match String::from_utf8(bytes) {
         Ok(s) => Text::Ok(s),
+        Err(e) if lenient => Text::Ok(replace_invalid(e.as_bytes())),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             Text::Invalid(LoadProblem {
@@ -68,6 +72,16 @@ pub fn decode(bytes: Vec<u8>) -> Text {
             })
         }
     }
+}
+
+/// Text with every byte of an invalid UTF-8 sequence replaced by `?`.
+fn replace_invalid(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+    }
+    out
 }
 
 /// Helm and Jinja sources are not YAML until rendered.

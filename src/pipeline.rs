@@ -103,7 +103,10 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
                 _ => {}
             }
             match std::fs::read(&c.fs_path) {
-                Ok(bytes) => load::decode(bytes),
+                Ok(bytes) => load::decode(
+                    bytes,
+                    !load::is_yaml_name(&display) && load::nginx_by_name(&display),
+                ),
                 Err(e) => return skip(format!("unreadable: {e}")),
             }
         }
