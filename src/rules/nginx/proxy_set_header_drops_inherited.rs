@@ -104,8 +104,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .at(
                     first.loc(),
                     format!(
-                        "this level's `proxy_set_header` replaces every inherited one: {} from the {outer_kind} is not sent here, and {effect}",
-                        list.join(" and ")
+                        "this level's `proxy_set_header` replaces every inherited one: {} from the {outer_kind} {} not sent here, and {effect}",
+                        list.join(" and "),
+                        if list.len() > 1 { "are" } else { "is" }
                     ),
                 )
                 .resource(super::level_resource(c, level));
