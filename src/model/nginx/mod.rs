@@ -15,9 +15,11 @@
 //! An included file is therefore analysed within the configs that include
 //! it, never again as a root.
 
+pub mod addr;
 pub mod facts;
 pub mod includes;
 pub mod k8s;
+pub mod lookup;
 pub mod tree;
 pub mod values;
 pub mod vars;
@@ -28,7 +30,8 @@ use crate::parse::nginx::{self, Directive, FileContext, NginxFile};
 use crate::source::FileId;
 
 pub use facts::{Addr, Facts, Host, Pass, PassKind, Scheme, Target, Upstream};
-pub use tree::{BlockKind, Config, IncludeNote, Level, Node, NodeId, NoteKind, Setting};
+pub use lookup::Setting;
+pub use tree::{BlockKind, Config, IncludeNote, Level, Node, NodeId, NoteKind};
 pub use values::Version;
 
 /// One parsed NGINX file handed to the model.
