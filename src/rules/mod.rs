@@ -87,6 +87,10 @@ impl Finding {
         });
         self
     }
+    pub fn resource_opt(&mut self, r: Option<Resource>) -> &mut Finding {
+        self.resource = r;
+        self
+    }
     pub fn help(&mut self, help: impl Into<String>) -> &mut Finding {
         self.help = Some(help.into());
         self

@@ -131,7 +131,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 continue;
             }
             emit.at(node.loc(), format!("nginx refuses to start: [emerg] {msg}"))
-                .resource(super::level_resource(c, level))
+                .resource_opt(super::level_resource_opt(c, level))
                 .help("keep proxy_busy_buffers_size between the larger of proxy_buffer_size and one proxy_buffers buffer, and the total of proxy_buffers minus one buffer (e.g. `proxy_buffers 8 16k; proxy_buffer_size 16k; proxy_busy_buffers_size 32k;`)");
         }
     }

@@ -102,6 +102,16 @@ pub(crate) fn level_resource(c: &NginxConfig<'_>, level: Level) -> Resource {
     }
 }
 
+/// Like [`level_resource`], but `None` for a level outside any server or
+/// location (the http block).
+pub(crate) fn level_resource_opt(c: &NginxConfig<'_>, level: Level) -> Option<Resource> {
+    let cfg = &c.tree;
+    let in_block = cfg.enclosing(level, BlockKind::Location).is_some()
+        || cfg.enclosing(level, BlockKind::StreamServer).is_some()
+        || c.facts.server_of(cfg, level).is_some();
+    in_block.then(|| level_resource(c, level))
+}
+
 pub(crate) fn server_resource(s: &crate::model::nginx::facts::ServerBlock) -> Resource {
     Resource {
         kind: "server".into(),
