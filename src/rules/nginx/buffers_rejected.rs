@@ -102,6 +102,7 @@ fn refusal<'c, 'a>(v: &Values<'c, 'a>, page: u64) -> Option<(String, Option<&'c 
 }
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    ingress(ctx, emit);
     let mut seen = HashSet::new();
     for c in &ctx.model.nginx.configs {
         let cfg = &c.tree;
@@ -134,5 +135,85 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .resource_opt(super::level_resource_opt(c, level))
                 .help("keep proxy_busy_buffers_size between the larger of proxy_buffer_size and one proxy_buffers buffer, and the total of proxy_buffers minus one buffer (e.g. `proxy_buffers 8 16k; proxy_buffer_size 16k; proxy_busy_buffers_size 32k;`)");
         }
+    }
+}
+
+/// ingress-nginx renders `proxy_buffer_size S; proxy_buffers N S;` (and
+/// `proxy_busy_buffers_size B` when annotated) from `proxy-buffer-size`
+/// (default 4k), `proxy-buffers-number` (default 4) and
+/// `proxy-busy-buffers-size`; a combination nginx refuses breaks the
+/// controller's reload.
+fn ingress(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    use super::ingress_backend_protocol::{PREFIX, ingress_nginx};
+    for o in ctx
+        .model
+        .k8s
+        .objects
+        .iter()
+        .filter(|o| o.kind == "Ingress" && ingress_nginx(o))
+    {
+        let get = |k: &str| o.annotation(&format!("{PREFIX}{k}"));
+        let (size_s, num_s, busy_s) = (
+            get("proxy-buffer-size"),
+            get("proxy-buffers-number"),
+            get("proxy-busy-buffers-size"),
+        );
+        if size_s.is_none() && num_s.is_none() && busy_s.is_none() {
+            continue;
+        }
+        let Some(size) = parse_size(size_s.unwrap_or("4k")) else {
+            continue;
+        };
+        let Some(num) = num_s.unwrap_or("4").trim().parse::<u64>().ok() else {
+            continue;
+        };
+        let busy = match busy_s {
+            Some(b) => match parse_size(b) {
+                Some(b) => Some(b),
+                None => continue,
+            },
+            None => None,
+        };
+        let busy_v = busy.unwrap_or(2 * size);
+        let msg = if num < 2 {
+            "there must be at least 2 \"proxy_buffers\"".to_string()
+        } else if busy_v < size {
+            format!(
+                "\"proxy_busy_buffers_size\" must be equal to or greater than the maximum of the value of \"proxy_buffer_size\" and one of the \"proxy_buffers\" ({} < {})",
+                show_size(busy_v),
+                show_size(size)
+            )
+        } else if busy_v > (num - 1).saturating_mul(size) {
+            format!(
+                "\"proxy_busy_buffers_size\" must be less than the size of all \"proxy_buffers\" minus one buffer ({} > ({num} - 1) x {} = {})",
+                show_size(busy_v),
+                show_size(size),
+                show_size((num - 1).saturating_mul(size))
+            )
+        } else {
+            continue;
+        };
+        let key = match (busy_s, num_s) {
+            (Some(_), _) => "proxy-busy-buffers-size",
+            (None, Some(_)) => "proxy-buffers-number",
+            _ => "proxy-buffer-size",
+        };
+        let full = format!("{PREFIX}{key}");
+        let at = o
+            .node
+            .path(&["metadata", "annotations", full.as_str()])
+            .map(|n| n.loc())
+            .unwrap_or_else(|| o.name_loc());
+        emit.at(
+            at,
+            format!(
+                "Ingress {}/{}: ingress-nginx renders `proxy_buffers {num} {}` from these annotations and nginx rejects it: [emerg] {msg}; the controller's reload fails",
+                o.namespace,
+                o.name,
+                show_size(size)
+            ),
+        )
+        .resource(o.resource())
+        .help("use at least 3 buffers (`proxy-buffers-number: \"4\"`) and keep proxy-busy-buffers-size below (number - 1) x proxy-buffer-size");
     }
 }
