@@ -12,6 +12,7 @@ use crate::context;
 use crate::discover::{self, DiscoverOptions};
 use crate::finding::Severity;
 use crate::model::ModelOptions;
+use crate::model::nginx::Version as NginxVersion;
 use crate::pipeline::{self, Input, Options, Report};
 use crate::report;
 use crate::rules::meta;
@@ -193,6 +194,11 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     }
 
     let defaults = ModelOptions::default();
+    let nginx_version = match &args.nginx_version {
+        Some(v) => NginxVersion::parse(v)
+            .ok_or_else(|| format!("bad --nginx-version `{v}` (expected X.Y.Z, e.g. 1.30.0)"))?,
+        None => defaults.nginx_version,
+    };
     let opts = Options {
         model: ModelOptions {
             default_namespace: args
@@ -209,6 +215,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
                 .istio_root_namespace
                 .clone()
                 .unwrap_or(defaults.istio_root_namespace),
+            nginx_version,
         },
         select: args.select.clone(),
         ignore: args.ignore.clone(),

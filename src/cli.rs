@@ -107,6 +107,12 @@ pub struct CheckArgs {
     /// Istio's root namespace, where mesh-wide policies live.
     #[arg(long, value_name = "NS")]
     pub istio_root_namespace: Option<String>,
+    /// nginx version NGINX configs are checked for, e.g. `1.30.0`. Default
+    /// 1.28.0: before 1.29.7, upstream keepalive needs `keepalive`,
+    /// `proxy_http_version 1.1` and `proxy_set_header Connection ""`; from
+    /// 1.29.7 on they are the defaults.
+    #[arg(long, value_name = "X.Y.Z")]
+    pub nginx_version: Option<String>,
     /// Skip paths matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

@@ -9,6 +9,7 @@ pub mod context;
 pub mod discover;
 pub mod finding;
 pub mod load;
+pub mod load_embedded;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

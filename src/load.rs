@@ -1,8 +1,9 @@
 //! Reading a file's bytes into text and parsing it into documents: the load
 //! stage between discovery and the model. Everything here is per file.
 
+use crate::parse::nginx::NginxFile;
 use crate::parse::tree::{Doc, NodeRef};
-use crate::parse::{Comment, LoadProblem, ProblemKind, yaml};
+use crate::parse::{Comment, LoadProblem, ProblemKind, nginx, yaml};
 use crate::source::{FileId, Span};
 
 /// What a document is, by content.
@@ -30,6 +31,12 @@ pub struct LoadedFile {
     pub doc_kinds: Vec<DocKind>,
     pub comments: Vec<Comment>,
     pub problems: Vec<LoadProblem>,
+    /// The directive tree of an NGINX file (its comments and problems are
+    /// also in `comments` and `problems`).
+    pub nginx: Option<NginxFile>,
+    /// NGINX configs held in the ConfigMaps of a YAML file (spans are in
+    /// this file; comments and problems are also in `comments`/`problems`).
+    pub embedded_nginx: Vec<crate::load_embedded::Embedded>,
 }
 
 /// Bytes to text, or why the file is not analysed.
@@ -42,7 +49,10 @@ pub enum Text {
     Invalid(LoadProblem, String),
 }
 
-pub fn decode(bytes: Vec<u8>) -> Text {
+/// `lenient`: bytes that are not UTF-8 become `?` one for one (offsets are
+/// kept), for NGINX files, which nginx reads as bytes (a Latin-1 comment is
+/// fine there).
+pub fn decode(bytes: Vec<u8>, lenient: bool) -> Text {
     let head = &bytes[..bytes.len().min(8192)];
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         return Text::Skip("UTF-16 text: convert the file to UTF-8".into());
@@ -52,6 +62,7 @@ pub fn decode(bytes: Vec<u8>) -> Text {
     }
     match String::from_utf8(bytes) {
         Ok(s) => Text::Ok(s),
+        Err(e) if lenient => Text::Ok(replace_invalid(e.as_bytes())),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let mut bytes = e.into_bytes();
@@ -68,6 +79,16 @@ pub fn decode(bytes: Vec<u8>) -> Text {
             )
         }
     }
+}
+
+/// Text with every byte of an invalid UTF-8 sequence replaced by `?`.
+fn replace_invalid(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+    }
+    out
 }
 
 /// Helm and Jinja sources are not YAML until rendered.
@@ -212,22 +233,32 @@ fn is_admin_dump_type(t: &str) -> bool {
     t.contains("envoy.admin.") && t.ends_with("ConfigDump")
 }
 
-/// Heuristic for files whose name says nothing: nginx directives at the top.
+/// Heuristic for files whose name says nothing: the NGINX parser's detector.
 pub fn looks_like_nginx(text: &str) -> bool {
-    const WORDS: [&str; 10] = [
-        "server {",
-        "http {",
-        "events {",
-        "location ",
-        "upstream ",
-        "proxy_pass ",
-        "listen ",
-        "worker_processes",
-        "server_name ",
-        "include ",
-    ];
-    let hits = WORDS.iter().filter(|w| text.contains(*w)).count();
-    hits >= 2 && !text.trim_start().starts_with('{')
+    nginx::looks_like_nginx(text)
+}
+
+/// Text with no directives at all (empty, or only comments): an empty
+/// fragment is still a valid NGINX file.
+fn blank_nginx(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    })
+}
+
+/// A file named like an NGINX config (`*.conf`) whose text is something else
+/// (an INI file, junk): not analysed rather than reported as broken NGINX.
+pub fn not_nginx_reason(path: &str, text: &str) -> Option<&'static str> {
+    (!is_yaml_name(path)
+        && nginx_by_name(path)
+        && !blank_nginx(text)
+        && !nginx::looks_like_nginx(text)
+        && nginx::parse(text)
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::Syntax))
+    .then_some("named like an NGINX config, but the text is not NGINX syntax")
 }
 
 /// Is this path an nginx config by its name?
@@ -250,24 +281,37 @@ pub fn is_yaml_name(path: &str) -> bool {
 pub fn load(file: FileId, path: &str, text: &str) -> LoadedFile {
     let nginx = !is_yaml_name(path) && (nginx_by_name(path) || looks_like_nginx(text));
     if nginx {
-        // The NGINX directive tree is read by its own model; here it is only counted.
+        let mut parsed = nginx::parse(text);
+        let comments = std::mem::take(&mut parsed.comments);
+        let problems = std::mem::take(&mut parsed.problems);
         return LoadedFile {
             file,
             format: Format::Nginx,
             docs: Vec::new(),
             doc_kinds: Vec::new(),
-            comments: Vec::new(),
-            problems: Vec::new(),
+            comments,
+            problems,
+            nginx: Some(parsed),
+            embedded_nginx: Vec::new(),
         };
     }
     let loaded = yaml::load(text, file);
-    let doc_kinds = loaded.docs.iter().map(|d| classify(d.root())).collect();
+    let doc_kinds: Vec<DocKind> = loaded.docs.iter().map(|d| classify(d.root())).collect();
+    let mut embedded_nginx = crate::load_embedded::find(text, &loaded.docs, &doc_kinds);
+    let mut comments = loaded.comments;
+    let mut problems = loaded.problems;
+    for e in embedded_nginx.iter_mut() {
+        comments.append(&mut e.parsed.comments);
+        problems.append(&mut e.parsed.problems);
+    }
     LoadedFile {
         file,
         format: Format::Yaml,
         docs: loaded.docs,
         doc_kinds,
-        comments: loaded.comments,
-        problems: loaded.problems,
+        comments,
+        problems,
+        nginx: None,
+        embedded_nginx,
     }
 }

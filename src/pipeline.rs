@@ -98,7 +98,7 @@ impl Report {
 }
 
 enum Read {
-    Loaded(SourceFile, LoadedFile),
+    Loaded(SourceFile, Box<LoadedFile>),
     Skipped(Skipped),
 }
 
@@ -124,7 +124,10 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
                 _ => {}
             }
             match std::fs::read(&c.fs_path) {
-                Ok(bytes) => load::decode(bytes),
+                Ok(bytes) => load::decode(
+                    bytes,
+                    !load::is_yaml_name(&display) && load::nginx_by_name(&display),
+                ),
                 Err(e) => return skip(format!("unreadable: {e}")),
             }
         }
@@ -142,8 +145,10 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
                 doc_kinds: Vec::new(),
                 comments: Vec::new(),
                 problems: vec![problem],
+                nginx: None,
+                embedded_nginx: Vec::new(),
             };
-            return Read::Loaded(source, lf);
+            return Read::Loaded(source, Box::new(lf));
         }
     };
     if (load::is_yaml_name(&display) || !load::nginx_by_name(&display))
@@ -151,8 +156,11 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
     {
         return skip(reason.to_string());
     }
+    if let Some(reason) = load::not_nginx_reason(&display, &text) {
+        return skip(reason.to_string());
+    }
     let loaded = load::load(index, &display, &text);
-    Read::Loaded(SourceFile::new(display, Arc::from(text)), loaded)
+    Read::Loaded(SourceFile::new(display, Arc::from(text)), Box::new(loaded))
 }
 
 fn problem_finding(file: u32, p: &LoadProblem) -> Finding {
@@ -202,7 +210,8 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     for r in reads {
         match r {
             Read::Skipped(s) => skipped.push(s),
-            Read::Loaded(src, mut lf) => {
+            Read::Loaded(src, lf) => {
+                let mut lf = *lf;
                 let id = sources.add(src);
                 renumber(&mut lf, id);
                 loaded.push(lf);
@@ -274,7 +283,49 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     let envoy = crate::model::envoy::build(envoy_docs.iter().copied(), &|f| {
         sources.get(f).map(|s| s.path.clone()).unwrap_or_default()
     });
-    let model = Model::build(opts.model.clone(), objects, envoy);
+    let mut nginx_files = Vec::new();
+    for lf in &loaded {
+        let Some(path) = sources.get(lf.file).map(|s| s.path.clone()) else {
+            continue;
+        };
+        if let Some(parsed) = lf.nginx.as_ref() {
+            nginx_files.push(crate::model::nginx::NginxInput {
+                file: lf.file,
+                path: path.clone(),
+                parsed,
+                configmap: None,
+            });
+        }
+        for e in &lf.embedded_nginx {
+            // Keys of one ConfigMap are files of one directory.
+            let dir = crate::model::nginx::includes::dir_of(&path).to_string();
+            let vpath = if dir.is_empty() {
+                format!("{}/{}", e.configmap, e.key)
+            } else {
+                format!("{dir}/{}/{}", e.configmap, e.key)
+            };
+            nginx_files.push(crate::model::nginx::NginxInput {
+                file: lf.file,
+                path: vpath,
+                parsed: &e.parsed,
+                configmap: Some(crate::model::nginx::ConfigMapRef {
+                    name: e.configmap.clone(),
+                    namespace: e
+                        .namespace
+                        .clone()
+                        .unwrap_or_else(|| opts.model.default_namespace.clone()),
+                }),
+            });
+        }
+    }
+    let paths = (0..sources.len() as u32)
+        .map(|i| sources.get(i).map(|s| s.path.clone()).unwrap_or_default())
+        .collect();
+    let nginx_files = crate::model::nginx::NginxFiles {
+        files: nginx_files,
+        paths,
+    };
+    let model = Model::build(opts.model.clone(), objects, envoy, nginx_files);
 
     let ctx = Ctx {
         model: &model,

@@ -46,6 +46,7 @@ const PATTERNS: &[(&str, &[Symptom])] = &[
     ("no route to host", &[ConnectionFailure]),
     ("could not be resolved", &[ConnectionFailure]),
     ("host not found in upstream", &[ConnectionFailure]),
+    ("no resolver defined to resolve", &[ConnectionFailure]),
     ("no live upstreams", &[NoHealthyUpstream]),
     (
         "upstream prematurely closed connection",
@@ -68,6 +69,7 @@ const PATTERNS: &[(&str, &[Symptom])] = &[
     ("ssl_do_handshake() failed", &[TlsHandshake]),
     ("ssl routines", &[TlsHandshake]),
     ("certificate verify failed", &[TlsHandshake]),
+    ("upstream ssl certificate", &[TlsHandshake]),
     ("handshake", &[TlsHandshake]),
     ("timed out", &[ConnectionTimeout, UpstreamTimeout]),
 ];

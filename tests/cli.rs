@@ -244,3 +244,30 @@ fn config_file_is_found_upward_and_applied() {
         Some(2)
     );
 }
+
+#[test]
+fn nginx_version_changes_the_keepalive_defaults() {
+    let case = "testdata/cases/nginx-keepalive";
+    let rules = |extra: &[&str]| {
+        let mut args = vec![case, "--format", "json"];
+        args.extend_from_slice(extra);
+        let (_, out) = stdout(&args);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // Default 1.28.0: keepalive needs HTTP/1.1 and `Connection ""`.
+    assert!(rules(&[]).iter().any(|r| r == "NGX010"));
+    // 1.29.7 made them the defaults.
+    assert!(
+        !rules(&["--nginx-version", "1.30.0"])
+            .iter()
+            .any(|r| r == "NGX010")
+    );
+    let (code, _) = stdout(&[case, "--nginx-version", "one.two"]);
+    assert_eq!(code, 2);
+}

@@ -217,3 +217,58 @@ fn corpus_throughput() {
         problems / rounds
     );
 }
+
+/// The whole pipeline over the corpus sets the rules are judged on:
+/// `realworld/` gives no error finding, and the k8s-examples NGINX config
+/// that proxies to a Service which does not exist is reported.
+#[test]
+fn realworld_has_no_errors_and_the_k8s_examples_bug_is_found() {
+    use confaudit::finding::Severity;
+    use confaudit::pipeline::{Input, Options, analyze};
+    let Some(root) = corpus() else {
+        eprintln!("SKIP: corpus not found");
+        return;
+    };
+    let run = |dir: &Path| {
+        let mut paths = Vec::new();
+        walk(dir, &mut paths);
+        let inputs = paths
+            .iter()
+            .filter(|p| {
+                let n = p.to_string_lossy();
+                n.ends_with("conf") || n.ends_with(".yaml") || n.ends_with(".yml")
+            })
+            .map(|p| Input::Text {
+                display: p
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                text: String::from_utf8_lossy(&fs::read(p).unwrap()).into_owned(),
+            })
+            .collect();
+        analyze(inputs, Vec::new(), &Options::default())
+    };
+    let real = run(&root.join("realworld"));
+    let errors: Vec<_> = real
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (f.rule, f.message.clone()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let k8s = run(&root.join("../k8s-examples"));
+    let ngx: Vec<_> = k8s
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (f.rule, k8s.sources.get(f.loc.file).unwrap().path.clone()))
+        .collect();
+    assert_eq!(
+        ngx,
+        [(
+            "NGX001",
+            "kubernetes-website/service/access/frontend-nginx.conf".to_string()
+        )]
+    );
+}

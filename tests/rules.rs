@@ -47,7 +47,13 @@ fn metadata_files_parse_and_match_their_names() {
             "{file}: needs a failing and a passing example"
         );
         assert!(
-            m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+            m.name
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_lowercase())
+                && m.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
             "{file}: name is kebab-case"
         );
     }

@@ -7,6 +7,7 @@ pub mod hosts;
 pub mod istio;
 pub mod k8s;
 pub mod mesh;
+pub mod nginx;
 pub mod protocol;
 
 use std::collections::{HashMap, HashSet};
@@ -20,6 +21,8 @@ pub struct ModelOptions {
     pub cluster_domain: String,
     /// Istio's root namespace (mesh-wide policies live there).
     pub istio_root_namespace: String,
+    /// The nginx version NGINX configs are read for (`--nginx-version`).
+    pub nginx_version: nginx::Version,
 }
 
 impl Default for ModelOptions {
@@ -28,6 +31,7 @@ impl Default for ModelOptions {
             default_namespace: "default".into(),
             cluster_domain: "cluster.local".into(),
             istio_root_namespace: "istio-system".into(),
+            nginx_version: nginx::Version::DEFAULT,
         }
     }
 }
@@ -72,12 +76,12 @@ impl<'a> K8s<'a> {
         namespace: &'s str,
         selector: &'s [(&'s str, &'s str)],
     ) -> impl Iterator<Item = &'s PodTemplate<'a>> + 's {
-        self.templates.iter().filter(move |t| {
-            self.objects
-                .get(t.object)
-                .is_some_and(|o| o.namespace == namespace)
-                && selects(selector, &t.labels)
-        })
+        self.templates_by_ns
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.templates.get(i))
+            .filter(move |t| selects(selector, &t.labels))
     }
     /// Pod templates behind a Service (none for selector-less Services).
     pub fn service_templates<'s>(&'s self, s: &'s Service<'a>) -> Vec<&'s PodTemplate<'a>> {
@@ -130,25 +134,33 @@ pub struct Model<'a> {
     pub istio: istio::Istio<'a>,
     pub gateway_api: gateway_api::GatewayApi<'a>,
     pub envoy: envoy::Envoy<'a>,
+    pub nginx: nginx::Nginx<'a>,
 }
 
 impl<'a> Model<'a> {
-    /// Build every system's facts from the Kubernetes-style objects.
+    /// Build every system's facts from the Kubernetes-style objects, the
+    /// Envoy resources and the parsed NGINX files.
     pub fn build(
         options: ModelOptions,
         objects: Vec<Object<'a>>,
         envoy: envoy::Envoy<'a>,
+        nginx_files: nginx::NginxFiles<'a>,
     ) -> Model<'a> {
         let k8s = build_k8s::build(objects);
         let istio = istio::build(&k8s.objects);
         let gateway_api = gateway_api::build(&k8s.objects);
-        Model {
+        let paths = nginx_files.paths;
+        let nginx = nginx::build(options.nginx_version, nginx_files.files);
+        let mut model = Model {
             options,
             k8s,
             istio,
             gateway_api,
             envoy,
-        }
+            nginx,
+        };
+        nginx::k8s::relate(&mut model, &paths);
+        model
     }
 }
 

@@ -6,6 +6,7 @@ pub mod gateway_api;
 pub mod istio;
 pub mod k8s;
 pub mod meta;
+pub mod nginx;
 pub mod schema;
 
 use crate::config::Thresholds;
@@ -44,6 +45,7 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
         .chain(gateway_api::RULES)
         .chain(envoy::RULES)
         .chain(schema::RULES)
+        .chain(nginx::RULES)
         .copied()
 }
 
@@ -91,6 +93,10 @@ impl Finding {
             message: message.into(),
             loc,
         });
+        self
+    }
+    pub fn resource_opt(&mut self, r: Option<Resource>) -> &mut Finding {
+        self.resource = r;
         self
     }
     pub fn help(&mut self, help: impl Into<String>) -> &mut Finding {

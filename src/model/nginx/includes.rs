@@ -1,0 +1,221 @@
+//! `include` paths mapped onto the analysed files. The file system is never
+//! read here: discovery already read every candidate, so an include either
+//! names one of those files (by its display path) or it is noted.
+//!
+//! nginx resolves a relative include against its configuration prefix, the
+//! directory of the main `nginx.conf` (not the including file's directory),
+//! expands globs with glob(3) in sorted order, accepts a glob that matches
+//! nothing, and fails on a plain path that does not exist.
+
+use std::collections::BTreeMap;
+
+use globset::GlobBuilder;
+
+/// Lexically normalised path: `/` separators, no `.` segments, `a/../`
+/// folded; leading `..` kept for relative paths, dropped above `/`.
+pub fn normalize(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(&last) if last != ".." => {
+                    parts.pop();
+                }
+                _ if absolute => {}
+                _ => parts.push(".."),
+            },
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+/// Directory part of a normalised path (`""` for a bare file name).
+pub fn dir_of(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) => "/",
+        Some(i) => path.get(..i).unwrap_or(""),
+        None => "",
+    }
+}
+
+pub fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// `rel` against `dir`, normalised (`rel` absolute: itself).
+pub fn join(dir: &str, rel: &str) -> String {
+    if rel.starts_with('/') || dir.is_empty() {
+        normalize(rel)
+    } else {
+        normalize(&format!("{dir}/{rel}"))
+    }
+}
+
+fn is_glob(p: &str) -> bool {
+    p.contains(['*', '?', '['])
+}
+
+/// Where nginx installs keep their configuration: an absolute include under
+/// one of these is looked for under the main config's directory too (a repo
+/// usually mirrors `/etc/nginx/` next to its `nginx.conf`).
+const PREFIXES: &[&str] = &[
+    "/etc/nginx/",
+    "/usr/local/nginx/conf/",
+    "/usr/local/etc/nginx/",
+    "/opt/homebrew/etc/nginx/",
+    "/usr/local/openresty/nginx/conf/",
+    "/etc/openresty/",
+];
+
+/// Files that ship with nginx and hold only `types`/`*_param` lines: not
+/// having them changes nothing a rule looks at.
+pub fn harmless(pattern: &str) -> bool {
+    matches!(
+        base_name(pattern),
+        "mime.types"
+            | "fastcgi_params"
+            | "fastcgi.conf"
+            | "uwsgi_params"
+            | "scgi_params"
+            | "koi-utf"
+            | "koi-win"
+            | "win-utf"
+    ) || pattern.contains("modules-enabled/")
+}
+
+/// What an include names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// Analysed files, in nginx's (sorted) order; indexes into the file list.
+    Files(Vec<usize>),
+    /// A glob that matches no analysed file (nginx accepts an empty glob).
+    NoMatch(String),
+    /// A plain path that is not among the analysed files.
+    Missing(String),
+    /// An absolute path outside the analysed tree.
+    Outside(String),
+}
+
+/// Looks include paths up among the analysed files.
+#[derive(Debug, Default)]
+pub struct Resolver {
+    /// Normalised display path -> file index.
+    paths: BTreeMap<String, usize>,
+}
+
+impl Resolver {
+    pub fn new<'p>(paths: impl IntoIterator<Item = (usize, &'p str)>) -> Resolver {
+        Resolver {
+            paths: paths.into_iter().map(|(i, p)| (normalize(p), i)).collect(),
+        }
+    }
+
+    fn lookup(&self, target: &str) -> Option<Vec<usize>> {
+        if !is_glob(target) {
+            return self.paths.get(target).map(|&i| vec![i]);
+        }
+        let glob = GlobBuilder::new(target)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .ok()?
+            .compile_matcher();
+        let dot_ok = base_name(target).starts_with('.');
+        let hits: Vec<usize> = self
+            .paths
+            .iter()
+            .filter(|(p, _)| {
+                glob.is_match(p.as_str()) && (dot_ok || !base_name(p).starts_with('.'))
+            })
+            .map(|(_, &i)| i)
+            .collect();
+        (!hits.is_empty()).then_some(hits)
+    }
+
+    /// Resolve `pattern` (an include argument) against `base`, the
+    /// directory relative includes are read from.
+    pub fn resolve(&self, base: &str, pattern: &str) -> Resolved {
+        let target = join(base, pattern);
+        if let Some(hits) = self.lookup(&target) {
+            return Resolved::Files(hits);
+        }
+        if pattern.starts_with('/') {
+            for prefix in PREFIXES {
+                if let Some(rest) = pattern.strip_prefix(prefix)
+                    && let Some(hits) = self.lookup(&join(base, rest))
+                {
+                    return Resolved::Files(hits);
+                }
+            }
+            return Resolved::Outside(target);
+        }
+        if is_glob(pattern) {
+            Resolved::NoMatch(target)
+        } else {
+            Resolved::Missing(target)
+        }
+    }
+
+    /// Does `pattern` name something under `base`?
+    pub fn finds(&self, base: &str, pattern: &str) -> bool {
+        matches!(self.resolve(base, pattern), Resolved::Files(_))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises() {
+        assert_eq!(normalize("./a/b/../c"), "a/c");
+        assert_eq!(normalize("../x/./y"), "../x/y");
+        assert_eq!(normalize("/etc/../nginx"), "/nginx");
+        assert_eq!(normalize("/.."), "/");
+        assert_eq!(dir_of("a/b/c.conf"), "a/b");
+        assert_eq!(dir_of("c.conf"), "");
+        assert_eq!(dir_of("/c.conf"), "/");
+        assert_eq!(
+            join("deploy/nginx", "conf.d/*.conf"),
+            "deploy/nginx/conf.d/*.conf"
+        );
+        assert_eq!(join("deploy", "/etc/nginx/x"), "/etc/nginx/x");
+    }
+
+    #[test]
+    fn globs_are_sorted_and_do_not_cross_directories() {
+        let files = [
+            "n/conf.d/b.conf",
+            "n/conf.d/a.conf",
+            "n/conf.d/sub/c.conf",
+            "n/conf.d/.hidden.conf",
+            "n/nginx.conf",
+        ];
+        let r = Resolver::new(files.iter().copied().enumerate());
+        assert_eq!(r.resolve("n", "conf.d/*.conf"), Resolved::Files(vec![1, 0]));
+        assert_eq!(
+            r.resolve("n", "/etc/nginx/conf.d/*.conf"),
+            Resolved::Files(vec![1, 0])
+        );
+        assert!(matches!(r.resolve("n", "sites/*"), Resolved::NoMatch(_)));
+        assert!(matches!(r.resolve("n", "mime.types"), Resolved::Missing(_)));
+        assert!(matches!(
+            r.resolve("n", "/srv/x.conf"),
+            Resolved::Outside(_)
+        ));
+        assert_eq!(
+            r.resolve("n/conf.d", "../nginx.conf"),
+            Resolved::Files(vec![4])
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! NGINX hosts against the Kubernetes Services in the tree, through the one
+//! shared resolver ([`crate::model::hosts::resolve_host`]). An NGINX config
+//! has no namespace of its own: short names are read in the namespace given
+//! with `--namespace` (default `default`).
+
+use super::NginxConfig;
+use super::facts::{Host, Target};
+use super::includes::dir_of;
+use crate::model::Model;
+use crate::model::hosts::{ServiceName, resolve_host};
+use crate::model::k8s::Service;
+
+/// What a host means in the tree.
+pub enum HostService<'m, 'a> {
+    /// A Service in the tree.
+    Found(&'m Service<'a>, ServiceName),
+    /// Names a Service in a namespace the tree holds objects in, but there
+    /// is no such Service.
+    Missing(ServiceName),
+    /// Not a Service name, or a namespace the tree says nothing about.
+    Unknown,
+}
+
+/// Names that are never Services.
+fn never_a_service(host: &str) -> bool {
+    let h = host.to_ascii_lowercase();
+    h == "localhost"
+        || h.ends_with(".localhost")
+        || h.starts_with("ip6-")
+        || h == "host.docker.internal"
+}
+
+impl<'a> Model<'a> {
+    /// Does the tree hold any object in this namespace?
+    pub fn namespace_known(&self, ns: &str) -> bool {
+        self.k8s.namespaces.contains_key(ns) || self.k8s.objects.iter().any(|o| o.namespace == ns)
+    }
+
+    /// Resolve a host named in an NGINX config. A missing Service is only
+    /// reported for a config the tree relates to its Kubernetes objects.
+    pub fn nginx_host_service(&self, c: &NginxConfig<'_>, host: &str) -> HostService<'_, 'a> {
+        match self.resolve_nginx_host(host, c.namespace(&self.options.default_namespace)) {
+            HostService::Missing(_) if !c.k8s_related => HostService::Unknown,
+            r => r,
+        }
+    }
+
+    fn resolve_nginx_host(&self, host: &str, namespace: &str) -> HostService<'_, 'a> {
+        if never_a_service(host) {
+            return HostService::Unknown;
+        }
+        let Some(sn) = resolve_host(host, namespace, &self.options.cluster_domain) else {
+            return HostService::Unknown;
+        };
+        if let Some(s) = self.k8s.service(&sn.namespace, &sn.name) {
+            return HostService::Found(s, sn);
+        }
+        // Only a name that reads as a Service (`svc`, `svc.ns`, `svc.ns.svc...`)
+        // in a namespace the tree describes is a missing Service; `api.example`
+        // is not one unless the tree has a namespace `example`.
+        let has_services = self.k8s.services.iter().any(|s| {
+            self.k8s
+                .service_object(s)
+                .is_some_and(|o| o.namespace == sn.namespace)
+        });
+        if has_services && self.namespace_known(&sn.namespace) {
+            HostService::Missing(sn)
+        } else {
+            HostService::Unknown
+        }
+    }
+}
+
+/// Every host name a configuration connects to (upstream servers, literal
+/// `*_pass` addresses).
+fn hosts<'c>(c: &'c NginxConfig<'_>) -> impl Iterator<Item = &'c str> + 'c {
+    let servers = c
+        .facts
+        .upstreams
+        .iter()
+        .flat_map(|u| u.servers.iter())
+        .filter_map(|s| s.addr.as_ref().and_then(|a| a.host.name()));
+    let passes = c.facts.passes.iter().filter_map(|p| match &p.target {
+        Target::Addr(a) => match &a.host {
+            Host::Name(n) => Some(n.as_str()),
+            _ => None,
+        },
+        Target::Variable { .. } => None,
+    });
+    servers.chain(passes)
+}
+
+/// Mark the configs that run beside the tree's Kubernetes objects: one of
+/// their hosts is a Service in the tree, or a Service is defined in the
+/// config's directory, the one above it, or a sibling of it
+/// (`deploy/nginx/` next to `deploy/k8s/`). A config analysed together with
+/// unrelated manifests (a docker-compose setup) is not checked for missing
+/// Services.
+pub fn relate(model: &mut Model<'_>, paths: &[String]) {
+    let service_dirs: Vec<String> = model
+        .k8s
+        .services
+        .iter()
+        .filter_map(|s| model.k8s.service_object(s))
+        .filter_map(|o| paths.get(o.node.loc().file as usize))
+        .map(|p| dir_of(&super::includes::normalize(p)).to_string())
+        .collect();
+    let mut related = Vec::with_capacity(model.nginx.configs.len());
+    for c in &model.nginx.configs {
+        let ns = c.namespace(&model.options.default_namespace);
+        let found =
+            hosts(c).any(|h| matches!(model.resolve_nginx_host(h, ns), HostService::Found(..)));
+        // The display path of the root's file (a dump section's own path is
+        // where nginx read it, not where it sits in the tree).
+        let root = paths
+            .get(c.tree.root_file as usize)
+            .map(|p| super::includes::normalize(p))
+            .unwrap_or_default();
+        let dir = dir_of(&root).to_string();
+        let up = dir_of(&dir).to_string();
+        let near = service_dirs
+            .iter()
+            .any(|d| *d == dir || *d == up || (dir != up && dir_of(d) == up));
+        related.push(found || near || c.configmap.is_some());
+    }
+    for (c, r) in model.nginx.configs.iter_mut().zip(related) {
+        c.k8s_related = r;
+    }
+}
+
+impl NginxConfig<'_> {
+    /// The namespace short host names are read in: the ConfigMap's, else
+    /// `--namespace`.
+    pub fn namespace<'s>(&'s self, default: &'s str) -> &'s str {
+        self.configmap
+            .as_ref()
+            .map(|c| c.namespace.as_str())
+            .unwrap_or(default)
+    }
+}

@@ -1,0 +1,189 @@
+//! Reading a configuration: levels, their directives, and nginx's
+//! inheritance of settings from outer levels to inner ones.
+
+use super::tree::{BlockKind, Config, Level, Node, NodeId};
+
+impl<'a> Config<'a> {
+    pub fn node(&self, id: NodeId) -> Option<&Node<'a>> {
+        self.nodes.get(id)
+    }
+
+    /// The kind of a level.
+    pub fn kind(&self, level: Level) -> BlockKind {
+        match level {
+            None => self.root_kind,
+            Some(id) => self
+                .nodes
+                .get(id)
+                .map(|n| n.kind)
+                .unwrap_or(BlockKind::Opaque),
+        }
+    }
+
+    /// Directives directly in a level (includes expanded).
+    pub fn children(&self, level: Level) -> &[NodeId] {
+        match level {
+            None => &self.top,
+            Some(id) => self
+                .nodes
+                .get(id)
+                .map(|n| n.children.as_slice())
+                .unwrap_or(&[]),
+        }
+    }
+
+    pub fn parent(&self, level: Level) -> Option<Level> {
+        level.map(|id| self.nodes.get(id).and_then(|n| n.parent))
+    }
+
+    /// Directives named `name` directly in a level.
+    pub fn own<'s, 'n>(
+        &'s self,
+        level: Level,
+        name: &'n str,
+    ) -> impl Iterator<Item = (NodeId, &'s Node<'a>)> + use<'s, 'n, 'a> {
+        self.named
+            .get(&level)
+            .and_then(|m| m.get(name))
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|&i| self.nodes.get(i).map(|n| (i, n)))
+    }
+
+    pub fn own_first(&self, level: Level, name: &str) -> Option<&Node<'a>> {
+        self.own(level, name).map(|(_, n)| n).next()
+    }
+
+    /// Does a level hold an include whose contents are unknown?
+    pub fn level_unknown(&self, level: Level) -> bool {
+        self.unknown_levels.contains(&level)
+    }
+
+    /// The levels a setting is inherited through, innermost first: the
+    /// level itself, enclosing locations/ifs, the server, the http block.
+    pub fn chain(&self, level: Level) -> Vec<Level> {
+        let mut out = Vec::new();
+        let mut cur = Some(level);
+        while let Some(l) = cur {
+            let k = self.kind(l);
+            if !k.is_http_level() {
+                break;
+            }
+            out.push(l);
+            if k == BlockKind::Http || out.len() > 256 {
+                break;
+            }
+            cur = self.parent(l);
+        }
+        out
+    }
+
+    /// Does the chain of `level` end where nginx's defaults apply (an
+    /// `http` block), rather than at a fragment whose outer levels are not
+    /// known?
+    fn chain_reaches_http(&self, chain: &[Level]) -> bool {
+        chain
+            .last()
+            .is_some_and(|&l| self.kind(l) == BlockKind::Http)
+    }
+
+    /// The effective value of a directive at a level, as nginx merges it:
+    /// the innermost level that sets it wins; for array-like directives
+    /// (`proxy_set_header`) every occurrence at that level counts and outer
+    /// ones are dropped.
+    pub fn effective(&self, level: Level, name: &str) -> Setting<'_, 'a> {
+        let chain = self.chain(level);
+        for &l in &chain {
+            let found: Vec<&Node<'a>> = self.own(l, name).map(|(_, n)| n).collect();
+            if !found.is_empty() {
+                return Setting::Set {
+                    level: l,
+                    nodes: found,
+                    complete: !self.level_unknown(l),
+                };
+            }
+            if self.level_unknown(l) {
+                return Setting::Unknown;
+            }
+        }
+        if self.chain_reaches_http(&chain) {
+            Setting::Default
+        } else {
+            Setting::Unknown
+        }
+    }
+
+    /// Every block of a kind, in file order.
+    pub fn blocks(&self, kind: BlockKind) -> impl Iterator<Item = (NodeId, &Node<'a>)> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| n.kind == kind)
+    }
+
+    /// The innermost enclosing block of a kind (the level itself counts).
+    pub fn enclosing(&self, level: Level, kind: BlockKind) -> Option<Level> {
+        let mut cur = Some(level);
+        let mut steps = 0;
+        while let Some(l) = cur {
+            if self.kind(l) == kind {
+                return Some(l);
+            }
+            steps += 1;
+            if l.is_none() || steps > 256 {
+                return None;
+            }
+            cur = self.parent(l);
+        }
+        None
+    }
+}
+
+/// The result of an inheritance lookup.
+#[derive(Debug)]
+pub enum Setting<'c, 'a> {
+    /// Set at `level` by these directives (several for array directives).
+    Set {
+        level: Level,
+        nodes: Vec<&'c Node<'a>>,
+        /// False when that level also includes a file that is not known.
+        complete: bool,
+    },
+    /// Not set anywhere up to the http block: nginx's default applies.
+    Default,
+    /// Not set where we can see, but an unresolved include or a missing
+    /// main config may set it.
+    Unknown,
+}
+
+impl<'c, 'a> Setting<'c, 'a> {
+    /// The last directive setting it (the one nginx uses for single-value
+    /// directives).
+    pub fn node(&self) -> Option<&'c Node<'a>> {
+        match self {
+            Setting::Set { nodes, .. } => nodes.last().copied(),
+            _ => None,
+        }
+    }
+    /// First argument of the directive that sets it.
+    pub fn value(&self) -> Option<&'c str> {
+        self.node()
+            .and_then(|n| n.d.args.first())
+            .map(|a| a.value.as_str())
+    }
+    pub fn is_default(&self) -> bool {
+        matches!(self, Setting::Default)
+    }
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Setting::Unknown)
+    }
+    /// An `on`/`off` flag with its default; `None` when unknown.
+    pub fn flag(&self, default: bool) -> Option<bool> {
+        match self {
+            Setting::Set { .. } => Some(self.value().is_some_and(|v| v.eq_ignore_ascii_case("on"))),
+            Setting::Default => Some(default),
+            Setting::Unknown => None,
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Include resolution, root selection and inheritance lookups.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use super::*;
+use crate::parse::nginx::parse;
+
+fn model(files: &[(&str, &str)]) -> (Vec<NginxFile>, Vec<String>) {
+    let parsed = files.iter().map(|(_, t)| parse(t)).collect();
+    let paths = files.iter().map(|(p, _)| p.to_string()).collect();
+    (parsed, paths)
+}
+
+fn build_all<'a>(parsed: &'a [NginxFile], paths: &[String]) -> Nginx<'a> {
+    let inputs = parsed
+        .iter()
+        .zip(paths)
+        .enumerate()
+        .map(|(i, (p, path))| NginxInput {
+            file: i as u32,
+            path: path.clone(),
+            parsed: p,
+            configmap: None,
+        })
+        .collect();
+    build(Version::DEFAULT, inputs)
+}
+
+/// Root paths of the configurations.
+fn roots(n: &Nginx<'_>) -> Vec<String> {
+    n.configs.iter().map(|c| c.tree.root_path.clone()).collect()
+}
+
+/// `listen` ports in tree order.
+fn listens(c: &NginxConfig<'_>) -> Vec<String> {
+    c.tree
+        .nodes
+        .iter()
+        .filter(|n| n.name() == "listen")
+        .filter_map(|n| n.arg(0).map(str::to_string))
+        .collect()
+}
+
+const MAIN: &str = "events {}\nhttp {\n    include conf.d/*.conf;\n}\n";
+
+#[test]
+fn globs_expand_sorted_and_fragments_are_not_roots() {
+    let (p, paths) = model(&[
+        ("deploy/nginx/nginx.conf", MAIN),
+        ("deploy/nginx/conf.d/b.conf", "server { listen 82; }"),
+        ("deploy/nginx/conf.d/a.conf", "server { listen 81; }"),
+        ("deploy/nginx/conf.d/sub/c.conf", "server { listen 83; }"),
+    ]);
+    let n = build_all(&p, &paths);
+    // sub/c.conf is not matched by conf.d/*.conf, so it is a root of its own.
+    assert_eq!(
+        roots(&n),
+        ["deploy/nginx/nginx.conf", "deploy/nginx/conf.d/sub/c.conf"]
+    );
+    let main = &n.configs[0];
+    assert_eq!(listens(main), ["81", "82"]);
+    assert!(main.tree.notes.is_empty());
+    // The included servers sit inside `http`.
+    assert_eq!(main.facts.servers.len(), 2);
+    let s = main.facts.servers[0].node;
+    assert_eq!(
+        main.tree.kind(main.tree.parent(Some(s)).unwrap()),
+        BlockKind::Http
+    );
+}
+
+#[test]
+fn relative_includes_resolve_against_the_main_config_directory() {
+    let (p, paths) = model(&[
+        (
+            "n/nginx.conf",
+            "events {}\nhttp { include conf.d/server.conf; }",
+        ),
+        (
+            "n/conf.d/server.conf",
+            "server { listen 80; include foo.conf; }",
+        ),
+        ("n/foo.conf", "location /foo { return 200; }"),
+        ("n/conf.d/foo.conf", "location /decoy { return 404; }"),
+    ]);
+    let n = build_all(&p, &paths);
+    let main = &n.configs[0];
+    let locs: Vec<&str> = main
+        .tree
+        .blocks(BlockKind::Location)
+        .filter_map(|(_, l)| l.arg(0))
+        .collect();
+    assert_eq!(locs, ["/foo"]);
+    // The decoy is included by nothing: analysed on its own.
+    assert_eq!(roots(&n), ["n/nginx.conf", "n/conf.d/foo.conf"]);
+}
+
+#[test]
+fn missing_outside_and_empty_globs_are_noted_not_fatal() {
+    let (p, paths) = model(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n include mime.types;\n include /srv/extra.conf;\n include sites/*;\n server { listen 80; }\n}\n",
+    )]);
+    let n = build_all(&p, &paths);
+    let kinds: Vec<NoteKind> = n.notes().iter().map(|x| x.kind).collect();
+    assert_eq!(
+        kinds,
+        [NoteKind::Missing, NoteKind::Outside, NoteKind::EmptyGlob]
+    );
+    assert_eq!(n.configs[0].facts.servers.len(), 1);
+}
+
+#[test]
+fn absolute_etc_nginx_includes_map_onto_the_tree() {
+    let (p, paths) = model(&[
+        (
+            "nginx.conf",
+            "events {}\nhttp { include /etc/nginx/conf.d/*.conf; }",
+        ),
+        ("conf.d/app.conf", "server { listen 8080; }"),
+    ]);
+    let n = build_all(&p, &paths);
+    assert_eq!(roots(&n), ["nginx.conf"]);
+    assert_eq!(listens(&n.configs[0]), ["8080"]);
+}
+
+#[test]
+fn cycles_and_depth_are_bounded() {
+    let (p, paths) = model(&[
+        ("nginx.conf", "events {}\nhttp { include a.conf; }"),
+        ("a.conf", "include b.conf;\nserver { listen 1; }"),
+        ("b.conf", "include a.conf;\nserver { listen 2; }"),
+    ]);
+    let n = build_all(&p, &paths);
+    assert_eq!(roots(&n), ["nginx.conf"]);
+    assert!(n.notes().iter().any(|x| x.kind == NoteKind::Cycle));
+    assert_eq!(listens(&n.configs[0]), ["2", "1"]);
+
+    // A chain deeper than the limit stops with a note.
+    let mut files = vec![(
+        "nginx.conf".to_string(),
+        "events {}\nhttp { include f0.conf; }".to_string(),
+    )];
+    for i in 0..30 {
+        files.push((format!("f{i}.conf"), format!("include f{}.conf;", i + 1)));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let (p, paths) = model(&refs);
+    let n = build_all(&p, &paths);
+    assert!(n.notes().iter().any(|x| x.kind == NoteKind::TooDeep));
+}
+
+#[test]
+fn fragments_included_by_fragments_are_not_roots() {
+    let (p, paths) = model(&[
+        (
+            "sites-enabled/app",
+            "server { listen 80; location / { include snippets/proxy.conf; proxy_pass http://127.0.0.1:8080; } }",
+        ),
+        ("snippets/proxy.conf", "proxy_set_header Host $host;"),
+    ]);
+    let n = build_all(&p, &paths);
+    assert_eq!(roots(&n), ["sites-enabled/app"]);
+    let c = &n.configs[0];
+    let pass = &c.facts.passes[0];
+    assert_eq!(
+        c.tree.effective(pass.level, "proxy_set_header").value(),
+        Some("Host")
+    );
+}
+
+#[test]
+fn explicit_paths_with_parent_segments() {
+    let (p, paths) = model(&[
+        ("../shared/x/nginx.conf", MAIN),
+        ("../shared/x/conf.d/a.conf", "server { listen 81; }"),
+    ]);
+    let n = build_all(&p, &paths);
+    assert_eq!(roots(&n), ["../shared/x/nginx.conf"]);
+    assert_eq!(listens(&n.configs[0]), ["81"]);
+}
+
+#[test]
+fn inheritance_inner_level_replaces_and_unknown_includes_stop_lookups() {
+    let (p, paths) = model(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n proxy_read_timeout 30s;\n proxy_set_header Host $host;\n server {\n  location /a { proxy_pass http://x; proxy_set_header X-A 1; }\n  location /b { proxy_pass http://y; }\n  location /c { include /opt/unknown.conf; proxy_pass http://z; }\n }\n}\n",
+    )]);
+    let n = build_all(&p, &paths);
+    let c = &n.configs[0];
+    let [a, b, cc] = [0, 1, 2].map(|i| c.facts.passes[i].level);
+    assert_eq!(
+        c.tree.effective(a, "proxy_read_timeout").value(),
+        Some("30s")
+    );
+    assert_eq!(c.tree.effective(a, "proxy_set_header").value(), Some("X-A"));
+    assert_eq!(
+        c.tree.effective(b, "proxy_set_header").value(),
+        Some("Host")
+    );
+    assert!(c.tree.effective(b, "proxy_ssl_server_name").is_default());
+    assert!(c.tree.effective(cc, "proxy_ssl_server_name").is_unknown());
+}
+
+#[test]
+fn upstreams_and_passes() {
+    let (p, paths) = model(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n upstream App { server app:8080 max_fails=3 fail_timeout=5s; server b backup; keepalive 8; keepalive_timeout 30s; }\n server { listen 443 ssl http2; location / { proxy_pass http://app; } location /g { grpc_pass grpcs://g:50051; } }\n}\n",
+    )]);
+    let n = build_all(&p, &paths);
+    let c = &n.configs[0];
+    let u = &c.facts.upstreams[0];
+    assert_eq!(u.servers.len(), 2);
+    assert_eq!(u.servers[0].max_fails, Some(3));
+    assert_eq!(u.servers[0].fail_timeout, Some(5.0));
+    assert!(u.servers[1].backup);
+    assert_eq!(u.keepalive.map(|k| k.1), Some(8));
+    assert_eq!(u.keepalive_timeout.map(|k| k.1), Some(30.0));
+    // Group names match case-insensitively.
+    assert_eq!(
+        c.facts.group(&c.facts.passes[0]).map(|g| g.name.as_str()),
+        Some("App")
+    );
+    assert_eq!(c.facts.passes[1].scheme, Scheme::Grpcs);
+    let l = &c.facts.servers[0].listens[0];
+    assert_eq!((l.port, l.ssl, l.http2), (Some(443), true, true));
+}
+
+#[test]
+fn nginx_t_dumps_are_split_into_their_files() {
+    let dump = "# configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n\n# configuration file /etc/nginx/conf.d/default.conf:\nserver {\n    listen 8080;\n}\n";
+    let (p, paths) = model(&[("dump.txt", dump)]);
+    let n = build_all(&p, &paths);
+    assert_eq!(roots(&n), ["/etc/nginx/nginx.conf"]);
+    assert!(n.notes().is_empty());
+    let c = &n.configs[0];
+    assert_eq!(listens(c), ["8080"]);
+    let s = c.facts.servers[0].node;
+    assert_eq!(
+        c.tree.kind(c.tree.parent(Some(s)).unwrap()),
+        BlockKind::Http
+    );
+}

@@ -1,0 +1,79 @@
+//! NGX011: a `Connection` header forced for every request: `upgrade` on
+//! plain requests, or `close` (directly or from the usual WebSocket map)
+//! that switches upstream keepalive off.
+
+use std::collections::HashSet;
+
+use super::{keepalive_on, websocket_upgrade_missing::ws_location};
+use crate::model::nginx::{PassKind, Setting, vars};
+use crate::rules::{Ctx, Emit, Rule};
+
+pub static RULE: Rule = Rule {
+    id: "NGX011",
+    check,
+};
+
+fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    let model = ctx.model;
+    for c in &model.nginx.configs {
+        let cfg = &c.tree;
+        let mut seen = HashSet::new();
+        for p in c.facts.passes.iter().filter(|p| p.kind == PassKind::Proxy) {
+            let Setting::Set { nodes, .. } = cfg.effective(p.level, "proxy_set_header") else {
+                continue;
+            };
+            let Some(hdr) = nodes.iter().rev().find(|n| {
+                n.arg(0)
+                    .is_some_and(|h| h.eq_ignore_ascii_case("Connection"))
+            }) else {
+                continue;
+            };
+            let value = hdr.arg(1).unwrap_or("");
+            let group = c.facts.group(p).filter(|g| keepalive_on(model, g));
+            let (plain, how) = if let Some(var) = value.strip_prefix('$').map(|_| value) {
+                let Some(map) = vars::map_of(cfg, var) else {
+                    continue;
+                };
+                if map.source != "$http_upgrade" {
+                    continue;
+                }
+                match map.value_for("") {
+                    Some(v) => (
+                        v.to_ascii_lowercase(),
+                        format!("`{var}` maps a request without `Upgrade` to `{v}`"),
+                    ),
+                    None => continue,
+                }
+            } else {
+                (
+                    value.to_ascii_lowercase(),
+                    format!("`Connection: {value}` is sent with every request"),
+                )
+            };
+            let msg = match plain.as_str() {
+                "upgrade" if !ws_location(cfg, p.level) => format!(
+                    "{how}: plain requests reach the backend as upgrade requests, and some backends close the connection (`upstream prematurely closed connection`)"
+                ),
+                "close" => match group {
+                    Some(g) => format!(
+                        "{how}, which closes each connection to upstream `{}` after one request: its keepalive is silently off",
+                        g.name
+                    ),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if !seen.insert(hdr.loc()) {
+                continue;
+            }
+            let help = if value.starts_with('$') {
+                "map the empty `$http_upgrade` to `''` instead of `close` (`'' '';`) so plain requests keep the connection"
+            } else {
+                "use a map on `$http_upgrade` (`default upgrade; '' '';`) and `proxy_set_header Connection $connection_upgrade;`"
+            };
+            emit.at(hdr.loc(), msg)
+                .resource(super::level_resource(c, p.level))
+                .help(help);
+        }
+    }
+}

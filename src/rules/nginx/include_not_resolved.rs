@@ -1,0 +1,53 @@
+//! NGX000: an `include` that names nothing among the analysed files.
+
+use crate::model::nginx::NoteKind;
+use crate::rules::{Ctx, Emit, Rule};
+
+pub static RULE: Rule = Rule {
+    id: "NGX000",
+    check,
+};
+
+fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    for n in ctx.model.nginx.notes() {
+        let (msg, help) = match n.kind {
+            NoteKind::Missing => (
+                format!(
+                    "include `{}` is not among the analysed files (looked for `{}`, relative to the directory of `{}` as nginx does); what it holds is not checked",
+                    n.pattern, n.target, n.root
+                ),
+                "add the file to the analysed paths; nginx refuses to start when a plain include is missing",
+            ),
+            NoteKind::Outside => (
+                format!(
+                    "include `{}` is outside the analysed tree; what it holds is not checked",
+                    n.pattern
+                ),
+                "analyse a tree that holds it (e.g. a copy of /etc/nginx), or ignore this note",
+            ),
+            NoteKind::EmptyGlob => (
+                format!(
+                    "include `{}` matches no analysed file (looked for `{}`); nginx accepts an empty glob, so nothing is included",
+                    n.pattern, n.target
+                ),
+                "check the pattern against the directory layout nginx runs with",
+            ),
+            NoteKind::Cycle => (
+                format!(
+                    "include `{}` includes `{}` again, which is already being read: nginx would recurse until it fails",
+                    n.pattern, n.target
+                ),
+                "remove the include that closes the cycle",
+            ),
+            NoteKind::TooDeep => (
+                format!(
+                    "include `{}` nests more than {} levels deep; deeper includes are not read",
+                    n.pattern,
+                    crate::model::nginx::tree::MAX_INCLUDE_DEPTH
+                ),
+                "flatten the include chain",
+            ),
+        };
+        emit.at(n.loc, msg).help(help);
+    }
+}
