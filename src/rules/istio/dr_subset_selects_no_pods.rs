@@ -21,9 +21,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
     for (dr, obj, svc) in m.destination_rules_on_services() {
         let templates = m.k8s.service_templates(svc);
-        if templates.is_empty() {
-            continue;
-        }
+        // With no pods of the Service in the tree, no subset can be judged
+        // for sure: say so as a note.
+        let pods_known = !templates.is_empty();
         let svc_name = m
             .k8s
             .service_object(svc)
@@ -79,7 +79,15 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     ),
                 )
                 .resource(obj.resource())
-                .severity(if routed { Severity::Error } else { Severity::Warning });
+                .severity(match (pods_known, routed) {
+                    (false, _) => Severity::Info,
+                    (true, true) => Severity::Error,
+                    (true, false) => Severity::Warning,
+                });
+            if !pods_known {
+                f.message
+                    .push_str(" (the tree holds no pods of that Service)");
+            }
             for t in templates.iter().take(3) {
                 if let Some(o) = m.k8s.template_object(t) {
                     let labels: Vec<String> =

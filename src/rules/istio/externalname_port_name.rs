@@ -10,9 +10,8 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
-    if !m.mesh_in_use() {
-        return;
-    }
+    // Without any sign of Istio in the tree this is only a note.
+    let in_mesh = m.mesh_in_use();
     for svc in m.k8s.services.iter().filter(|s| s.type_ == "ExternalName") {
         let Some(obj) = m.k8s.service_object(svc) else {
             continue;
@@ -27,6 +26,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 obj.namespace, obj.name, sp.describe(), if p == Protocol::Tcp { "named tcp" } else { "unnamed" }
             ))
             .resource(obj.resource())
+            .severity(if in_mesh { crate::finding::Severity::Warning } else { crate::finding::Severity::Info })
             .help("name the port after its real protocol (http, https, tls, ...); for TCP use a ServiceEntry with addresses");
         }
     }

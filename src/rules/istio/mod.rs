@@ -7,6 +7,7 @@ mod dr_subset_selects_no_pods;
 mod dr_tls_no_ca;
 mod dr_tls_to_mesh_plaintext;
 mod externalname_port_name;
+mod gateway_bypasses_mesh_routes;
 mod gateway_port_not_on_service;
 mod gateway_selector_no_workload;
 mod istio_mutual_without_sidecar;
@@ -50,4 +51,5 @@ pub static RULES: &[&Rule] = &[
     &dr_host_not_found::RULE,
     &externalname_port_name::RULE,
     &dr_tls_no_ca::RULE,
+    &gateway_bypasses_mesh_routes::RULE,
 ];
