@@ -28,11 +28,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let opaque = matches!(proto.as_str(), "TCP" | "MONGO" | "MYSQL" | "REDIS");
             // Without an address a TCP port can only be matched by port: every such
             // entry shares one 0.0.0.0:port listener, and traffic goes astray.
-            if opaque
-                && se.addresses.is_empty()
-                && se.resolution != "NONE"
-                && se.workload_selector.is_none()
-            {
+            if opaque && se.addresses.is_empty() && se.workload_selector.is_none() {
                 emit.at(p.node.loc(), format!(
                     "ServiceEntry {}/{} port {} is {proto} but the entry has no `addresses`: without a virtual IP (and without Istio's IP auto-allocation) the sidecar cannot tell which host a connection is for",
                     obj.namespace, obj.name, p.number.map(|n| n.to_string()).unwrap_or_default()
