@@ -43,7 +43,7 @@ pub enum Text {
 }
 
 pub fn decode(bytes: Vec<u8>) -> Text {
-    let head = &bytes[..bytes.len().min(8192)];
+    let head = bytes.get(..8192).unwrap_or(&bytes);
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         return Text::Skip("UTF-16 text: convert the file to UTF-8".into());
     }

@@ -103,6 +103,9 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
         Input::Text { text, .. } => Text::Ok(text.clone()),
         Input::File(c) => {
             match std::fs::metadata(&c.fs_path) {
+                Ok(m) if !m.is_file() => {
+                    return skip(crate::discover::NOT_REGULAR.to_string());
+                }
                 Ok(m) if m.len() > max_size => {
                     return skip(format!(
                         "larger than the {} byte limit (--max-file-size)",

@@ -4,17 +4,23 @@
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().take(128).collect();
     let b: Vec<char> = b.chars().take(128).collect();
+    // One row of the table at a time: `prev` is row i, `cur` becomes row i+1.
     let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    let mut cur: Vec<usize> = Vec::with_capacity(b.len() + 1);
     for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        cur.clear();
+        cur.push(i + 1);
+        for (j, (cb, pair)) in b.iter().zip(prev.windows(2)).enumerate() {
+            let (diag, up) = match pair {
+                [d, u] => (*d, *u),
+                _ => (j, j + 1),
+            };
+            let left = cur.last().copied().unwrap_or(j);
+            cur.push((diag + usize::from(ca != cb)).min(up + 1).min(left + 1));
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    prev.last().copied().unwrap_or(0)
 }
 
 /// The candidate closest to `word`: a case-insensitive match first, then the
@@ -52,5 +58,15 @@ mod tests {
             Some("reviews")
         );
         assert_eq!(closest("abc", ["xyz"].into_iter()), None);
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("", ""), 0);
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("reviews", "reviwes"), 2);
+        assert_eq!(edit_distance("ab", "ba"), 2);
     }
 }

@@ -61,7 +61,7 @@ impl Emit {
 
     /// Start a finding at the line the user must change.
     pub fn at(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
-        self.findings.push(Finding {
+        self.findings.push_mut(Finding {
             rule: self.rule,
             severity: self.default_severity,
             message: message.into(),
@@ -69,9 +69,7 @@ impl Emit {
             resource: None,
             related: Vec::new(),
             help: None,
-        });
-        let last = self.findings.len() - 1;
-        &mut self.findings[last]
+        })
     }
 }
 
