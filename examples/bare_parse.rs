@@ -7,8 +7,10 @@
 //!
 //! By default it parses what the pipeline parses: YAML and JSON files with
 //! the YAML loader (NGINX files are only recognised). `--nginx` also parses
-//! the NGINX files with the NGINX parser. It prints the counts it saw, so a
-//! run that read nothing is visible.
+//! the NGINX files with the NGINX parser. `--keep` keeps every text and
+//! tree until the end (what the pipeline must hold for cross-file rules), to
+//! tell the trees' memory from the model's. It prints the counts it saw, so
+//! a run that read nothing is visible.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,12 +23,14 @@ use rayon::prelude::*;
 fn main() {
     let mut threads = None;
     let mut parse_nginx = false;
+    let mut keep = false;
     let mut roots = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--threads" => threads = args.next().and_then(|n| n.parse::<usize>().ok()),
             "--nginx" => parse_nginx = true,
+            "--keep" => keep = true,
             _ => roots.push(PathBuf::from(a)),
         }
     }
@@ -45,35 +49,37 @@ fn main() {
     let directives = AtomicUsize::new(0);
     let problems = AtomicUsize::new(0);
     let bytes = AtomicUsize::new(0);
-    found.files.par_iter().for_each(|c| {
-        let Ok(raw) = std::fs::read(&c.fs_path) else {
-            return;
-        };
-        bytes.fetch_add(raw.len(), Ordering::Relaxed);
-        let text = match load::decode(raw) {
-            Text::Ok(t) => t,
-            _ => return,
-        };
-        let is_nginx = !load::is_yaml_name(&c.display)
-            && (load::nginx_by_name(&c.display) || load::looks_like_nginx(&text));
-        if is_nginx {
-            if parse_nginx {
-                let f = nginx::parse(&text);
-                let mut n = 0;
-                nginx::walk(&f.directives, |_, _| n += 1);
-                directives.fetch_add(n, Ordering::Relaxed);
-                problems.fetch_add(f.problems.len(), Ordering::Relaxed);
+    let kept: Vec<Option<(String, yaml::Loaded)>> = found
+        .files
+        .par_iter()
+        .map(|c| {
+            let raw = std::fs::read(&c.fs_path).ok()?;
+            bytes.fetch_add(raw.len(), Ordering::Relaxed);
+            let Text::Ok(text) = load::decode(raw) else {
+                return None;
+            };
+            let is_nginx = !load::is_yaml_name(&c.display)
+                && (load::nginx_by_name(&c.display) || load::looks_like_nginx(&text));
+            if is_nginx {
+                if parse_nginx {
+                    let f = nginx::parse(&text);
+                    let mut n = 0;
+                    nginx::walk(&f.directives, |_, _| n += 1);
+                    directives.fetch_add(n, Ordering::Relaxed);
+                    problems.fetch_add(f.problems.len(), Ordering::Relaxed);
+                }
+                return None;
             }
-            return;
-        }
-        let l = yaml::load(&text, 0);
-        docs.fetch_add(l.docs.len(), Ordering::Relaxed);
-        nodes.fetch_add(
-            l.docs.iter().map(|d| d.nodes.len()).sum(),
-            Ordering::Relaxed,
-        );
-        problems.fetch_add(l.problems.len(), Ordering::Relaxed);
-    });
+            let l = yaml::load(&text, 0);
+            docs.fetch_add(l.docs.len(), Ordering::Relaxed);
+            nodes.fetch_add(
+                l.docs.iter().map(|d| d.nodes.len()).sum(),
+                Ordering::Relaxed,
+            );
+            problems.fetch_add(l.problems.len(), Ordering::Relaxed);
+            keep.then_some((text, l))
+        })
+        .collect();
     println!(
         "files {} bytes {} documents {} nodes {} nginx-directives {} problems {}",
         found.files.len(),
@@ -83,4 +89,5 @@ fn main() {
         directives.into_inner(),
         problems.into_inner()
     );
+    drop(kept);
 }

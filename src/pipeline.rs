@@ -252,6 +252,18 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         thresholds: &opts.config.thresholds,
     };
     findings.extend(rules::run(&ctx, |id| opts.enabled(id)));
+    drop(model);
+    let documents = loaded
+        .iter()
+        .map(|l| {
+            l.docs
+                .len()
+                .max(usize::from(l.format == load::Format::Nginx))
+        })
+        .sum();
+    // Millions of small nodes take a while to free: do it beside the rest
+    // of the run (the findings own their data; nothing borrows the trees now).
+    rayon::spawn(move || drop(loaded));
     findings.retain(|f| opts.enabled(f.rule));
     findings.retain(|f| {
         let path = sources
@@ -296,14 +308,6 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     findings.dedup_by(|a, b| a.rule == b.rule && a.loc == b.loc && a.message == b.message);
 
     skipped.sort();
-    let documents = loaded
-        .iter()
-        .map(|l| {
-            l.docs
-                .len()
-                .max(usize::from(l.format == load::Format::Nginx))
-        })
-        .sum();
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let summary = Summary {
         files: sources.len(),

@@ -18,8 +18,8 @@ pub enum ScalarStyle {
 #[derive(Debug)]
 pub enum NodeKind {
     Scalar { value: Box<str>, style: ScalarStyle },
-    Seq(Vec<NodeId>),
-    Map(Vec<Entry>),
+    Seq(Box<[NodeId]>),
+    Map(Box<[Entry]>),
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -30,7 +30,8 @@ enum Frame {
         end: usize,
         anchor: usize,
         flow: bool,
-        items: Vec<NodeId>,
+        /// Where this sequence's items start in `Builder::items`.
+        items: usize,
     },
     Map {
         id: NodeId,
@@ -38,7 +39,8 @@ enum Frame {
         end: usize,
         anchor: usize,
         flow: bool,
-        entries: Vec<Entry>,
+        /// Where this mapping's entries start in `Builder::entries`.
+        entries: usize,
         key: Option<NodeId>,
     },
 }
@@ -47,6 +49,11 @@ struct Builder {
     file: FileId,
     nodes: Vec<Node>,
     stack: Vec<Frame>,
+    /// Items and entries of the open collections, innermost last: a
+    /// collection's children are on top when it ends and move into one
+    /// exactly-sized slice (no per-collection growth, no slack).
+    items: Vec<NodeId>,
+    entries: Vec<Entry>,
     root: Option<NodeId>,
     anchors: HashMap<usize, NodeId>,
     doc_start: usize,
@@ -67,6 +74,8 @@ impl Builder {
             file,
             nodes: Vec::new(),
             stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             root: None,
             anchors: HashMap::new(),
             doc_start,
@@ -92,20 +101,15 @@ impl Builder {
         let end = self.end_of(id);
         match self.stack.last_mut() {
             None => self.root = Some(id),
-            Some(Frame::Seq { items, end: e, .. }) => {
-                items.push(id);
+            Some(Frame::Seq { end: e, .. }) => {
+                self.items.push(id);
                 *e = (*e).max(end);
             }
-            Some(Frame::Map {
-                entries,
-                key,
-                end: e,
-                ..
-            }) => {
+            Some(Frame::Map { key, end: e, .. }) => {
                 *e = (*e).max(end);
                 match key.take() {
                     None => *key = Some(id),
-                    Some(k) => entries.push(Entry { key: k, value: id }),
+                    Some(k) => self.entries.push(Entry { key: k, value: id }),
                 }
             }
         }
@@ -118,20 +122,75 @@ impl Builder {
         }
     }
 
+    fn is_merge_key(&self, id: NodeId) -> bool {
+        matches!(
+            self.nodes.get(id as usize).map(|n| &n.kind),
+            Some(NodeKind::Scalar { value, style: ScalarStyle::Plain }) if &**value == "<<"
+        )
+    }
+
+    /// Report keys written twice (merge keys aside). Each duplicate points
+    /// at the previous occurrence of its key.
+    fn report_duplicates(&self, entries: &[Entry], problems: &mut Vec<LoadProblem>) {
+        // Most mappings are small: compare pairwise instead of hashing.
+        const PAIRWISE: usize = 16;
+        let keyed = entries
+            .iter()
+            .filter(|e| !self.is_merge_key(e.key))
+            .filter_map(|e| self.key_text(e.key).map(|k| (k, e.key)));
+        let mut report = |k: &str, first: NodeId, dup: NodeId| {
+            let span_of = |id: NodeId| {
+                self.nodes
+                    .get(id as usize)
+                    .map(|n| n.span)
+                    .unwrap_or_default()
+            };
+            problems.push(LoadProblem {
+                kind: ProblemKind::DuplicateKey,
+                span: span_of(dup),
+                message: format!(
+                    "duplicate key `{k}`: the value here silently replaces the one above"
+                ),
+                related: vec![(span_of(first), "first defined here".to_string())],
+            });
+        };
+        if entries.len() <= PAIRWISE {
+            let mut seen: [(&str, NodeId); PAIRWISE] = [("", 0); PAIRWISE];
+            let mut n = 0;
+            for (k, id) in keyed {
+                let before = seen.get(..n).unwrap_or(&[]);
+                if let Some(&(_, first)) = before.iter().rev().find(|(s, _)| *s == k) {
+                    report(k, first, id);
+                }
+                if let Some(slot) = seen.get_mut(n) {
+                    *slot = (k, id);
+                    n += 1;
+                }
+            }
+        } else {
+            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(entries.len());
+            for (k, id) in keyed {
+                if let Some(&first) = seen.get(k) {
+                    report(k, first, id);
+                }
+                seen.insert(k, id);
+            }
+        }
+    }
+
     /// Resolve merge keys (`<<`) and report duplicate keys.
     fn finish_map(&mut self, entries: Vec<Entry>, problems: &mut Vec<LoadProblem>) -> Vec<Entry> {
+        self.report_duplicates(&entries, problems);
+        if !entries.iter().any(|e| self.is_merge_key(e.key)) {
+            return entries;
+        }
         let mut explicit: Vec<Entry> = Vec::with_capacity(entries.len());
         let mut merged: Vec<Entry> = Vec::new();
-        let mut seen: HashMap<&str, NodeId> = HashMap::new();
         for e in &entries {
-            let is_merge = matches!(
-                self.nodes.get(e.key as usize).map(|n| &n.kind),
-                Some(NodeKind::Scalar { value, style: ScalarStyle::Plain }) if &**value == "<<"
-            );
-            if is_merge {
+            if self.is_merge_key(e.key) {
                 let sources: Vec<NodeId> = match self.nodes.get(e.value as usize).map(|n| &n.kind) {
                     Some(NodeKind::Map(_)) => vec![e.value],
-                    Some(NodeKind::Seq(items)) => items.clone(),
+                    Some(NodeKind::Seq(items)) => items.to_vec(),
                     _ => Vec::new(),
                 };
                 for src in sources {
@@ -140,29 +199,6 @@ impl Builder {
                     }
                 }
                 continue;
-            }
-            if let Some(k) = self.key_text(e.key) {
-                if let Some(&first) = seen.get(k) {
-                    let span = self
-                        .nodes
-                        .get(e.key as usize)
-                        .map(|n| n.span)
-                        .unwrap_or_default();
-                    let first_span = self
-                        .nodes
-                        .get(first as usize)
-                        .map(|n| n.span)
-                        .unwrap_or_default();
-                    problems.push(LoadProblem {
-                        kind: ProblemKind::DuplicateKey,
-                        span,
-                        message: format!(
-                            "duplicate key `{k}`: the value here silently replaces the one above"
-                        ),
-                        related: vec![(first_span, "first defined here".to_string())],
-                    });
-                }
-                seen.insert(k, e.key);
             }
             explicit.push(*e);
         }
@@ -193,7 +229,11 @@ impl Builder {
         Doc {
             file: self.file,
             index,
-            nodes: self.nodes,
+            nodes: {
+                let mut nodes = self.nodes;
+                nodes.shrink_to_fit();
+                nodes
+            },
             root: self.root,
             span,
         }
@@ -346,15 +386,15 @@ fn on_node_event(
                 ));
             }
             let is_map = matches!(ev, Event::MappingStart(..));
-            let id = b.push_node(NodeKind::Seq(Vec::new()), Span::new(start, end));
-            b.stack.push(if is_map {
+            let id = b.push_node(NodeKind::Seq(Box::default()), Span::new(start, end));
+            let frame = if is_map {
                 Frame::Map {
                     id,
                     start,
                     end,
                     anchor,
                     flow,
-                    entries: Vec::new(),
+                    entries: b.entries.len(),
                     key: None,
                 }
             } else {
@@ -364,9 +404,10 @@ fn on_node_event(
                     end,
                     anchor,
                     flow,
-                    items: Vec::new(),
+                    items: b.items.len(),
                 }
-            });
+            };
+            b.stack.push(frame);
         }
         Event::SequenceEnd | Event::MappingEnd => {
             let (id, kind, s, e, anchor, flow) = match b.stack.pop()? {
@@ -377,7 +418,17 @@ fn on_node_event(
                     anchor,
                     flow,
                     items,
-                } => (id, NodeKind::Seq(items), s, e, anchor, flow),
+                } => {
+                    let items = b.items.split_off(items.min(b.items.len()));
+                    (
+                        id,
+                        NodeKind::Seq(items.into_boxed_slice()),
+                        s,
+                        e,
+                        anchor,
+                        flow,
+                    )
+                }
                 Frame::Map {
                     id,
                     start: s,
@@ -387,8 +438,16 @@ fn on_node_event(
                     entries,
                     ..
                 } => {
+                    let entries = b.entries.split_off(entries.min(b.entries.len()));
                     let entries = b.finish_map(entries, problems);
-                    (id, NodeKind::Map(entries), s, e, anchor, flow)
+                    (
+                        id,
+                        NodeKind::Map(entries.into_boxed_slice()),
+                        s,
+                        e,
+                        anchor,
+                        flow,
+                    )
                 }
             };
             // Flow collections end at their closing bracket; block ones at their last child.
@@ -474,6 +533,31 @@ mod tests {
             l.docs[0].root().unwrap().get("a").unwrap().as_int(),
             Some(3)
         );
+    }
+
+    #[test]
+    fn duplicate_keys_in_small_and_large_maps_point_at_the_previous_one() {
+        for filler in [0usize, 30] {
+            let mut text = String::from("a: 1\nb: 2\na: 3\n");
+            for i in 0..filler {
+                text.push_str(&format!("k{i}: {i}\n"));
+            }
+            text.push_str("a: 4\n<<: {a: 9, z: 1}\n");
+            let l = one(&text);
+            let dups: Vec<(u32, u32)> = l
+                .problems
+                .iter()
+                .filter(|p| p.kind == ProblemKind::DuplicateKey)
+                .map(|p| (p.span.start, p.related[0].0.start))
+                .collect();
+            let last = text.find("a: 4").unwrap() as u32;
+            assert_eq!(dups, vec![(10, 0), (last, 10)], "filler {filler}");
+            let root = l.docs[0].root().unwrap();
+            assert_eq!(root.get("a").unwrap().as_int(), Some(4));
+            assert_eq!(root.get("z").unwrap().as_int(), Some(1));
+            // Duplicates stay (the last wins on lookup); merged `a` yields to explicit ones.
+            assert_eq!(root.entries().count(), 5 + filler);
+        }
     }
 
     #[test]

@@ -95,13 +95,18 @@ impl Finding {
     }
 }
 
-/// Run every selected check.
+/// Run every selected check. Checks only read the model, so they run in
+/// parallel; the findings come back in rule order (and are sorted later).
 pub fn run(ctx: &Ctx<'_, '_>, selected: impl Fn(&str) -> bool) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for rule in all().filter(|r| selected(r.id)) {
-        let mut emit = Emit::new(rule.id);
-        (rule.check)(ctx, &mut emit);
-        out.append(&mut emit.findings);
-    }
-    out
+    use rayon::prelude::*;
+    let rules: Vec<&Rule> = all().filter(|r| selected(r.id)).collect();
+    let per_rule: Vec<Vec<Finding>> = rules
+        .par_iter()
+        .map(|rule| {
+            let mut emit = Emit::new(rule.id);
+            (rule.check)(ctx, &mut emit);
+            emit.findings
+        })
+        .collect();
+    per_rule.into_iter().flatten().collect()
 }
