@@ -17,7 +17,11 @@ pub enum ScalarStyle {
 
 #[derive(Debug)]
 pub enum NodeKind {
-    Scalar { value: Box<str>, style: ScalarStyle },
+    /// The text is shared with equal scalars of the same file.
+    Scalar {
+        value: std::sync::Arc<str>,
+        style: ScalarStyle,
+    },
     Seq(Box<[NodeId]>),
     Map(Box<[Entry]>),
 }

@@ -2,6 +2,8 @@
 //! granit-parser events. Recovers at the next document after an error.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use granit_parser::{Event, Parser, ScalarStyle as GStyle, Span as GSpan};
 
@@ -240,6 +242,61 @@ impl Builder {
     }
 }
 
+/// One copy of each short scalar text per file: keys (`name`, `port`,
+/// `apiVersion`) and common values repeat thousands of times in a stream,
+/// and each node then holds a reference instead of its own allocation.
+#[derive(Default)]
+struct Interner {
+    set: HashSet<Arc<str>, BuildHasherDefault<FxHasher>>,
+}
+
+impl Interner {
+    /// Longer texts rarely repeat: they are not looked up.
+    const MAX_LEN: usize = 64;
+
+    fn intern(&mut self, s: std::borrow::Cow<'_, str>) -> Arc<str> {
+        if s.len() > Self::MAX_LEN {
+            return Arc::from(s.as_ref());
+        }
+        if let Some(a) = self.set.get(s.as_ref()) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = Arc::from(s.as_ref());
+        self.set.insert(Arc::clone(&a));
+        a
+    }
+}
+
+/// A small, fast, non-cryptographic hash for short strings (the rustc "Fx"
+/// hash); hash flooding is moot for a per-file set of texts at most 64
+/// bytes long that the file's own size bounds.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.write(&[b]);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write(&n.to_le_bytes());
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn style(s: GStyle) -> ScalarStyle {
     match s {
         GStyle::Plain => ScalarStyle::Plain,
@@ -262,6 +319,7 @@ pub fn load(text: &str, file: FileId) -> Loaded {
     let mut builder: Option<Builder> = None;
     let mut total_nodes = 0usize;
     let mut skip_doc = false;
+    let mut strings = Interner::default();
 
     loop {
         let next = parser.next_event();
@@ -329,7 +387,9 @@ pub fn load(text: &str, file: FileId) -> Loaded {
                     ));
                     return out;
                 }
-                if let Some(problem) = on_node_event(b, ev, start, end, &mut out.problems) {
+                if let Some(problem) =
+                    on_node_event(b, &mut strings, ev, start, end, &mut out.problems)
+                {
                     out.problems.push(problem);
                     skip_doc = true;
                 }
@@ -342,6 +402,7 @@ pub fn load(text: &str, file: FileId) -> Loaded {
 /// Apply one node event; returns a problem when the document must be dropped.
 fn on_node_event(
     b: &mut Builder,
+    strings: &mut Interner,
     ev: Event<'_>,
     start: usize,
     end: usize,
@@ -351,7 +412,7 @@ fn on_node_event(
         Event::Scalar(value, st, anchor, _) => {
             let id = b.push_node(
                 NodeKind::Scalar {
-                    value: value.into_owned().into_boxed_str(),
+                    value: strings.intern(value),
                     style: style(st),
                 },
                 Span::new(start, end),
