@@ -44,7 +44,8 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
 /// Collects the findings of one rule.
 pub struct Emit {
     rule: &'static str,
-    default_severity: Severity,
+    /// Read from the metadata at the first finding (most rules find nothing).
+    default_severity: Option<Severity>,
     pub findings: Vec<Finding>,
 }
 
@@ -52,18 +53,22 @@ impl Emit {
     pub fn new(rule: &'static str) -> Emit {
         Emit {
             rule,
-            default_severity: meta::get(rule)
-                .map(|m| m.severity)
-                .unwrap_or(Severity::Error),
+            default_severity: None,
             findings: Vec::new(),
         }
     }
 
     /// Start a finding at the line the user must change.
     pub fn at(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
+        let rule = self.rule;
+        let severity = *self.default_severity.get_or_insert_with(|| {
+            meta::get(rule)
+                .map(|m| m.severity)
+                .unwrap_or(Severity::Error)
+        });
         self.findings.push_mut(Finding {
             rule: self.rule,
-            severity: self.default_severity,
+            severity,
             message: message.into(),
             loc,
             resource: None,
