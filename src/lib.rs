@@ -15,6 +15,7 @@ pub mod config;
 pub mod context;
 pub mod discover;
 pub mod finding;
+pub mod fuzzing;
 pub mod load;
 pub mod model;
 pub mod parse;
