@@ -27,6 +27,11 @@ impl Default for DiscoverOptions {
     }
 }
 
+/// Skip reason of a FIFO, socket or device.
+pub const NOT_REGULAR: &str = "not a regular file (FIFO, socket or device): not read";
+/// Skip reason of a symbolic link met while walking.
+pub const SYMLINK: &str = "symbolic link: not followed (name the target to analyse it)";
+
 /// A file to read, with the path shown to users.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Candidate {
@@ -121,6 +126,14 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovered {
                 continue;
             }
         };
+        if !meta.is_file() && !meta.is_dir() {
+            // A FIFO would block the read forever; devices and sockets are not configs.
+            out.walk_errors.push(Skipped {
+                path: display_path(root),
+                reason: NOT_REGULAR.into(),
+            });
+            continue;
+        }
         if meta.is_file() {
             let display = display_path(root);
             if !excluded(&display) {
@@ -145,16 +158,30 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovered {
         for entry in walker {
             match entry {
                 Ok(e) => {
-                    if !e.file_type().is_some_and(|t| t.is_file()) {
+                    let Some(ft) = e.file_type() else { continue };
+                    if ft.is_dir() {
                         continue;
                     }
                     let p = e.path();
                     let display = display_path(p);
-                    if is_config_name(p) && !excluded(&display) {
+                    if !is_config_name(p) || excluded(&display) {
+                        continue;
+                    }
+                    if ft.is_file() {
                         out.files.push(Candidate {
                             display,
                             fs_path: p.to_path_buf(),
                             explicit: false,
+                        });
+                    } else {
+                        // Config-named, but a link (not followed) or a FIFO, socket or device.
+                        out.walk_errors.push(Skipped {
+                            path: display,
+                            reason: if ft.is_symlink() {
+                                SYMLINK.into()
+                            } else {
+                                NOT_REGULAR.into()
+                            },
                         });
                     }
                 }

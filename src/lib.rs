@@ -1,5 +1,12 @@
 //! confaudit: finds the misconfigurations behind proxy connection resets.
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// No panics on input: no unwrap/expect/panic, and no indexing or slicing
+// that could be out of bounds (use `get`); tests may (clippy.toml).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub mod app;
 pub mod baseline;
@@ -8,6 +15,7 @@ pub mod config;
 pub mod context;
 pub mod discover;
 pub mod finding;
+pub mod fuzzing;
 pub mod load;
 pub mod load_embedded;
 pub mod model;

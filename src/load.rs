@@ -53,7 +53,7 @@ pub enum Text {
 /// kept), for NGINX files, which nginx reads as bytes (a Latin-1 comment is
 /// fine there).
 pub fn decode(bytes: Vec<u8>, lenient: bool) -> Text {
-    let head = &bytes[..bytes.len().min(8192)];
+    let head = bytes.get(..8192).unwrap_or(&bytes);
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         return Text::Skip("UTF-16 text: convert the file to UTF-8".into());
     }

@@ -114,6 +114,9 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
         Input::Text { text, .. } => Text::Ok(text.clone()),
         Input::File(c) => {
             match std::fs::metadata(&c.fs_path) {
+                Ok(m) if !m.is_file() => {
+                    return skip(crate::discover::NOT_REGULAR.to_string());
+                }
                 Ok(m) if m.len() > max_size => {
                     return skip(format!(
                         "larger than the {} byte limit (--max-file-size)",
@@ -334,6 +337,19 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     };
     findings.extend(rules::run(&ctx, |id| opts.enabled(id)));
     drop_covered_schema_findings(&mut findings);
+    drop(model);
+    drop(schema_results);
+    let documents = loaded
+        .iter()
+        .map(|l| {
+            l.docs
+                .len()
+                .max(usize::from(l.format == load::Format::Nginx))
+        })
+        .sum();
+    // Millions of small nodes take a while to free: do it beside the rest
+    // of the run (the findings own their data; nothing borrows the trees now).
+    rayon::spawn(move || drop(loaded));
     findings.retain(|f| opts.enabled(f.rule));
     findings.retain(|f| {
         let path = sources
@@ -384,14 +400,6 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     findings.dedup_by(|a, b| a.rule == b.rule && a.loc == b.loc && a.message == b.message);
 
     skipped.sort();
-    let documents = loaded
-        .iter()
-        .map(|l| {
-            l.docs
-                .len()
-                .max(usize::from(l.format == load::Format::Nginx))
-        })
-        .sum();
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let summary = Summary {
         files: sources.len(),

@@ -6,20 +6,27 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().take(128).collect();
     let b: Vec<char> = b.chars().take(128).collect();
     let w = b.len() + 1;
-    // Rows i-2, i-1 and i of the table.
+    // Rows i-2, i-1 and i of the table; `get` keeps it panic-free.
     let mut prev2: Vec<usize> = vec![0; w];
     let mut prev: Vec<usize> = (0..w).collect();
     let mut cur = vec![0; w];
+    let at = |row: &[usize], j: usize| row.get(j).copied().unwrap_or(usize::MAX / 2);
     for i in 1..=a.len() {
-        cur[0] = i;
+        if let Some(c) = cur.first_mut() {
+            *c = i;
+        }
         for j in 1..w {
             let (ca, cb) = (a.get(i - 1), b.get(j - 1));
             let cost = usize::from(ca != cb);
-            let mut d = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
+            let mut d = (at(&prev, j - 1) + cost)
+                .min(at(&prev, j) + 1)
+                .min(at(&cur, j - 1) + 1);
             if i > 1 && j > 1 && ca == b.get(j - 2) && a.get(i - 2) == cb {
-                d = d.min(prev2[j - 2] + 1);
+                d = d.min(at(&prev2, j - 2) + 1);
             }
-            cur[j] = d;
+            if let Some(c) = cur.get_mut(j) {
+                *c = d;
+            }
         }
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
@@ -69,5 +76,16 @@ mod tests {
         assert_eq!(edit_distance("form", "from"), 1);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("", ""), 0);
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("reviews", "reviwes"), 1);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(edit_distance("abc", "ca"), 3);
     }
 }

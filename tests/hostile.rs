@@ -131,3 +131,231 @@ fn symlink_loops_are_not_followed() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// Runs confaudit on `dir` and returns (exit code, JSON report).
+#[cfg(unix)]
+fn run_dir(dir: &std::path::Path, as_nobody: bool) -> (Option<i32>, serde_json::Value) {
+    let bin = assert_cmd::cargo::cargo_bin("confaudit");
+    let mut cmd = if as_nobody {
+        // root reads anything: drop to `nobody` so permissions apply.
+        let mut c = Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--",
+        ]);
+        c.arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    let out = cmd
+        .arg(dir)
+        .args(["--format", "json", "--no-context"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{out:?}"
+    );
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    (out.status.code(), v)
+}
+
+#[cfg(unix)]
+fn skipped_reason(v: &serde_json::Value, path_end: &str) -> Option<String> {
+    v["summary"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"].as_str().unwrap().ends_with(path_end))
+        .map(|s| s["reason"].as_str().unwrap().to_string())
+}
+
+#[cfg(unix)]
+fn has_rule(v: &serde_json::Value, rule: &str) -> bool {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == rule)
+}
+
+const BAD_SERVICE: &str =
+    "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  ports: [{port: 99999}]\n";
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_directories_are_reported_and_the_run_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(root.join("svc.yaml"), BAD_SERVICE).unwrap();
+    std::fs::set_permissions(
+        root.join("svc.yaml"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::write(root.join("secret.yaml"), "a: 1\n").unwrap();
+    std::fs::set_permissions(
+        root.join("secret.yaml"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    std::fs::create_dir(root.join("private")).unwrap();
+    std::fs::write(root.join("private/x.yaml"), "a: 1\n").unwrap();
+    std::fs::set_permissions(root.join("private"), std::fs::Permissions::from_mode(0o000)).unwrap();
+
+    // Permissions do not stop root: run as `nobody` then (setpriv, util-linux).
+    let privileged = std::fs::read(root.join("secret.yaml")).is_ok();
+    if privileged
+        && std::process::Command::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        eprintln!("skipped: running as root without setpriv");
+        return;
+    }
+    let (code, v) = run_dir(root, privileged);
+    assert_eq!(code, Some(1), "{v}");
+    assert!(has_rule(&v, "K8S007"), "the readable file is analysed: {v}");
+    let file = skipped_reason(&v, "secret.yaml").expect("unreadable file listed");
+    assert!(file.contains("unreadable"), "{file}");
+    let dir_reason = skipped_reason(&v, "private").expect("unreadable directory listed");
+    assert!(dir_reason.contains("unreadable"), "{dir_reason}");
+    std::fs::set_permissions(root.join("private"), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_links_are_skipped_with_a_reason_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("svc.yaml"), BAD_SERVICE).unwrap();
+    // A FIFO would block a read forever.
+    let made = std::process::Command::new("mkfifo")
+        .arg(root.join("pipe.yaml"))
+        .status()
+        .is_ok_and(|s| s.success());
+    std::os::unix::fs::symlink("/nowhere/at/all.yaml", root.join("dangling.yaml")).unwrap();
+    std::os::unix::fs::symlink(root.join("svc.yaml"), root.join("link.yaml")).unwrap();
+    let (code, v) = run_dir(root, false);
+    assert_eq!(code, Some(1));
+    assert!(has_rule(&v, "K8S007"));
+    if made {
+        assert!(
+            skipped_reason(&v, "pipe.yaml")
+                .unwrap()
+                .contains("not a regular file")
+        );
+        // Named on the command line too.
+        let out = Command::cargo_bin("confaudit")
+            .unwrap()
+            .arg(root.join("pipe.yaml"))
+            .args(["--format", "json", "--no-context"])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            skipped_reason(&v, "pipe.yaml")
+                .unwrap()
+                .contains("not a regular file")
+        );
+    }
+    assert!(
+        skipped_reason(&v, "dangling.yaml")
+            .unwrap()
+            .contains("symbolic link")
+    );
+    assert!(
+        skipped_reason(&v, "link.yaml")
+            .unwrap()
+            .contains("symbolic link")
+    );
+    // The link's target is reported once, under its own name.
+    let k8s007 = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "K8S007")
+        .count();
+    assert_eq!(k8s007, 1);
+}
+
+/// The tool executes nothing, opens no socket and writes only `--output`
+/// (checked with strace where it is installed).
+#[cfg(target_os = "linux")]
+#[test]
+fn never_executes_connects_or_writes_except_output() {
+    if std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: strace not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("svc.yaml"), BAD_SERVICE).unwrap();
+    std::fs::write(
+        tree.join("nginx.conf"),
+        "http { server { listen 80; location / { proxy_pass http://a; } } include /etc/passwd; }\n",
+    )
+    .unwrap();
+    let trace = dir.path().join("trace");
+    let report = dir.path().join("report.json");
+    let status = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-o"])
+        .arg(&trace)
+        .args(["-e", "trace=execve,execveat,fork,vfork,clone3,socket,connect,openat,open,creat,rename,unlink,unlinkat,mkdir"])
+        .arg(assert_cmd::cargo::cargo_bin("confaudit"))
+        .arg(&tree)
+        .args(["--format", "json", "--no-context", "--output"])
+        .arg(&report)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let report_s = report.to_string_lossy().to_string();
+    let mut execs = 0;
+    for line in trace.lines() {
+        let call = line
+            .split_once(' ')
+            .map(|(_, c)| c.trim_start())
+            .unwrap_or(line);
+        if call.starts_with("execve") || call.starts_with("execveat") {
+            execs += 1;
+        }
+        assert!(
+            !call.starts_with("socket(") && !call.starts_with("connect("),
+            "network: {line}"
+        );
+        assert!(
+            !call.starts_with("fork") && !call.starts_with("vfork"),
+            "{line}"
+        );
+        for bad in ["creat(", "rename(", "unlink", "mkdir("] {
+            assert!(!call.starts_with(bad), "file system write: {line}");
+        }
+        if call.starts_with("open") && (call.contains("O_WRONLY") || call.contains("O_RDWR")) {
+            assert!(
+                call.contains(&report_s) || call.contains("/dev/"),
+                "writes only --output: {line}"
+            );
+        }
+        assert!(
+            !call.contains("/etc/passwd"),
+            "include outside the tree read: {line}"
+        );
+    }
+    assert_eq!(execs, 1, "only the program itself is executed:\n{trace}");
+    assert!(std::fs::read_to_string(&report).unwrap().contains("K8S007"));
+}

@@ -248,6 +248,14 @@ pub fn build<'a>(objects: Vec<Object<'a>>) -> K8s<'a> {
                 .push(i);
         }
     }
+    for (i, t) in k.templates.iter().enumerate() {
+        for &pair in &t.labels {
+            let ids = k.templates_by_label.entry(pair).or_default();
+            if ids.last() != Some(&i) {
+                ids.push(i);
+            }
+        }
+    }
     for (i, s) in k.services.iter().enumerate() {
         if let Some(o) = objects.get(s.object) {
             k.services_by_ns

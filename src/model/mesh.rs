@@ -1,10 +1,20 @@
 //! Mesh-wide lookups the Istio and Gateway API rules share: which Service or
 //! ServiceEntry a host names, who may see it, and which pods get a sidecar.
 
+use std::collections::HashMap;
+
 use super::Model;
 use super::hosts::{ServiceName, resolve_host};
 use super::istio::{DestinationRule, Gateway, ServiceEntry, exported_to, host_matches};
 use super::k8s::{PodTemplate, PortRef, Service, selects};
+
+/// DestinationRule indexes by their FQDN host (lowercase): exact hosts, and
+/// the wildcard ones (`*.example.com`, `*`) that any host may match.
+#[derive(Debug, Default)]
+pub struct DrIndex {
+    exact: HashMap<String, Vec<usize>>,
+    wildcard: Vec<usize>,
+}
 
 /// What a mesh host names.
 pub enum HostTarget<'m, 'a> {
@@ -151,13 +161,44 @@ impl<'a> Model<'a> {
         }
     }
 
+    fn dr_index(&self) -> &DrIndex {
+        self.dr_index.get_or_init(|| {
+            let mut index = DrIndex::default();
+            for (i, dr) in self.istio.destination_rules.iter().enumerate() {
+                let ns = self
+                    .k8s
+                    .object(dr.object)
+                    .map(|o| o.namespace.as_str())
+                    .unwrap_or("");
+                let host = self.istio_fqdn(dr.host, ns).to_ascii_lowercase();
+                if host.starts_with('*') {
+                    index.wildcard.push(i);
+                } else {
+                    index.exact.entry(host).or_default().push(i);
+                }
+            }
+            index
+        })
+    }
+
     /// DestinationRules for a host (FQDN) visible from a namespace, the most
     /// specific first (exact host, then wildcards).
     pub fn destination_rules_for(&self, fqdn: &str, from_ns: &str) -> Vec<&DestinationRule<'a>> {
-        let mut out: Vec<&DestinationRule<'a>> = self
-            .istio
-            .destination_rules
-            .iter()
+        // Only rules whose host equals the FQDN or is a wildcard can match
+        // (`host_matches`): look those up instead of scanning every rule.
+        let index = self.dr_index();
+        let mut ids: Vec<usize> = index
+            .exact
+            .get(&fqdn.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .chain(&index.wildcard)
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        let mut out: Vec<&DestinationRule<'a>> = ids
+            .into_iter()
+            .filter_map(|i| self.istio.destination_rules.get(i))
             .filter(|dr| {
                 let ns = self
                     .k8s
@@ -308,5 +349,119 @@ impl<'a> Model<'a> {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::k8s::Object;
+    use crate::model::{Model, ModelOptions};
+    use crate::parse::yaml;
+
+    fn with_model(text: &str, f: impl FnOnce(&Model<'_>)) {
+        let loaded = yaml::load(text, 0);
+        let objects: Vec<Object<'_>> = loaded
+            .docs
+            .iter()
+            .filter_map(|d| d.root().and_then(|r| Object::new(r, "default")))
+            .collect();
+        let m = Model::build(
+            ModelOptions::default(),
+            objects,
+            Default::default(),
+            Default::default(),
+        );
+        f(&m);
+    }
+
+    fn dr_names(m: &Model<'_>, fqdn: &str, from: &str) -> Vec<String> {
+        m.destination_rules_for(fqdn, from)
+            .iter()
+            .filter_map(|dr| m.k8s.object(dr.object).map(|o| o.name.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn destination_rules_by_host_exact_then_wildcard_case_insensitive() {
+        let text = "\
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: star, namespace: shop}
+spec: {host: '*.svc.cluster.local'}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: short, namespace: shop}
+spec: {host: Reviews}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: fqdn, namespace: other}
+spec: {host: reviews.shop.svc.cluster.local}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: hidden, namespace: other}
+spec: {host: reviews.shop.svc.cluster.local, exportTo: ['.']}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: unrelated, namespace: shop}
+spec: {host: ratings}
+";
+        with_model(text, |m| {
+            assert_eq!(
+                dr_names(m, "reviews.shop.svc.cluster.local", "shop"),
+                ["short", "fqdn", "star"]
+            );
+            assert_eq!(
+                dr_names(m, "REVIEWS.shop.svc.cluster.local", "shop"),
+                ["short", "fqdn", "star"]
+            );
+            assert_eq!(
+                dr_names(m, "reviews.shop.svc.cluster.local", "other"),
+                ["short", "fqdn", "hidden", "star"]
+            );
+            assert_eq!(dr_names(m, "api.example.com", "shop"), Vec::<String>::new());
+            assert_eq!(dr_names(m, "x.y.svc.cluster.local", "shop"), ["star"]);
+        });
+    }
+
+    #[test]
+    fn selected_templates_stay_in_namespace_and_keep_order() {
+        let deploy = |name: &str, ns: &str, labels: &str| {
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  template:\n    metadata: {{labels: {labels}}}\n    spec: {{containers: [{{name: c}}]}}\n---\n"
+            )
+        };
+        let text = [
+            deploy("a1", "a", "{app: web, tier: x}"),
+            deploy("b1", "b", "{app: web}"),
+            deploy("a2", "a", "{app: web, app: web}"),
+            deploy("a3", "a", "{app: api, pod-template-hash: h}"),
+        ]
+        .concat();
+        with_model(&text, |m| {
+            let names = |ns: &str, sel: &[(&str, &str)]| -> Vec<String> {
+                m.k8s
+                    .selected_templates(ns, sel)
+                    .filter_map(|t| m.k8s.template_object(t).map(|o| o.name.to_string()))
+                    .collect()
+            };
+            assert_eq!(names("a", &[("app", "web")]), ["a1", "a2"]);
+            assert_eq!(names("b", &[("app", "web")]), ["b1"]);
+            assert_eq!(names("a", &[("app", "web"), ("tier", "x")]), ["a1"]);
+            assert_eq!(
+                names("a", &[("tier", "x"), ("app", "api")]),
+                Vec::<String>::new()
+            );
+            // Controller labels match anything; an empty selector selects all in the namespace.
+            assert_eq!(
+                names("a", &[("pod-template-hash", "zzz")]),
+                ["a1", "a2", "a3"]
+            );
+            assert_eq!(names("a", &[]), ["a1", "a2", "a3"]);
+            assert_eq!(names("c", &[]), Vec::<String>::new());
+        });
     }
 }

@@ -53,6 +53,8 @@ pub struct K8s<'a> {
     /// Namespace -> indexes into `templates` / `services` (selectors never cross namespaces).
     pub(crate) templates_by_ns: HashMap<String, Vec<usize>>,
     pub(crate) services_by_ns: HashMap<String, Vec<usize>>,
+    /// Label (key, value) -> indexes into `templates` that carry it, ascending.
+    pub(crate) templates_by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
 }
 
 impl<'a> K8s<'a> {
@@ -76,12 +78,32 @@ impl<'a> K8s<'a> {
         namespace: &'s str,
         selector: &'s [(&'s str, &'s str)],
     ) -> impl Iterator<Item = &'s PodTemplate<'a>> + 's {
-        self.templates_by_ns
-            .get(namespace)
-            .into_iter()
-            .flatten()
+        // Only templates that carry one of the selector's pairs can match (and
+        // selectors never cross namespaces): start from the smaller list.
+        let by_label = selector
+            .iter()
+            .find(|(k, _)| !k8s::CONTROLLER_LABELS.contains(k))
+            .map(|pair| {
+                self.templates_by_label
+                    .get(pair)
+                    .map_or(&[][..], Vec::as_slice)
+            });
+        let candidates = match by_label {
+            Some(ids) => ids,
+            None => self
+                .templates_by_ns
+                .get(namespace)
+                .map_or(&[][..], Vec::as_slice),
+        };
+        candidates
+            .iter()
             .filter_map(|&i| self.templates.get(i))
-            .filter(move |t| selects(selector, &t.labels))
+            .filter(move |t| {
+                self.objects
+                    .get(t.object)
+                    .is_some_and(|o| o.namespace == namespace)
+                    && selects(selector, &t.labels)
+            })
     }
     /// Pod templates behind a Service (none for selector-less Services).
     pub fn service_templates<'s>(&'s self, s: &'s Service<'a>) -> Vec<&'s PodTemplate<'a>> {
@@ -135,6 +157,8 @@ pub struct Model<'a> {
     pub gateway_api: gateway_api::GatewayApi<'a>,
     pub envoy: envoy::Envoy<'a>,
     pub nginx: nginx::Nginx<'a>,
+    /// DestinationRules by host, built on first use (see `destination_rules_for`).
+    pub(crate) dr_index: std::sync::OnceLock<mesh::DrIndex>,
 }
 
 impl<'a> Model<'a> {
@@ -158,6 +182,7 @@ impl<'a> Model<'a> {
             gateway_api,
             envoy,
             nginx,
+            dr_index: std::sync::OnceLock::new(),
         };
         nginx::k8s::relate(&mut model, &paths);
         model

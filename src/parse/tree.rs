@@ -17,9 +17,13 @@ pub enum ScalarStyle {
 
 #[derive(Debug)]
 pub enum NodeKind {
-    Scalar { value: Box<str>, style: ScalarStyle },
-    Seq(Vec<NodeId>),
-    Map(Vec<Entry>),
+    /// The text is shared with equal scalars of the same file.
+    Scalar {
+        value: std::sync::Arc<str>,
+        style: ScalarStyle,
+    },
+    Seq(Box<[NodeId]>),
+    Map(Box<[Entry]>),
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -2,6 +2,8 @@
 //! granit-parser events. Recovers at the next document after an error.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use granit_parser::{Event, Parser, ScalarStyle as GStyle, Span as GSpan};
 
@@ -30,7 +32,8 @@ enum Frame {
         end: usize,
         anchor: usize,
         flow: bool,
-        items: Vec<NodeId>,
+        /// Where this sequence's items start in `Builder::items`.
+        items: usize,
     },
     Map {
         id: NodeId,
@@ -38,7 +41,8 @@ enum Frame {
         end: usize,
         anchor: usize,
         flow: bool,
-        entries: Vec<Entry>,
+        /// Where this mapping's entries start in `Builder::entries`.
+        entries: usize,
         key: Option<NodeId>,
     },
 }
@@ -47,6 +51,11 @@ struct Builder {
     file: FileId,
     nodes: Vec<Node>,
     stack: Vec<Frame>,
+    /// Items and entries of the open collections, innermost last: a
+    /// collection's children are on top when it ends and move into one
+    /// exactly-sized slice (no per-collection growth, no slack).
+    items: Vec<NodeId>,
+    entries: Vec<Entry>,
     root: Option<NodeId>,
     anchors: HashMap<usize, NodeId>,
     doc_start: usize,
@@ -67,6 +76,8 @@ impl Builder {
             file,
             nodes: Vec::new(),
             stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             root: None,
             anchors: HashMap::new(),
             doc_start,
@@ -92,20 +103,15 @@ impl Builder {
         let end = self.end_of(id);
         match self.stack.last_mut() {
             None => self.root = Some(id),
-            Some(Frame::Seq { items, end: e, .. }) => {
-                items.push(id);
+            Some(Frame::Seq { end: e, .. }) => {
+                self.items.push(id);
                 *e = (*e).max(end);
             }
-            Some(Frame::Map {
-                entries,
-                key,
-                end: e,
-                ..
-            }) => {
+            Some(Frame::Map { key, end: e, .. }) => {
                 *e = (*e).max(end);
                 match key.take() {
                     None => *key = Some(id),
-                    Some(k) => entries.push(Entry { key: k, value: id }),
+                    Some(k) => self.entries.push(Entry { key: k, value: id }),
                 }
             }
         }
@@ -118,20 +124,75 @@ impl Builder {
         }
     }
 
+    fn is_merge_key(&self, id: NodeId) -> bool {
+        matches!(
+            self.nodes.get(id as usize).map(|n| &n.kind),
+            Some(NodeKind::Scalar { value, style: ScalarStyle::Plain }) if &**value == "<<"
+        )
+    }
+
+    /// Report keys written twice (merge keys aside). Each duplicate points
+    /// at the previous occurrence of its key.
+    fn report_duplicates(&self, entries: &[Entry], problems: &mut Vec<LoadProblem>) {
+        // Most mappings are small: compare pairwise instead of hashing.
+        const PAIRWISE: usize = 16;
+        let keyed = entries
+            .iter()
+            .filter(|e| !self.is_merge_key(e.key))
+            .filter_map(|e| self.key_text(e.key).map(|k| (k, e.key)));
+        let mut report = |k: &str, first: NodeId, dup: NodeId| {
+            let span_of = |id: NodeId| {
+                self.nodes
+                    .get(id as usize)
+                    .map(|n| n.span)
+                    .unwrap_or_default()
+            };
+            problems.push(LoadProblem {
+                kind: ProblemKind::DuplicateKey,
+                span: span_of(dup),
+                message: format!(
+                    "duplicate key `{k}`: the value here silently replaces the one above"
+                ),
+                related: vec![(span_of(first), "first defined here".to_string())],
+            });
+        };
+        if entries.len() <= PAIRWISE {
+            let mut seen: [(&str, NodeId); PAIRWISE] = [("", 0); PAIRWISE];
+            let mut n = 0;
+            for (k, id) in keyed {
+                let before = seen.get(..n).unwrap_or(&[]);
+                if let Some(&(_, first)) = before.iter().rev().find(|(s, _)| *s == k) {
+                    report(k, first, id);
+                }
+                if let Some(slot) = seen.get_mut(n) {
+                    *slot = (k, id);
+                    n += 1;
+                }
+            }
+        } else {
+            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(entries.len());
+            for (k, id) in keyed {
+                if let Some(&first) = seen.get(k) {
+                    report(k, first, id);
+                }
+                seen.insert(k, id);
+            }
+        }
+    }
+
     /// Resolve merge keys (`<<`) and report duplicate keys.
     fn finish_map(&mut self, entries: Vec<Entry>, problems: &mut Vec<LoadProblem>) -> Vec<Entry> {
+        self.report_duplicates(&entries, problems);
+        if !entries.iter().any(|e| self.is_merge_key(e.key)) {
+            return entries;
+        }
         let mut explicit: Vec<Entry> = Vec::with_capacity(entries.len());
         let mut merged: Vec<Entry> = Vec::new();
-        let mut seen: HashMap<&str, NodeId> = HashMap::new();
         for e in &entries {
-            let is_merge = matches!(
-                self.nodes.get(e.key as usize).map(|n| &n.kind),
-                Some(NodeKind::Scalar { value, style: ScalarStyle::Plain }) if &**value == "<<"
-            );
-            if is_merge {
+            if self.is_merge_key(e.key) {
                 let sources: Vec<NodeId> = match self.nodes.get(e.value as usize).map(|n| &n.kind) {
                     Some(NodeKind::Map(_)) => vec![e.value],
-                    Some(NodeKind::Seq(items)) => items.clone(),
+                    Some(NodeKind::Seq(items)) => items.to_vec(),
                     _ => Vec::new(),
                 };
                 for src in sources {
@@ -140,29 +201,6 @@ impl Builder {
                     }
                 }
                 continue;
-            }
-            if let Some(k) = self.key_text(e.key) {
-                if let Some(&first) = seen.get(k) {
-                    let span = self
-                        .nodes
-                        .get(e.key as usize)
-                        .map(|n| n.span)
-                        .unwrap_or_default();
-                    let first_span = self
-                        .nodes
-                        .get(first as usize)
-                        .map(|n| n.span)
-                        .unwrap_or_default();
-                    problems.push(LoadProblem {
-                        kind: ProblemKind::DuplicateKey,
-                        span,
-                        message: format!(
-                            "duplicate key `{k}`: the value here silently replaces the one above"
-                        ),
-                        related: vec![(first_span, "first defined here".to_string())],
-                    });
-                }
-                seen.insert(k, e.key);
             }
             explicit.push(*e);
         }
@@ -193,10 +231,69 @@ impl Builder {
         Doc {
             file: self.file,
             index,
-            nodes: self.nodes,
+            nodes: {
+                let mut nodes = self.nodes;
+                nodes.shrink_to_fit();
+                nodes
+            },
             root: self.root,
             span,
         }
+    }
+}
+
+/// One copy of each short scalar text per file: keys (`name`, `port`,
+/// `apiVersion`) and common values repeat thousands of times in a stream,
+/// and each node then holds a reference instead of its own allocation.
+#[derive(Default)]
+struct Interner {
+    set: HashSet<Arc<str>, BuildHasherDefault<FxHasher>>,
+}
+
+impl Interner {
+    /// Longer texts rarely repeat: they are not looked up.
+    const MAX_LEN: usize = 64;
+
+    fn intern(&mut self, s: std::borrow::Cow<'_, str>) -> Arc<str> {
+        if s.len() > Self::MAX_LEN {
+            return Arc::from(s.as_ref());
+        }
+        if let Some(a) = self.set.get(s.as_ref()) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = Arc::from(s.as_ref());
+        self.set.insert(Arc::clone(&a));
+        a
+    }
+}
+
+/// A small, fast, non-cryptographic hash for short strings (the rustc "Fx"
+/// hash); hash flooding is moot for a per-file set of texts at most 64
+/// bytes long that the file's own size bounds.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.write(&[b]);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write(&n.to_le_bytes());
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -222,6 +319,7 @@ pub fn load(text: &str, file: FileId) -> Loaded {
     let mut builder: Option<Builder> = None;
     let mut total_nodes = 0usize;
     let mut skip_doc = false;
+    let mut strings = Interner::default();
 
     loop {
         let next = parser.next_event();
@@ -289,7 +387,9 @@ pub fn load(text: &str, file: FileId) -> Loaded {
                     ));
                     return out;
                 }
-                if let Some(problem) = on_node_event(b, ev, start, end, &mut out.problems) {
+                if let Some(problem) =
+                    on_node_event(b, &mut strings, ev, start, end, &mut out.problems)
+                {
                     out.problems.push(problem);
                     skip_doc = true;
                 }
@@ -302,6 +402,7 @@ pub fn load(text: &str, file: FileId) -> Loaded {
 /// Apply one node event; returns a problem when the document must be dropped.
 fn on_node_event(
     b: &mut Builder,
+    strings: &mut Interner,
     ev: Event<'_>,
     start: usize,
     end: usize,
@@ -311,7 +412,7 @@ fn on_node_event(
         Event::Scalar(value, st, anchor, _) => {
             let id = b.push_node(
                 NodeKind::Scalar {
-                    value: value.into_owned().into_boxed_str(),
+                    value: strings.intern(value),
                     style: style(st),
                 },
                 Span::new(start, end),
@@ -346,15 +447,15 @@ fn on_node_event(
                 ));
             }
             let is_map = matches!(ev, Event::MappingStart(..));
-            let id = b.push_node(NodeKind::Seq(Vec::new()), Span::new(start, end));
-            b.stack.push(if is_map {
+            let id = b.push_node(NodeKind::Seq(Box::default()), Span::new(start, end));
+            let frame = if is_map {
                 Frame::Map {
                     id,
                     start,
                     end,
                     anchor,
                     flow,
-                    entries: Vec::new(),
+                    entries: b.entries.len(),
                     key: None,
                 }
             } else {
@@ -364,9 +465,10 @@ fn on_node_event(
                     end,
                     anchor,
                     flow,
-                    items: Vec::new(),
+                    items: b.items.len(),
                 }
-            });
+            };
+            b.stack.push(frame);
         }
         Event::SequenceEnd | Event::MappingEnd => {
             let (id, kind, s, e, anchor, flow) = match b.stack.pop()? {
@@ -377,7 +479,17 @@ fn on_node_event(
                     anchor,
                     flow,
                     items,
-                } => (id, NodeKind::Seq(items), s, e, anchor, flow),
+                } => {
+                    let items = b.items.split_off(items.min(b.items.len()));
+                    (
+                        id,
+                        NodeKind::Seq(items.into_boxed_slice()),
+                        s,
+                        e,
+                        anchor,
+                        flow,
+                    )
+                }
                 Frame::Map {
                     id,
                     start: s,
@@ -387,8 +499,16 @@ fn on_node_event(
                     entries,
                     ..
                 } => {
+                    let entries = b.entries.split_off(entries.min(b.entries.len()));
                     let entries = b.finish_map(entries, problems);
-                    (id, NodeKind::Map(entries), s, e, anchor, flow)
+                    (
+                        id,
+                        NodeKind::Map(entries.into_boxed_slice()),
+                        s,
+                        e,
+                        anchor,
+                        flow,
+                    )
                 }
             };
             // Flow collections end at their closing bracket; block ones at their last child.
@@ -408,5 +528,142 @@ fn on_node_event(
 }
 
 #[cfg(test)]
-#[path = "yaml_tests.rs"]
-mod tests;
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Loaded {
+        load(text, 0)
+    }
+
+    #[test]
+    fn loads_multi_document_streams_with_spans() {
+        let text = "a: 1\nb: [x, 'y']\n---\nkind: Service\n";
+        let l = one(text);
+        assert_eq!(l.docs.len(), 2);
+        let root = l.docs[0].root().unwrap();
+        let b = root.get("b").unwrap();
+        assert_eq!(
+            &text[b.span().start as usize..b.span().end as usize],
+            "[x, 'y']"
+        );
+        assert_eq!(root.get("a").unwrap().as_int(), Some(1));
+        assert_eq!(l.docs[1].root().unwrap().str_at("kind"), Some("Service"));
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_child() {
+        let text = "a:\n  - x: 1\n    y: 2\n\nb: 3\n";
+        let l = one(text);
+        let a = l.docs[0].root().unwrap().get("a").unwrap();
+        let item = a.items().next().unwrap();
+        assert_eq!(
+            &text[item.span().start as usize..item.span().end as usize],
+            "x: 1\n    y: 2"
+        );
+        assert_eq!(
+            &text[a.span().start as usize..a.span().end as usize],
+            "- x: 1\n    y: 2"
+        );
+    }
+
+    #[test]
+    fn quoted_numbers_are_strings() {
+        let l = one("p: \"80\"\nq: 80\n");
+        let r = l.docs[0].root().unwrap();
+        assert_eq!(r.get("p").unwrap().as_int(), None);
+        assert_eq!(r.get("q").unwrap().as_int(), Some(80));
+    }
+
+    #[test]
+    fn merge_keys_and_aliases() {
+        let l = one("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n");
+        let m = l.docs[0].root().unwrap().get("m").unwrap();
+        assert_eq!(m.get("x").unwrap().as_int(), Some(1));
+        assert_eq!(m.get("y").unwrap().as_int(), Some(3));
+        assert!(m.get("<<").is_none());
+    }
+
+    #[test]
+    fn duplicate_keys_are_problems() {
+        let l = one("a: 1\nb: 2\na: 3\n");
+        assert_eq!(l.problems.len(), 1);
+        assert_eq!(l.problems[0].kind, ProblemKind::DuplicateKey);
+        assert_eq!(l.problems[0].span.start, 10);
+        assert_eq!(
+            l.docs[0].root().unwrap().get("a").unwrap().as_int(),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_in_small_and_large_maps_point_at_the_previous_one() {
+        for filler in [0usize, 30] {
+            let mut text = String::from("a: 1\nb: 2\na: 3\n");
+            for i in 0..filler {
+                text.push_str(&format!("k{i}: {i}\n"));
+            }
+            text.push_str("a: 4\n<<: {a: 9, z: 1}\n");
+            let l = one(&text);
+            let dups: Vec<(u32, u32)> = l
+                .problems
+                .iter()
+                .filter(|p| p.kind == ProblemKind::DuplicateKey)
+                .map(|p| (p.span.start, p.related[0].0.start))
+                .collect();
+            let last = text.find("a: 4").unwrap() as u32;
+            assert_eq!(dups, vec![(10, 0), (last, 10)], "filler {filler}");
+            let root = l.docs[0].root().unwrap();
+            assert_eq!(root.get("a").unwrap().as_int(), Some(4));
+            assert_eq!(root.get("z").unwrap().as_int(), Some(1));
+            // Duplicates stay (the last wins on lookup); merged `a` yields to explicit ones.
+            assert_eq!(root.entries().count(), 5 + filler);
+        }
+    }
+
+    #[test]
+    fn recovers_after_a_broken_document() {
+        let l = one("a: [1, 2\n---\nkind: Pod\n");
+        assert!(l.problems.iter().any(|p| p.kind == ProblemKind::Syntax));
+        assert!(
+            l.docs
+                .iter()
+                .any(|d| d.root().and_then(|r| r.str_at("kind")) == Some("Pod"))
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let text = "[".repeat(5000);
+        let l = one(&text);
+        assert!(!l.problems.is_empty());
+    }
+
+    #[test]
+    fn alias_bomb_costs_no_memory() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..30 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let l = one(&text);
+        assert!(l.docs[0].nodes.len() < 1000);
+    }
+
+    #[test]
+    fn json_loads() {
+        let l = one("{\n\t\"a\": {\"b\": [1, \"2\"]},\n\t\"c\": null\n}\n");
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+        let r = l.docs[0].root().unwrap();
+        assert_eq!(r.path(&["a", "b"]).unwrap().items().count(), 2);
+        assert!(r.get("c").unwrap().is_null());
+    }
+
+    #[test]
+    fn suppression_comments_are_kept() {
+        let l = one("a: 1 # confaudit:ignore K8S001\n# other\n");
+        assert_eq!(l.comments.len(), 1);
+    }
+}

@@ -45,8 +45,11 @@ fn physical(report: &Report, loc: Loc) -> Value {
         "charOffset": start.offset,
         "charLength": end.offset.saturating_sub(start.offset),
     });
-    if !snippet.is_empty() && snippet.len() < 400 {
-        region["snippet"] = json!({"text": snippet});
+    if !snippet.is_empty()
+        && snippet.len() < 400
+        && let Some(r) = region.as_object_mut()
+    {
+        r.insert("snippet".into(), json!({"text": snippet}));
     }
     json!({"artifactLocation": {"uri": uri(&path)}, "region": region})
 }
@@ -69,8 +72,8 @@ fn rule_descriptor(m: &meta::RuleMeta) -> Value {
         "defaultConfiguration": {"level": level(m.severity)},
         "properties": {"tags": m.symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>()},
     });
-    if let Some(r) = m.references.first() {
-        d["helpUri"] = json!(r);
+    if let (Some(r), Some(obj)) = (m.references.first(), d.as_object_mut()) {
+        obj.insert("helpUri".into(), json!(r));
     }
     d
 }
@@ -87,17 +90,22 @@ fn result(report: &Report, f: &Finding, rule_index: Option<usize>) -> Value {
         "locations": [{"physicalLocation": physical(report, f.loc)}],
         "partialFingerprints": {"confaudit/v1": crate::baseline::fingerprint(report, f)},
     });
-    if let Some(i) = rule_index {
-        r["ruleIndex"] = json!(i);
-    }
-    if !f.related.is_empty() {
-        r["relatedLocations"] = Value::Array(
-            f.related
-                .iter()
-                .enumerate()
-                .map(|(i, rel)| json!({"id": i + 1, "physicalLocation": physical(report, rel.loc), "message": {"text": rel.message}}))
-                .collect(),
-        );
+    if let Some(obj) = r.as_object_mut() {
+        if let Some(i) = rule_index {
+            obj.insert("ruleIndex".into(), json!(i));
+        }
+        if !f.related.is_empty() {
+            obj.insert(
+                "relatedLocations".into(),
+                Value::Array(
+                    f.related
+                        .iter()
+                        .enumerate()
+                        .map(|(i, rel)| json!({"id": i + 1, "physicalLocation": physical(report, rel.loc), "message": {"text": rel.message}}))
+                        .collect(),
+                ),
+            );
+        }
     }
     r
 }

@@ -100,8 +100,9 @@ pub fn parse_meta(file: &str, src: &str) -> Result<RuleMeta, String> {
 
 /// Every rule's metadata, sorted by id. Malformed files are left out here and
 /// caught by the metadata test.
+static ALL: OnceLock<Vec<RuleMeta>> = OnceLock::new();
+
 pub fn all() -> &'static [RuleMeta] {
-    static ALL: OnceLock<Vec<RuleMeta>> = OnceLock::new();
     ALL.get_or_init(|| {
         let mut v: Vec<RuleMeta> = RULE_FILES
             .iter()
@@ -112,9 +113,32 @@ pub fn all() -> &'static [RuleMeta] {
     })
 }
 
+/// One rule's metadata. Parses only that rule's file (a one-file run must
+/// not pay for every rule's documentation), unless `all()` already ran.
 pub fn get(id: &str) -> Option<&'static RuleMeta> {
-    let all = all();
-    all.binary_search_by(|m| m.id.as_str().cmp(id))
-        .ok()
-        .and_then(|i| all.get(i))
+    if let Some(all) = ALL.get() {
+        return all
+            .binary_search_by(|m| m.id.as_str().cmp(id))
+            .ok()
+            .and_then(|i| all.get(i));
+    }
+    static ONE: OnceLock<Vec<OnceLock<Option<RuleMeta>>>> = OnceLock::new();
+    let slots = ONE.get_or_init(|| RULE_FILES.iter().map(|_| OnceLock::new()).collect());
+    // Files are named after their rule (`K8S001.yaml`); fall back to all()
+    // for one that is not.
+    let Some(i) = RULE_FILES
+        .iter()
+        .position(|(f, _)| f.strip_suffix(".yaml") == Some(id))
+    else {
+        let all = all();
+        return all
+            .binary_search_by(|m| m.id.as_str().cmp(id))
+            .ok()
+            .and_then(|i| all.get(i));
+    };
+    let (file, src) = RULE_FILES.get(i)?;
+    slots
+        .get(i)?
+        .get_or_init(|| parse_meta(file, src).ok().filter(|m| m.id == id))
+        .as_ref()
 }

@@ -52,7 +52,8 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
 /// Collects the findings of one rule.
 pub struct Emit {
     rule: &'static str,
-    default_severity: Severity,
+    /// Read from the metadata at the first finding (most rules find nothing).
+    default_severity: Option<Severity>,
     pub findings: Vec<Finding>,
 }
 
@@ -60,26 +61,28 @@ impl Emit {
     pub fn new(rule: &'static str) -> Emit {
         Emit {
             rule,
-            default_severity: meta::get(rule)
-                .map(|m| m.severity)
-                .unwrap_or(Severity::Error),
+            default_severity: None,
             findings: Vec::new(),
         }
     }
 
     /// Start a finding at the line the user must change.
     pub fn at(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
-        self.findings.push(Finding {
+        let rule = self.rule;
+        let severity = *self.default_severity.get_or_insert_with(|| {
+            meta::get(rule)
+                .map(|m| m.severity)
+                .unwrap_or(Severity::Error)
+        });
+        self.findings.push_mut(Finding {
             rule: self.rule,
-            severity: self.default_severity,
+            severity,
             message: message.into(),
             loc,
             resource: None,
             related: Vec::new(),
             help: None,
-        });
-        let last = self.findings.len() - 1;
-        &mut self.findings[last]
+        })
     }
 }
 
@@ -109,13 +112,18 @@ impl Finding {
     }
 }
 
-/// Run every selected check.
+/// Run every selected check. Checks only read the model, so they run in
+/// parallel; the findings come back in rule order (and are sorted later).
 pub fn run(ctx: &Ctx<'_, '_>, selected: impl Fn(&str) -> bool) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for rule in all().filter(|r| selected(r.id)) {
-        let mut emit = Emit::new(rule.id);
-        (rule.check)(ctx, &mut emit);
-        out.append(&mut emit.findings);
-    }
-    out
+    use rayon::prelude::*;
+    let rules: Vec<&Rule> = all().filter(|r| selected(r.id)).collect();
+    let per_rule: Vec<Vec<Finding>> = rules
+        .par_iter()
+        .map(|rule| {
+            let mut emit = Emit::new(rule.id);
+            (rule.check)(ctx, &mut emit);
+            emit.findings
+        })
+        .collect();
+    per_rule.into_iter().flatten().collect()
 }
