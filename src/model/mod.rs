@@ -107,6 +107,18 @@ impl<'a> K8s<'a> {
             _ => Vec::new(),
         }
     }
+    /// Services of a namespace, in tree order.
+    pub fn services_in<'s>(
+        &'s self,
+        namespace: &str,
+    ) -> impl Iterator<Item = &'s Service<'a>> + 's {
+        self.services_by_ns
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.services.get(i))
+    }
+
     /// Services whose selector selects a pod template.
     pub fn services_selecting<'s>(
         &'s self,
