@@ -114,11 +114,7 @@ impl<'a> Model<'a> {
 
     /// Does the tree define any Service in this namespace?
     pub fn namespace_has_services(&self, ns: &str) -> bool {
-        self.k8s.services.iter().any(|s| {
-            self.k8s
-                .service_object(s)
-                .is_some_and(|o| o.namespace == ns)
-        })
+        self.k8s.services_in(ns).next().is_some()
     }
 
     /// Is the host's Service known to have pods without a sidecar? `None` when unknown.

@@ -112,14 +112,22 @@ impl<'a> K8s<'a> {
             _ => Vec::new(),
         }
     }
-    /// The Service in a namespace whose name is closest to a misspelt one.
-    pub fn nearest_service_name(&self, namespace: &str, name: &str) -> Option<&'a str> {
-        let names = self
-            .services_by_ns
+    /// Services of a namespace, in tree order.
+    pub fn services_in<'s>(
+        &'s self,
+        namespace: &str,
+    ) -> impl Iterator<Item = &'s Service<'a>> + 's {
+        self.services_by_ns
             .get(namespace)
             .into_iter()
             .flatten()
             .filter_map(|&i| self.services.get(i))
+    }
+
+    /// The Service in a namespace whose name is closest to a misspelt one.
+    pub fn nearest_service_name(&self, namespace: &str, name: &str) -> Option<&'a str> {
+        let names = self
+            .services_in(namespace)
             .filter_map(|s| self.objects.get(s.object))
             .map(|o| o.name);
         crate::util::closest(name, names)
