@@ -71,6 +71,28 @@ def measure(cmd, cwd=None, stdout_path=None):
     return {"wall": wall, "cpu": user + sys_, "rss_mb": rss_kb / 1024.0, "load": load, "rc": rc}
 
 
+def summarize(cmd, runs):
+    return {
+        "wall": statistics.median(r["wall"] for r in runs),
+        "cpu": statistics.median(r["cpu"] for r in runs),
+        "rss_mb": max(r["rss_mb"] for r in runs),
+        "load": statistics.median(r["load"] for r in runs),
+        "rc": runs[-1]["rc"],
+        "n": len(runs),
+        "cmd": cmd,
+    }
+
+
+def interleaved(cmds, repeat):
+    """Round-robin over the commands, so a change of machine load during the
+    run hits every one of them alike and their ratios stay meaningful."""
+    runs = {k: [] for k in cmds}
+    for _ in range(repeat):
+        for k, cmd in cmds.items():
+            runs[k].append(measure(cmd))
+    return {k: summarize(cmds[k], runs[k]) for k in cmds}
+
+
 def median_of(cmd, repeat, cwd=None):
     runs = [measure(cmd, cwd=cwd) for _ in range(repeat)]
     return {
@@ -266,11 +288,13 @@ def main():
         ) if os.path.isdir(ngx) else []
         res = {"facts": facts}
         log(f"== {mb} MB tree: {facts}")
-        res["confaudit"] = median_of([BIN, root, "--format", "json", "-q"], R)
-        res["confaudit_t1"] = median_of([BIN, root, "--format", "json", "--threads", "1"], R)
-        res["confaudit_t2"] = median_of([BIN, root, "--format", "json", "--threads", "2"], R)
-        res["bare"] = median_of([BARE, root], R)
-        res["bare_t1"] = median_of([BARE, "--threads", "1", root], R)
+        res.update(interleaved({
+            "confaudit": [BIN, root, "--format", "json", "-q"],
+            "confaudit_t1": [BIN, root, "--format", "json", "--threads", "1"],
+            "confaudit_t2": [BIN, root, "--format", "json", "--threads", "2"],
+            "bare": [BARE, root],
+            "bare_t1": [BARE, "--threads", "1", root],
+        }, R))
         slow_ok = mb <= 10 or a.slow_tools_everywhere
         if slow_ok:
             res["yamllint"] = median_of(
@@ -284,8 +308,10 @@ def main():
                 1,
             )
         # NGINX part.
-        res["confaudit_nginx"] = median_of([BIN, "--format", "json", ngx], R)
-        res["bare_nginx"] = median_of([BARE, "--nginx", ngx], R)
+        res.update(interleaved({
+            "confaudit_nginx": [BIN, "--format", "json", ngx],
+            "bare_nginx": [BARE, "--nginx", ngx],
+        }, R))
         res["bare_keep"] = median_of([BARE, "--keep", root], max(1, R // 2))
         res["gixy"] = median_of([vbin("gixy"), "-f", "json"] + confs, 1 if mb > 10 else min(R, 3))
         # Pre-commit: one small file.
@@ -308,9 +334,10 @@ def main():
              f"({datetime.date.today().isoformat()}). Do not edit by hand.\n")
     L.append(f"- Machine: {machine()}")
     L.append("- The machine may be shared: the `load` column is the 1-minute load average "
-             "before each run (median over runs). Times are whole-process medians of `n` runs; "
-             "CPU is user+sys of the process and the children it waited for; peak RSS is the "
-             "largest such process (wait4 `ru_maxrss`).")
+             "before each run (median over runs). confaudit and the bare parse run round-robin, "
+             "so load changes hit both alike. Times are whole-process medians of `n` runs; "
+             "CPU is user+sys and peak RSS the maximum resident set, both from GNU time "
+             "(`/usr/bin/time -f '%U %S %M'`).")
     L.append(f"- Tools: {subprocess.run([BIN, '--version'], capture_output=True, text=True).stdout.strip()}, "
              + ", ".join(f"{k} {v}" for k, v in versions.items()))
     L.append("- Trees: `cargo run --release --example gen_corpus -- --seed 42 --size NMB --out DIR` "
