@@ -1,10 +1,9 @@
 //! NGX005: a gRPC (or HTTP/2-only) backend reached through `proxy_pass`,
 //! which speaks HTTP/1.x, instead of `grpc_pass`.
 
-use super::{endpoints, http_version, service_port};
+use super::{declared_service_ports, http_version};
 use crate::model::nginx::PassKind;
-use crate::model::nginx::k8s::HostService;
-use crate::model::protocol::{Protocol, ProtocolSource, service_port_protocol};
+use crate::model::protocol::Protocol;
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -14,52 +13,50 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
-    for c in &model.nginx.configs {
-        for e in endpoints(c) {
-            let (HostService::Found(svc, sn), Some(port)) =
-                (model.nginx_host_service(c, e.host), e.port)
-            else {
+    for d in declared_service_ports(model) {
+        let (c, e, sn, port, sp) = (
+            d.config,
+            &d.endpoint,
+            &d.service_name,
+            d.port,
+            d.service_port,
+        );
+        let proto = d.protocol;
+        if !proto.is_http2() {
+            continue;
+        }
+        for p in e.passes.iter().filter(|p| p.kind == PassKind::Proxy) {
+            let Some(node) = c.tree.node(p.node) else {
                 continue;
             };
-            let Some(sp) = service_port(svc, port) else {
-                continue;
-            };
-            let (proto, source) = service_port_protocol(sp);
-            if source == ProtocolSource::Detected || !proto.is_http2() {
+            // `proxy_http_version 2` (1.29.4+) speaks HTTP/2 to plain h2c.
+            let v = http_version(model, &c.tree, p.level);
+            if v == Some("2") && proto == Protocol::Http2 {
                 continue;
             }
-            for p in e.passes.iter().filter(|p| p.kind == PassKind::Proxy) {
-                let Some(node) = c.tree.node(p.node) else {
-                    continue;
-                };
-                // `proxy_http_version 2` (1.29.4+) speaks HTTP/2 to plain h2c.
-                let v = http_version(model, &c.tree, p.level);
-                if v == Some("2") && proto == Protocol::Http2 {
-                    continue;
-                }
-                if v.is_none() && proto == Protocol::Http2 {
-                    continue;
-                }
-                let (msg_proto, fix) = if proto == Protocol::Grpc {
-                    (
-                        "gRPC",
-                        format!(
-                            "use `grpc_pass grpc://{}` (grpcs:// for TLS) in a server with `http2 on`",
-                            node.arg(0)
-                                .unwrap_or("")
-                                .split("://")
-                                .nth(1)
-                                .unwrap_or("host:port")
-                        ),
-                    )
-                } else {
-                    (
-                        "HTTP/2 (h2c)",
-                        "use `grpc_pass` for gRPC, or `proxy_http_version 2` (nginx 1.29.4+)"
-                            .to_string(),
-                    )
-                };
-                emit.at(
+            if v.is_none() && proto == Protocol::Http2 {
+                continue;
+            }
+            let (msg_proto, fix) = if proto == Protocol::Grpc {
+                (
+                    "gRPC",
+                    format!(
+                        "use `grpc_pass grpc://{}` (grpcs:// for TLS) in a server with `http2 on`",
+                        node.arg(0)
+                            .unwrap_or("")
+                            .split("://")
+                            .nth(1)
+                            .unwrap_or("host:port")
+                    ),
+                )
+            } else {
+                (
+                    "HTTP/2 (h2c)",
+                    "use `grpc_pass` for gRPC, or `proxy_http_version 2` (nginx 1.29.4+)"
+                        .to_string(),
+                )
+            };
+            emit.at(
                     node.name_loc(),
                     format!(
                         "`proxy_pass` speaks HTTP/1.x, but port {port} of Service {}/{} is {msg_proto}: nginx logs `upstream sent no valid HTTP/1.0 header while reading response header from upstream` (502)",
@@ -69,7 +66,6 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .resource(super::level_resource(c, p.level))
                 .related(sp.node.loc(), format!("Service port {}", sp.describe()))
                 .help(fix);
-            }
         }
     }
 }

@@ -291,3 +291,50 @@ pub(crate) fn keepalive_on(model: &Model<'_>, u: &Upstream) -> bool {
         None => model.nginx.version.keepalive_by_default() && !u.stream,
     }
 }
+
+/// An endpoint that reaches a Kubernetes Service port whose protocol the
+/// Service declares (appProtocol or port name).
+pub(crate) struct DeclaredPort<'m, 'a, 'c> {
+    pub config: &'c crate::model::nginx::NginxConfig<'a>,
+    pub endpoint: Endpoint<'c>,
+    pub service_name: crate::model::hosts::ServiceName,
+    pub port: u16,
+    pub service_port: &'m ServicePort<'a>,
+    pub protocol: crate::model::protocol::Protocol,
+    pub source: crate::model::protocol::ProtocolSource,
+}
+
+/// Every endpoint of every config that reaches a declared Service port.
+pub(crate) fn declared_service_ports<'m, 'a>(
+    model: &'m crate::model::Model<'a>,
+) -> Vec<DeclaredPort<'m, 'a, 'm>> {
+    use crate::model::nginx::k8s::HostService;
+    use crate::model::protocol::{ProtocolSource, service_port_protocol};
+    let mut out = Vec::new();
+    for c in &model.nginx.configs {
+        for e in endpoints(c) {
+            let (HostService::Found(svc, sn), Some(port)) =
+                (model.nginx_host_service(c, e.host), e.port)
+            else {
+                continue;
+            };
+            let Some(sp) = service_port(svc, port) else {
+                continue;
+            };
+            let (protocol, source) = service_port_protocol(sp);
+            if source == ProtocolSource::Detected {
+                continue;
+            }
+            out.push(DeclaredPort {
+                config: c,
+                endpoint: e,
+                service_name: sn,
+                port,
+                service_port: sp,
+                protocol,
+                source,
+            });
+        }
+    }
+    out
+}
