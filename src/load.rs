@@ -249,15 +249,18 @@ fn blank_nginx(text: &str) -> bool {
 
 /// A file named like an NGINX config (`*.conf`) whose text is something else
 /// (an INI file, junk): not analysed rather than reported as broken NGINX.
-pub fn not_nginx_reason(path: &str, text: &str) -> Option<&'static str> {
-    (!is_yaml_name(path)
-        && nginx_by_name(path)
-        && !blank_nginx(text)
-        && !nginx::looks_like_nginx(text)
-        && nginx::parse(text)
+pub fn not_nginx_reason(path: &str, text: &str, loaded: &LoadedFile) -> Option<&'static str> {
+    // Cheapest first: only a file that loaded as NGINX with syntax errors
+    // is looked at again.
+    (loaded.format == Format::Nginx
+        && loaded
             .problems
             .iter()
-            .any(|p| p.kind == ProblemKind::Syntax))
+            .any(|p| p.kind == ProblemKind::Syntax)
+        && !is_yaml_name(path)
+        && nginx_by_name(path)
+        && !blank_nginx(text)
+        && !nginx::looks_like_nginx(text))
     .then_some("named like an NGINX config, but the text is not NGINX syntax")
 }
 

@@ -159,10 +159,10 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
     {
         return skip(reason.to_string());
     }
-    if let Some(reason) = load::not_nginx_reason(&display, &text) {
+    let loaded = load::load(index, &display, &text);
+    if let Some(reason) = load::not_nginx_reason(&display, &text, &loaded) {
         return skip(reason.to_string());
     }
-    let loaded = load::load(index, &display, &text);
     Read::Loaded(SourceFile::new(display, Arc::from(text)), Box::new(loaded))
 }
 

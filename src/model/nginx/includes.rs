@@ -64,6 +64,21 @@ fn is_glob(p: &str) -> bool {
     p.contains(['*', '?', '['])
 }
 
+/// The directory part of a glob before its first wildcard, up to and
+/// including the last `/` (`a/b/*.conf` -> `a/b/`). Empty when a backslash
+/// escape comes first: the pattern's text then differs from the paths'.
+fn literal_dir_prefix(pattern: &str) -> &str {
+    let first = pattern.find(['*', '?', '[', '\\']).unwrap_or(pattern.len());
+    if pattern.as_bytes().get(first) == Some(&b'\\') {
+        return "";
+    }
+    let head = pattern.get(..first).unwrap_or("");
+    match head.rfind('/') {
+        Some(i) => head.get(..=i).unwrap_or(""),
+        None => "",
+    }
+}
+
 /// Where nginx installs keep their configuration: an absolute include under
 /// one of these is looked for under the main config's directory too (a repo
 /// usually mirrors `/etc/nginx/` next to its `nginx.conf`).
@@ -130,9 +145,16 @@ impl Resolver {
             .ok()?
             .compile_matcher();
         let dot_ok = base_name(target).starts_with('.');
+        // Only paths under the pattern's literal directory can match: look
+        // at that range of the sorted map instead of every analysed file.
+        let prefix = literal_dir_prefix(target);
         let hits: Vec<usize> = self
             .paths
-            .iter()
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(p, _)| p.starts_with(prefix))
             .filter(|(p, _)| {
                 glob.is_match(p.as_str()) && (dot_ok || !base_name(p).starts_with('.'))
             })
@@ -216,6 +238,31 @@ mod tests {
         assert_eq!(
             r.resolve("n/conf.d", "../nginx.conf"),
             Resolved::Files(vec![4])
+        );
+    }
+
+    #[test]
+    fn globs_look_only_under_their_literal_directory() {
+        assert_eq!(literal_dir_prefix("a/b/*.conf"), "a/b/");
+        assert_eq!(literal_dir_prefix("a/*/x.conf"), "a/");
+        assert_eq!(literal_dir_prefix("*.conf"), "");
+        assert_eq!(literal_dir_prefix("a/b\\*/*.conf"), "");
+        let files = [
+            "n/sites/a.conf",
+            "n/sites-old/b.conf",
+            "n/site/c.conf",
+            "n/x/sites/d.conf",
+            "n/y/sites/e.conf",
+        ];
+        let r = Resolver::new(files.iter().copied().enumerate());
+        assert_eq!(r.resolve("n", "sites/*"), Resolved::Files(vec![0]));
+        assert_eq!(
+            r.resolve("n", "*/sites/*.conf"),
+            Resolved::Files(vec![3, 4])
+        );
+        assert_eq!(
+            r.resolve("n", "site*/*.conf"),
+            Resolved::Files(vec![2, 1, 0])
         );
     }
 }

@@ -97,7 +97,9 @@ fn hosts<'c>(c: &'c NginxConfig<'_>) -> impl Iterator<Item = &'c str> + 'c {
 /// unrelated manifests (a docker-compose setup) is not checked for missing
 /// Services.
 pub fn relate(model: &mut Model<'_>, paths: &[String]) {
-    let service_dirs: Vec<String> = model
+    // Directories holding Services, and their parents: sets, so each
+    // config's "is a Service near me" question is a lookup, not a scan.
+    let service_dirs: std::collections::HashSet<String> = model
         .k8s
         .services
         .iter()
@@ -105,6 +107,8 @@ pub fn relate(model: &mut Model<'_>, paths: &[String]) {
         .filter_map(|o| paths.get(o.node.loc().file as usize))
         .map(|p| dir_of(&super::includes::normalize(p)).to_string())
         .collect();
+    let service_dir_parents: std::collections::HashSet<&str> =
+        service_dirs.iter().map(|d| dir_of(d)).collect();
     let mut related = Vec::with_capacity(model.nginx.configs.len());
     for c in &model.nginx.configs {
         let ns = c.namespace(&model.options.default_namespace);
@@ -118,9 +122,9 @@ pub fn relate(model: &mut Model<'_>, paths: &[String]) {
             .unwrap_or_default();
         let dir = dir_of(&root).to_string();
         let up = dir_of(&dir).to_string();
-        let near = service_dirs
-            .iter()
-            .any(|d| *d == dir || *d == up || (dir != up && dir_of(d) == up));
+        let near = service_dirs.contains(&dir)
+            || service_dirs.contains(&up)
+            || (dir != up && service_dir_parents.contains(up.as_str()));
         related.push(found || near || c.configmap.is_some());
     }
     for (c, r) in model.nginx.configs.iter_mut().zip(related) {
