@@ -72,10 +72,7 @@ fn main() {
             }
             let l = yaml::load(&text, 0);
             docs.fetch_add(l.docs.len(), Ordering::Relaxed);
-            nodes.fetch_add(
-                l.docs.iter().map(|d| d.nodes.len()).sum(),
-                Ordering::Relaxed,
-            );
+            nodes.fetch_add(l.docs.iter().map(|d| d.len()).sum(), Ordering::Relaxed);
             problems.fetch_add(l.problems.len(), Ordering::Relaxed);
             keep.then_some((text, l))
         })

@@ -26,12 +26,17 @@ fn check_loaded(
     let len = u32::try_from(len).unwrap_or(u32::MAX);
     for d in docs {
         assert!(d.span.end <= len, "doc span {:?} past {len}", d.span);
-        for n in &d.nodes {
-            assert!(
-                n.span.start <= n.span.end && n.span.end <= len,
-                "{:?}",
-                n.span
-            );
+        for id in 0..d.len() {
+            let span = d.node(id as u32).span();
+            assert!(span.start <= span.end && span.end <= len, "{span:?}");
+            // Every child id is a node of this document.
+            for c in d
+                .node(id as u32)
+                .items()
+                .chain(d.node(id as u32).entries().flat_map(|(k, v)| [k, v]))
+            {
+                assert!((c.id as usize) < d.len(), "child {} of {id}", c.id);
+            }
         }
         let _ = load::classify(d.root());
     }

@@ -110,6 +110,8 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
             reason,
         })
     };
+    let nginx_name = !load::is_yaml_name(&display) && load::nginx_by_name(&display);
+    let mut stamp = None;
     let text = match input {
         Input::Text { text, .. } => Text::Ok(text.clone()),
         Input::File(c) => {
@@ -124,13 +126,10 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
                     ));
                 }
                 Err(e) => return skip(format!("unreadable: {e}")),
-                _ => {}
+                Ok(m) => stamp = Some((m.len(), m.modified().ok())),
             }
             match std::fs::read(&c.fs_path) {
-                Ok(bytes) => load::decode(
-                    bytes,
-                    !load::is_yaml_name(&display) && load::nginx_by_name(&display),
-                ),
+                Ok(bytes) => load::decode(bytes, nginx_name),
                 Err(e) => return skip(format!("unreadable: {e}")),
             }
         }
@@ -163,7 +162,34 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
     if let Some(reason) = load::not_nginx_reason(&display, &text, &loaded) {
         return skip(reason.to_string());
     }
-    Read::Loaded(SourceFile::new(display, Arc::from(text)), Box::new(loaded))
+    // The trees own what the rules read: a file on disk drops its text here
+    // and reads it again only if a finding needs it.
+    let source = match (input, stamp) {
+        (Input::File(c), Some(stamp)) => {
+            SourceFile::on_disk(display, reread(c.fs_path.clone(), nginx_name, stamp))
+        }
+        _ => SourceFile::new(display, Arc::from(text)),
+    };
+    Read::Loaded(source, Box::new(loaded))
+}
+
+/// Read a file again as `read_one` read it, if its size and modification
+/// time are still what they were (else its spans may no longer fit).
+fn reread(
+    path: std::path::PathBuf,
+    nginx_name: bool,
+    stamp: (u64, Option<std::time::SystemTime>),
+) -> crate::source::Reload {
+    Box::new(move || {
+        let m = std::fs::metadata(&path).ok()?;
+        if (m.len(), m.modified().ok()) != stamp {
+            return None;
+        }
+        match load::decode(std::fs::read(&path).ok()?, nginx_name) {
+            Text::Ok(t) => Some(t),
+            _ => None,
+        }
+    })
 }
 
 fn problem_finding(file: u32, p: &LoadProblem) -> Finding {
@@ -493,5 +519,25 @@ fn renumber(lf: &mut LoadedFile, id: u32) {
     lf.file = id;
     for d in lf.docs.iter_mut() {
         d.file = id;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_changed_after_the_read_is_not_read_again() {
+        let dir = std::env::temp_dir().join(format!("confaudit-reread-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.yaml");
+        std::fs::write(&path, "a: 1\n").unwrap();
+        let m = std::fs::metadata(&path).unwrap();
+        let again = reread(path.clone(), false, (m.len(), m.modified().ok()));
+        assert_eq!(again().as_deref(), Some("a: 1\n"));
+        std::fs::write(&path, "a: 1\nb: 22\n").unwrap();
+        assert_eq!(again(), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

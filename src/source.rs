@@ -1,6 +1,11 @@
 //! Source text, spans and the offset -> line/column index.
+//!
+//! A file read from disk does not keep its text: the trees own what the
+//! rules read, and only files that findings point at need their text again
+//! (for columns, snippets and fingerprints). Those are read again, once,
+//! on first use; a 100 MB tree does not hold 100 MB of text to the end.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in [`Sources`].
 pub type FileId = u32;
@@ -39,13 +44,26 @@ pub struct Loc {
     pub span: Span,
 }
 
+/// Reads a file's text again (the same way it was read for parsing), or
+/// `None` when it is gone or changed since.
+pub type Reload = Box<dyn Fn() -> Option<String> + Send + Sync>;
+
 /// One loaded file: its display path, text and line starts.
-#[derive(Debug)]
 pub struct SourceFile {
     /// Path as discovered from the user's argument, with `/` separators.
     pub path: String,
-    pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    text: OnceLock<Arc<str>>,
+    line_starts: OnceLock<Vec<u32>>,
+    reload: Option<Reload>,
+}
+
+impl std::fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("path", &self.path)
+            .field("text_loaded", &self.text.get().is_some())
+            .finish()
+    }
 }
 
 /// A 1-based line, 1-based character column and 0-based byte offset.
@@ -57,27 +75,55 @@ pub struct Position {
 }
 
 impl SourceFile {
+    /// A file whose text is kept (stdin, rendered streams, tests).
     pub fn new(path: String, text: Arc<str>) -> SourceFile {
-        let mut line_starts = vec![0u32];
-        for pos in memchr::memchr_iter(b'\n', text.as_bytes()) {
-            line_starts.push(u32::try_from(pos + 1).unwrap_or(u32::MAX));
-        }
         SourceFile {
             path,
-            text,
-            line_starts,
+            text: OnceLock::from(text),
+            line_starts: OnceLock::new(),
+            reload: None,
         }
+    }
+
+    /// A file whose text is read again only if something asks for it.
+    pub fn on_disk(path: String, reload: Reload) -> SourceFile {
+        SourceFile {
+            path,
+            text: OnceLock::new(),
+            line_starts: OnceLock::new(),
+            reload: Some(reload),
+        }
+    }
+
+    /// The file's text (empty if it can no longer be read as it was).
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| {
+            let again = self.reload.as_ref().and_then(|r| r());
+            Arc::from(again.unwrap_or_default())
+        })
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            for pos in memchr::memchr_iter(b'\n', self.text().as_bytes()) {
+                starts.push(u32::try_from(pos + 1).unwrap_or(u32::MAX));
+            }
+            starts
+        })
     }
 
     /// Line (1-based), character column (1-based) and byte offset of `offset`.
     pub fn position(&self, offset: u32) -> Position {
-        let offset = (offset as usize).min(self.text.len());
-        let line_idx = match self.line_starts.binary_search(&(offset as u32)) {
+        let text = self.text();
+        let starts = self.line_starts();
+        let offset = (offset as usize).min(text.len());
+        let line_idx = match starts.binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
-        let line_start = self.line_starts.get(line_idx).copied().unwrap_or(0) as usize;
-        let prefix = self.text.get(line_start..offset).unwrap_or("");
+        let line_start = starts.get(line_idx).copied().unwrap_or(0) as usize;
+        let prefix = text.get(line_start..offset).unwrap_or("");
         Position {
             line: line_idx + 1,
             column: prefix.chars().count() + 1,
@@ -87,7 +133,7 @@ impl SourceFile {
 
     /// 1-based line of a byte offset.
     pub fn line_of(&self, offset: u32) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts().binary_search(&offset) {
             Ok(i) => i + 1,
             Err(i) => i,
         }
@@ -95,13 +141,11 @@ impl SourceFile {
 
     /// Byte range of a 1-based line without its line break.
     pub fn line_span(&self, line: usize) -> Option<Span> {
-        let start = *self.line_starts.get(line.checked_sub(1)?)? as usize;
-        let end = self
-            .line_starts
-            .get(line)
-            .map(|&e| e as usize)
-            .unwrap_or(self.text.len());
-        let end = if self.text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\n') && end > start {
+        let text = self.text();
+        let starts = self.line_starts();
+        let start = *starts.get(line.checked_sub(1)?)? as usize;
+        let end = starts.get(line).map(|&e| e as usize).unwrap_or(text.len());
+        let end = if text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\n') && end > start {
             end - 1
         } else {
             end
@@ -110,11 +154,11 @@ impl SourceFile {
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     pub fn slice(&self, span: Span) -> &str {
-        self.text
+        self.text()
             .get(span.start as usize..span.end as usize)
             .unwrap_or("")
     }
@@ -158,5 +202,31 @@ mod tests {
         assert_eq!((p.line, p.column), (2, 3));
         assert_eq!(f.line_of(3), 2);
         assert_eq!(f.slice(f.line_span(2).unwrap()), "çd: x");
+    }
+
+    #[test]
+    fn disk_files_read_their_text_once_and_only_when_asked() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = Arc::clone(&calls);
+        let f = SourceFile::on_disk(
+            "a".into(),
+            Box::new(move || {
+                c.fetch_add(1, Ordering::SeqCst);
+                Some("x: 1\ny: 2\n".to_string())
+            }),
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        assert_eq!(f.position(5).line, 2);
+        assert_eq!(f.slice(Span::new(5, 6)), "y");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_file_gone_since_gives_no_text_not_a_crash() {
+        let f = SourceFile::on_disk("a".into(), Box::new(|| None));
+        assert_eq!(f.text(), "");
+        assert_eq!(f.position(40).line, 1);
+        assert_eq!(f.line_span(3), None);
     }
 }

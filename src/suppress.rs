@@ -102,7 +102,7 @@ fn own_line(src: &SourceFile, span: Span) -> bool {
     let line = src.line_of(span.start);
     src.line_span(line)
         .map(|l| {
-            src.text
+            src.text()
                 .get(l.start as usize..span.start as usize)
                 .unwrap_or("")
                 .trim()

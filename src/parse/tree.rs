@@ -1,8 +1,14 @@
 //! The span-aware document tree that YAML and JSON load into.
 //!
-//! Nodes live in one arena per document. Aliases share the anchored node
-//! instead of copying it, so alias bombs cost nothing here; consumers that
-//! expand the tree (schema validation) must budget their walk.
+//! A document is a flat arena: one span, tag and two numbers per node,
+//! collections' children in one shared list, and scalar texts in one
+//! string buffer per file (equal short texts stored once). No node owns a
+//! heap allocation, so a 100 MB tree costs ~17 bytes per node plus its
+//! distinct scalar text. Aliases share the anchored node instead of copying
+//! it, so alias bombs cost nothing here; consumers that expand the tree
+//! (schema validation) must budget their walk.
+
+use std::sync::Arc;
 
 use crate::source::{FileId, Loc, Span};
 
@@ -15,27 +21,69 @@ pub enum ScalarStyle {
     Block,
 }
 
-#[derive(Debug)]
-pub enum NodeKind {
-    /// The text is shared with equal scalars of the same file.
-    Scalar {
-        value: std::sync::Arc<str>,
-        style: ScalarStyle,
-    },
-    Seq(Box<[NodeId]>),
-    Map(Box<[Entry]>),
+/// What a node is, as stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tag {
+    Scalar(ScalarStyle),
+    Seq,
+    Map,
 }
 
+/// What a node is, as read: a scalar's text, a sequence's items, a
+/// mapping's keys and values (flattened pairs).
 #[derive(Clone, Copy, Debug)]
-pub struct Entry {
-    pub key: NodeId,
-    pub value: NodeId,
+pub enum NodeKind<'a> {
+    Scalar { value: &'a str, style: ScalarStyle },
+    Seq(&'a [NodeId]),
+    Map(&'a [NodeId]),
 }
 
-#[derive(Debug)]
-pub struct Node {
-    pub kind: NodeKind,
-    pub span: Span,
+/// The nodes of one document, column by column.
+#[derive(Debug, Default)]
+pub(crate) struct Nodes {
+    pub spans: Vec<Span>,
+    pub tags: Vec<Tag>,
+    /// Scalar: offset in the string buffer; collection: offset in `children`.
+    pub a: Vec<u32>,
+    /// Scalar: byte length; sequence: item count; mapping: entry count.
+    pub b: Vec<u32>,
+    pub children: Vec<NodeId>,
+}
+
+impl Nodes {
+    pub fn push(&mut self, tag: Tag, span: Span, a: u32, b: u32) -> NodeId {
+        self.spans.push(span);
+        self.tags.push(tag);
+        self.a.push(a);
+        self.b.push(b);
+        u32::try_from(self.spans.len() - 1).unwrap_or(u32::MAX)
+    }
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+    /// The children slice of a collection (items, or flattened key/value pairs).
+    pub fn children_of(&self, id: NodeId) -> &[NodeId] {
+        let i = id as usize;
+        let (Some(tag), Some(&a), Some(&b)) = (self.tags.get(i), self.a.get(i), self.b.get(i))
+        else {
+            return &[];
+        };
+        let n = match tag {
+            Tag::Seq => b as usize,
+            Tag::Map => 2 * b as usize,
+            Tag::Scalar(_) => return &[],
+        };
+        self.children
+            .get(a as usize..(a as usize).saturating_add(n))
+            .unwrap_or(&[])
+    }
+    fn shrink(&mut self) {
+        self.spans.shrink_to_fit();
+        self.tags.shrink_to_fit();
+        self.a.shrink_to_fit();
+        self.b.shrink_to_fit();
+        self.children.shrink_to_fit();
+    }
 }
 
 /// One document of a file (a YAML stream has several).
@@ -44,17 +92,47 @@ pub struct Doc {
     pub file: FileId,
     /// 0-based index of the document in its file.
     pub index: usize,
-    pub nodes: Vec<Node>,
+    nodes: Nodes,
+    /// The file's scalar texts (shared by its documents).
+    strings: Arc<str>,
     pub root: Option<NodeId>,
     pub span: Span,
 }
 
 impl Doc {
+    pub(crate) fn new(
+        file: FileId,
+        index: usize,
+        mut nodes: Nodes,
+        root: Option<NodeId>,
+        span: Span,
+    ) -> Doc {
+        nodes.shrink();
+        Doc {
+            file,
+            index,
+            nodes,
+            strings: Arc::from(""),
+            root,
+            span,
+        }
+    }
+    /// Point the document at its file's string buffer (set once the file is read).
+    pub(crate) fn set_strings(&mut self, strings: Arc<str>) {
+        self.strings = strings;
+    }
     pub fn root(&self) -> Option<NodeRef<'_>> {
         self.root.map(|id| NodeRef { doc: self, id })
     }
     pub fn node(&self, id: NodeId) -> NodeRef<'_> {
         NodeRef { doc: self, id }
+    }
+    /// Number of nodes (ids are `0..len()`).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() == 0
     }
 }
 
@@ -74,14 +152,29 @@ impl std::fmt::Debug for NodeRef<'_> {
 const NULL_WORDS: [&str; 4] = ["~", "null", "Null", "NULL"];
 
 impl<'a> NodeRef<'a> {
-    fn node(&self) -> Option<&'a Node> {
-        self.doc.nodes.get(self.id as usize)
-    }
-    pub fn kind(&self) -> Option<&'a NodeKind> {
-        self.node().map(|n| &n.kind)
+    pub fn kind(&self) -> Option<NodeKind<'a>> {
+        let nodes = &self.doc.nodes;
+        let i = self.id as usize;
+        Some(match *nodes.tags.get(i)? {
+            Tag::Scalar(style) => {
+                let a = *nodes.a.get(i)? as usize;
+                let b = *nodes.b.get(i)? as usize;
+                NodeKind::Scalar {
+                    value: self.doc.strings.get(a..a.saturating_add(b)).unwrap_or(""),
+                    style,
+                }
+            }
+            Tag::Seq => NodeKind::Seq(nodes.children_of(self.id)),
+            Tag::Map => NodeKind::Map(nodes.children_of(self.id)),
+        })
     }
     pub fn span(&self) -> Span {
-        self.node().map(|n| n.span).unwrap_or_default()
+        self.doc
+            .nodes
+            .spans
+            .get(self.id as usize)
+            .copied()
+            .unwrap_or_default()
     }
     pub fn loc(&self) -> Loc {
         Loc {
@@ -93,7 +186,7 @@ impl<'a> NodeRef<'a> {
     /// Scalar text of any style (a quoted `"80"` and a plain `80` both give "80").
     pub fn scalar(&self) -> Option<(&'a str, ScalarStyle)> {
         match self.kind()? {
-            NodeKind::Scalar { value, style } => Some((value, *style)),
+            NodeKind::Scalar { value, style } => Some((value, style)),
             _ => None,
         }
     }
@@ -159,13 +252,14 @@ impl<'a> NodeRef<'a> {
     /// Entries of a mapping as (key node, value node) (empty for anything else).
     pub fn entries(self) -> impl Iterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a {
         let doc = self.doc;
-        let entries: &'a [Entry] = match self.kind() {
-            Some(NodeKind::Map(e)) => e,
+        let pairs: &'a [NodeId] = match self.kind() {
+            Some(NodeKind::Map(pairs)) => pairs,
             _ => &[],
         };
-        entries
-            .iter()
-            .map(move |e| (NodeRef { doc, id: e.key }, NodeRef { doc, id: e.value }))
+        pairs.chunks_exact(2).filter_map(move |kv| match kv {
+            [k, v] => Some((NodeRef { doc, id: *k }, NodeRef { doc, id: *v })),
+            _ => None,
+        })
     }
 
     /// Value of a key; the last one wins, as in the Kubernetes API.

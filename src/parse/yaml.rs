@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use granit_parser::{Event, Parser, ScalarStyle as GStyle, Span as GSpan};
 
-use super::tree::{Doc, Entry, Node, NodeId, NodeKind, ScalarStyle};
+use super::tree::{Doc, NodeId, Nodes, ScalarStyle, Tag};
 use super::{Comment, LoadProblem, ProblemKind};
 use crate::source::{FileId, Span};
 
@@ -47,9 +47,16 @@ enum Frame {
     },
 }
 
+/// A mapping entry while its mapping is open.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    key: NodeId,
+    value: NodeId,
+}
+
 struct Builder {
     file: FileId,
-    nodes: Vec<Node>,
+    nodes: Nodes,
     stack: Vec<Frame>,
     /// Items and entries of the open collections, innermost last: a
     /// collection's children are on top when it ends and move into one
@@ -74,7 +81,7 @@ impl Builder {
     fn new(file: FileId, doc_start: usize) -> Builder {
         Builder {
             file,
-            nodes: Vec::new(),
+            nodes: Nodes::default(),
             stack: Vec::new(),
             items: Vec::new(),
             entries: Vec::new(),
@@ -85,17 +92,21 @@ impl Builder {
         }
     }
 
-    fn push_node(&mut self, kind: NodeKind, span: Span) -> NodeId {
-        self.nodes.push(Node { kind, span });
+    fn push_node(&mut self, tag: Tag, span: Span, a: u32, b: u32) -> NodeId {
         self.total_nodes += 1;
-        (self.nodes.len() - 1) as NodeId
+        self.nodes.push(tag, span, a, b)
+    }
+
+    fn span_of(&self, id: NodeId) -> Span {
+        self.nodes
+            .spans
+            .get(id as usize)
+            .copied()
+            .unwrap_or_default()
     }
 
     fn end_of(&self, id: NodeId) -> usize {
-        self.nodes
-            .get(id as usize)
-            .map(|n| n.span.end as usize)
-            .unwrap_or(0)
+        self.span_of(id).end as usize
     }
 
     /// Place a finished node in its parent (or as the root).
@@ -117,36 +128,35 @@ impl Builder {
         }
     }
 
-    fn key_text(&self, id: NodeId) -> Option<&str> {
-        match &self.nodes.get(id as usize)?.kind {
-            NodeKind::Scalar { value, .. } => Some(value),
+    fn key_text<'s>(&self, strings: &'s Strings, id: NodeId) -> Option<&'s str> {
+        let i = id as usize;
+        match self.nodes.tags.get(i)? {
+            Tag::Scalar(_) => strings.get(*self.nodes.a.get(i)?, *self.nodes.b.get(i)?),
             _ => None,
         }
     }
 
-    fn is_merge_key(&self, id: NodeId) -> bool {
-        matches!(
-            self.nodes.get(id as usize).map(|n| &n.kind),
-            Some(NodeKind::Scalar { value, style: ScalarStyle::Plain }) if &**value == "<<"
-        )
+    fn is_merge_key(&self, strings: &Strings, id: NodeId) -> bool {
+        self.nodes.tags.get(id as usize) == Some(&Tag::Scalar(ScalarStyle::Plain))
+            && self.key_text(strings, id) == Some("<<")
     }
 
     /// Report keys written twice (merge keys aside). Each duplicate points
     /// at the previous occurrence of its key.
-    fn report_duplicates(&self, entries: &[Entry], problems: &mut Vec<LoadProblem>) {
+    fn report_duplicates(
+        &self,
+        strings: &Strings,
+        entries: &[Entry],
+        problems: &mut Vec<LoadProblem>,
+    ) {
         // Most mappings are small: compare pairwise instead of hashing.
         const PAIRWISE: usize = 16;
         let keyed = entries
             .iter()
-            .filter(|e| !self.is_merge_key(e.key))
-            .filter_map(|e| self.key_text(e.key).map(|k| (k, e.key)));
+            .filter(|e| !self.is_merge_key(strings, e.key))
+            .filter_map(|e| self.key_text(strings, e.key).map(|k| (k, e.key)));
         let mut report = |k: &str, first: NodeId, dup: NodeId| {
-            let span_of = |id: NodeId| {
-                self.nodes
-                    .get(id as usize)
-                    .map(|n| n.span)
-                    .unwrap_or_default()
-            };
+            let span_of = |id: NodeId| self.span_of(id);
             problems.push(LoadProblem {
                 kind: ProblemKind::DuplicateKey,
                 span: span_of(dup),
@@ -181,23 +191,33 @@ impl Builder {
     }
 
     /// Resolve merge keys (`<<`) and report duplicate keys.
-    fn finish_map(&mut self, entries: Vec<Entry>, problems: &mut Vec<LoadProblem>) -> Vec<Entry> {
-        self.report_duplicates(&entries, problems);
-        if !entries.iter().any(|e| self.is_merge_key(e.key)) {
+    fn finish_map(
+        &mut self,
+        strings: &Strings,
+        entries: Vec<Entry>,
+        problems: &mut Vec<LoadProblem>,
+    ) -> Vec<Entry> {
+        self.report_duplicates(strings, &entries, problems);
+        if !entries.iter().any(|e| self.is_merge_key(strings, e.key)) {
             return entries;
         }
         let mut explicit: Vec<Entry> = Vec::with_capacity(entries.len());
         let mut merged: Vec<Entry> = Vec::new();
         for e in &entries {
-            if self.is_merge_key(e.key) {
-                let sources: Vec<NodeId> = match self.nodes.get(e.value as usize).map(|n| &n.kind) {
-                    Some(NodeKind::Map(_)) => vec![e.value],
-                    Some(NodeKind::Seq(items)) => items.to_vec(),
+            if self.is_merge_key(strings, e.key) {
+                let sources: Vec<NodeId> = match self.nodes.tags.get(e.value as usize) {
+                    Some(Tag::Map) => vec![e.value],
+                    Some(Tag::Seq) => self.nodes.children_of(e.value).to_vec(),
                     _ => Vec::new(),
                 };
                 for src in sources {
-                    if let Some(NodeKind::Map(m)) = self.nodes.get(src as usize).map(|n| &n.kind) {
-                        merged.extend(m.iter().copied());
+                    if self.nodes.tags.get(src as usize) == Some(&Tag::Map) {
+                        merged.extend(self.nodes.children_of(src).chunks_exact(2).filter_map(
+                            |kv| match kv {
+                                [k, v] => Some(Entry { key: *k, value: *v }),
+                                _ => None,
+                            },
+                        ));
                     }
                 }
                 continue;
@@ -208,15 +228,15 @@ impl Builder {
             return explicit;
         }
         // Explicit keys win over merged ones; earlier merge sources win over later.
-        let explicit_keys: HashSet<String> = explicit
+        let explicit_keys: HashSet<&str> = explicit
             .iter()
-            .filter_map(|e| self.key_text(e.key).map(str::to_string))
+            .filter_map(|e| self.key_text(strings, e.key))
             .collect();
-        let mut merged_keys: HashSet<String> = HashSet::new();
+        let mut merged_keys: HashSet<&str> = HashSet::new();
         let mut out = Vec::with_capacity(explicit.len() + merged.len());
         for e in merged {
-            if let Some(k) = self.key_text(e.key)
-                && (explicit_keys.contains(k) || !merged_keys.insert(k.to_string()))
+            if let Some(k) = self.key_text(strings, e.key)
+                && (explicit_keys.contains(k) || !merged_keys.insert(k))
             {
                 continue;
             }
@@ -228,42 +248,50 @@ impl Builder {
 
     fn finish(self, index: usize, end: usize) -> Doc {
         let span = Span::new(self.doc_start, end.max(self.doc_start));
-        Doc {
-            file: self.file,
-            index,
-            nodes: {
-                let mut nodes = self.nodes;
-                nodes.shrink_to_fit();
-                nodes
-            },
-            root: self.root,
-            span,
-        }
+        Doc::new(self.file, index, self.nodes, self.root, span)
     }
 }
 
-/// One copy of each short scalar text per file: keys (`name`, `port`,
-/// `apiVersion`) and common values repeat thousands of times in a stream,
-/// and each node then holds a reference instead of its own allocation.
+/// A file's scalar texts in one buffer, each short text stored once: keys
+/// (`name`, `port`, `apiVersion`) and common values repeat thousands of
+/// times in a stream, and each node then holds an offset, not an allocation.
 #[derive(Default)]
-struct Interner {
-    set: HashSet<Arc<str>, BuildHasherDefault<FxHasher>>,
+struct Strings {
+    buf: String,
+    /// Hash of a short text -> where its first copy is. A hash collision
+    /// only costs a second copy: the text is compared before reuse.
+    seen: HashMap<u64, (u32, u32), BuildHasherDefault<FxHasher>>,
 }
 
-impl Interner {
+impl Strings {
     /// Longer texts rarely repeat: they are not looked up.
     const MAX_LEN: usize = 64;
 
-    fn intern(&mut self, s: std::borrow::Cow<'_, str>) -> Arc<str> {
-        if s.len() > Self::MAX_LEN {
-            return Arc::from(s.as_ref());
+    /// Store `s`; returns its offset and length.
+    fn add(&mut self, s: &str) -> (u32, u32) {
+        let len = u32::try_from(s.len()).unwrap_or(u32::MAX);
+        let key = (s.len() <= Self::MAX_LEN).then(|| {
+            let mut h = FxHasher::default();
+            std::hash::Hasher::write(&mut h, s.as_bytes());
+            std::hash::Hasher::finish(&h)
+        });
+        if let Some(h) = key
+            && let Some(&(off, l)) = self.seen.get(&h)
+            && self.get(off, l) == Some(s)
+        {
+            return (off, l);
         }
-        if let Some(a) = self.set.get(s.as_ref()) {
-            return Arc::clone(a);
+        let off = u32::try_from(self.buf.len()).unwrap_or(u32::MAX);
+        self.buf.push_str(s);
+        if let Some(h) = key {
+            self.seen.entry(h).or_insert((off, len));
         }
-        let a: Arc<str> = Arc::from(s.as_ref());
-        self.set.insert(Arc::clone(&a));
-        a
+        (off, len)
+    }
+
+    fn get(&self, off: u32, len: u32) -> Option<&str> {
+        self.buf
+            .get(off as usize..(off as usize).saturating_add(len as usize))
     }
 }
 
@@ -307,6 +335,16 @@ fn style(s: GStyle) -> ScalarStyle {
 
 /// Load every document of a YAML or JSON text.
 pub fn load(text: &str, file: FileId) -> Loaded {
+    let mut strings = Strings::default();
+    let mut out = load_into(text, file, &mut strings);
+    let shared: Arc<str> = Arc::from(std::mem::take(&mut strings.buf));
+    for d in out.docs.iter_mut() {
+        d.set_strings(Arc::clone(&shared));
+    }
+    out
+}
+
+fn load_into(text: &str, file: FileId, strings: &mut Strings) -> Loaded {
     let mut options = granit_parser::Options::default();
     options.emit_comments = true;
     options.max_buffered_comment_events = usize::MAX;
@@ -319,7 +357,6 @@ pub fn load(text: &str, file: FileId) -> Loaded {
     let mut builder: Option<Builder> = None;
     let mut total_nodes = 0usize;
     let mut skip_doc = false;
-    let mut strings = Interner::default();
 
     loop {
         let next = parser.next_event();
@@ -387,8 +424,7 @@ pub fn load(text: &str, file: FileId) -> Loaded {
                     ));
                     return out;
                 }
-                if let Some(problem) =
-                    on_node_event(b, &mut strings, ev, start, end, &mut out.problems)
+                if let Some(problem) = on_node_event(b, strings, ev, start, end, &mut out.problems)
                 {
                     out.problems.push(problem);
                     skip_doc = true;
@@ -402,7 +438,7 @@ pub fn load(text: &str, file: FileId) -> Loaded {
 /// Apply one node event; returns a problem when the document must be dropped.
 fn on_node_event(
     b: &mut Builder,
-    strings: &mut Interner,
+    strings: &mut Strings,
     ev: Event<'_>,
     start: usize,
     end: usize,
@@ -410,13 +446,8 @@ fn on_node_event(
 ) -> Option<LoadProblem> {
     match ev {
         Event::Scalar(value, st, anchor, _) => {
-            let id = b.push_node(
-                NodeKind::Scalar {
-                    value: strings.intern(value),
-                    style: style(st),
-                },
-                Span::new(start, end),
-            );
+            let (off, len) = strings.add(&value);
+            let id = b.push_node(Tag::Scalar(style(st)), Span::new(start, end), off, len);
             if anchor != 0 {
                 b.anchors.insert(anchor, id);
             }
@@ -426,13 +457,7 @@ fn on_node_event(
             Some(&id) => b.attach(id),
             None => {
                 // An alias to an anchor still open (recursive) is not followed: no cycles.
-                let id = b.push_node(
-                    NodeKind::Scalar {
-                        value: "".into(),
-                        style: ScalarStyle::Plain,
-                    },
-                    Span::new(start, end),
-                );
+                let id = b.push_node(Tag::Scalar(ScalarStyle::Plain), Span::new(start, end), 0, 0);
                 b.attach(id);
             }
         },
@@ -447,7 +472,8 @@ fn on_node_event(
                 ));
             }
             let is_map = matches!(ev, Event::MappingStart(..));
-            let id = b.push_node(NodeKind::Seq(Box::default()), Span::new(start, end));
+            let tag = if is_map { Tag::Map } else { Tag::Seq };
+            let id = b.push_node(tag, Span::new(start, end), 0, 0);
             let frame = if is_map {
                 Frame::Map {
                     id,
@@ -471,7 +497,9 @@ fn on_node_event(
             b.stack.push(frame);
         }
         Event::SequenceEnd | Event::MappingEnd => {
-            let (id, kind, s, e, anchor, flow) = match b.stack.pop()? {
+            // The finished collection's children move into the document's
+            // child list; `a`/`b` say where and how many.
+            let (id, s, e, anchor, flow, children, count) = match b.stack.pop()? {
                 Frame::Seq {
                     id,
                     start: s,
@@ -481,14 +509,8 @@ fn on_node_event(
                     items,
                 } => {
                     let items = b.items.split_off(items.min(b.items.len()));
-                    (
-                        id,
-                        NodeKind::Seq(items.into_boxed_slice()),
-                        s,
-                        e,
-                        anchor,
-                        flow,
-                    )
+                    let count = items.len();
+                    (id, s, e, anchor, flow, items, count)
                 }
                 Frame::Map {
                     id,
@@ -500,22 +522,25 @@ fn on_node_event(
                     ..
                 } => {
                     let entries = b.entries.split_off(entries.min(b.entries.len()));
-                    let entries = b.finish_map(entries, problems);
-                    (
-                        id,
-                        NodeKind::Map(entries.into_boxed_slice()),
-                        s,
-                        e,
-                        anchor,
-                        flow,
-                    )
+                    let entries = b.finish_map(strings, entries, problems);
+                    let count = entries.len();
+                    let flat = entries.iter().flat_map(|e| [e.key, e.value]).collect();
+                    (id, s, e, anchor, flow, flat, count)
                 }
             };
             // Flow collections end at their closing bracket; block ones at their last child.
             let close = if flow { end.max(e) } else { e };
-            if let Some(node) = b.nodes.get_mut(id as usize) {
-                node.kind = kind;
-                node.span = Span::new(s, close.max(s));
+            let at = u32::try_from(b.nodes.children.len()).unwrap_or(u32::MAX);
+            b.nodes.children.extend(children);
+            let i = id as usize;
+            if let (Some(sp), Some(a), Some(n)) = (
+                b.nodes.spans.get_mut(i),
+                b.nodes.a.get_mut(i),
+                b.nodes.b.get_mut(i),
+            ) {
+                *sp = Span::new(s, close.max(s));
+                *a = at;
+                *n = u32::try_from(count).unwrap_or(0);
             }
             if anchor != 0 {
                 b.anchors.insert(anchor, id);
@@ -649,7 +674,7 @@ mod tests {
             ));
         }
         let l = one(&text);
-        assert!(l.docs[0].nodes.len() < 1000);
+        assert!(l.docs[0].len() < 1000);
     }
 
     #[test]

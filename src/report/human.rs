@@ -56,7 +56,7 @@ fn span(loc: Loc) -> SourceSpan {
 
 fn source(report: &Report, file: u32) -> NamedSource<String> {
     match report.sources.get(file) {
-        Some(s) => NamedSource::new(s.path.clone(), s.text.to_string()).with_language("yaml"),
+        Some(s) => NamedSource::new(s.path.clone(), s.text().to_string()).with_language("yaml"),
         None => NamedSource::new("", String::new()),
     }
 }

@@ -139,7 +139,7 @@ impl Conv<'_> {
         }
         match n.kind() {
             None => Ok(Value::Null),
-            Some(NodeKind::Scalar { value, style }) => Ok(self.scalar(n.id, value, *style, key)),
+            Some(NodeKind::Scalar { value, style }) => Ok(self.scalar(n.id, value, style, key)),
             Some(NodeKind::Seq(_)) => {
                 let mut items = Vec::new();
                 for item in n.items() {

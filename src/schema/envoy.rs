@@ -112,7 +112,7 @@ fn targets<'a>(fam: &'static Family, root: NodeRef<'a>) -> Vec<Target<'a>> {
         }
     }
     // Every typed message anywhere (each node once: aliases share nodes).
-    let mut visited = vec![false; root.doc.nodes.len()];
+    let mut visited = vec![false; root.doc.len()];
     let mut stack = vec![root];
     let mut walked = 0usize;
     while let Some(n) = stack.pop() {
@@ -146,7 +146,7 @@ pub fn check_doc(doc: &Doc) -> Results {
     let targets = targets(fam, root);
     // Nested targets (an HCM inside a Listener) are validated on their own:
     // each is converted once, and left out of its parent's conversion.
-    let mut is_target = vec![false; root.doc.nodes.len()];
+    let mut is_target = vec![false; root.doc.len()];
     for t in &targets {
         if let Some(x) = is_target.get_mut(t.node.id as usize) {
             *x = true;
