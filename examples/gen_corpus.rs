@@ -430,7 +430,13 @@ spec:\n  replicas: {r}\n  revisionHistoryLimit: 5\n  strategy:\n    type: Rollin
         let n = &a.name;
         let ns = &a.ns;
         let mut s = format!(
-            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {n}\n  namespace: {ns}\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-read-timeout: \"60\"\nspec:\n  ingressClassName: nginx\n  tls:\n    - hosts: [{n}.{ns}.example.com]\n      secretName: {n}-tls\n  rules:\n    - host: {n}.{ns}.example.com\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: {n}\n                port:\n"
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {n}\n  namespace: {ns}\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-read-timeout: \"60\"\n{grpc}spec:\n  ingressClassName: nginx\n  tls:\n    - hosts: [{n}.{ns}.example.com]\n      secretName: {n}-tls\n  rules:\n    - host: {n}.{ns}.example.com\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: {n}\n                port:\n",
+            // ingress-nginx speaks HTTP/1 to a backend unless told otherwise.
+            grpc = if a.proto == "grpc" {
+                "    nginx.ingress.kubernetes.io/backend-protocol: \"GRPC\"\n"
+            } else {
+                ""
+            }
         );
         let line = next_line(&s);
         if a.mistake == Mistake::IngressPort {
@@ -588,10 +594,35 @@ spec:\n  replicas: {r}\n  revisionHistoryLimit: 5\n  strategy:\n    type: Rollin
 
     fn nginx_site(&mut self, site: usize, apps: &[App]) {
         let dir = format!("nginx/site-{site}");
-        let main = "user nginx;\nworker_processes auto;\nerror_log /var/log/nginx/error.log warn;\npid /var/run/nginx.pid;\n\nevents {\n    worker_connections 4096;\n}\n\nhttp {\n    default_type application/octet-stream;\n    log_format main '$remote_addr - $remote_user [$time_local] \"$request\" '\n                    '$status $body_bytes_sent \"$http_referer\" \"$http_user_agent\"';\n    access_log /var/log/nginx/access.log main;\n    sendfile on;\n    keepalive_timeout 65;\n    proxy_connect_timeout 5s;\n    proxy_read_timeout 60s;\n    client_max_body_size 10m;\n    map $http_upgrade $connection_upgrade {\n        default upgrade;\n        ''      close;\n    }\n    include conf.d/*.conf;\n    include sites-enabled/*;\n}\n";
-        self.write(&format!("{dir}/nginx.conf"), main);
+        let main = "user nginx;\nworker_processes auto;\nerror_log /var/log/nginx/error.log warn;\npid /var/run/nginx.pid;\n\nevents {\n    worker_connections 4096;\n}\n\nhttp {\n    default_type application/octet-stream;\n    log_format main '$remote_addr - $remote_user [$time_local] \"$request\" '\n                    '$status $body_bytes_sent \"$http_referer\" \"$http_user_agent\"';\n    access_log /var/log/nginx/access.log main;\n    sendfile on;\n    keepalive_timeout 65;\n    proxy_connect_timeout 5s;\n    proxy_read_timeout 60s;\n    client_max_body_size 10m;\n    map $http_upgrade $connection_upgrade {\n        default upgrade;\n        ''      '';\n    }\n    include conf.d/*.conf;\n";
+        // Debian-style sites (no extension) only where the site has some:
+        // an include that matches nothing is worth an NGX000 note.
+        let debian = apps
+            .iter()
+            .enumerate()
+            .any(|(i, a)| i % 4 == 3 && a.proto != "grpc");
+        let main = format!(
+            "{main}{}}}\n",
+            if debian {
+                "    include sites-enabled/*;\n"
+            } else {
+                ""
+            }
+        );
+        self.write(&format!("{dir}/nginx.conf"), &main);
         for (i, a) in apps.iter().enumerate() {
             let n = &a.name;
+            if a.proto == "grpc" {
+                // gRPC needs HTTP/2 on both sides: grpc_pass, not proxy_pass.
+                let s = format!(
+                    "# {n} ({ns}), gRPC\nupstream {u} {{\n    server {n}.{ns}.svc.cluster.local:{sp};\n    keepalive 16;\n}}\n\nserver {{\n    listen 80;\n    http2 on;\n    server_name {n}.{ns}.example.com;\n\n    location / {{\n        grpc_pass grpc://{u};\n        grpc_read_timeout 300s;\n    }}\n}}\n",
+                    ns = a.ns,
+                    u = format!("{}_{}", n.replace('-', "_"), a.ns),
+                    sp = a.service_port,
+                );
+                self.write(&format!("{dir}/conf.d/{n}.conf"), &s);
+                continue;
+            }
             let mut s = format!(
                 "# {n} ({ns})\nupstream {u} {{\n    zone {u} 64k;\n    server {n}.{ns}.svc.cluster.local:{sp} max_fails=3 fail_timeout=10s;\n    keepalive 32;\n}}\n\nserver {{\n    listen 80;\n    listen [::]:80;\n    server_name {n}.{ns}.example.com;\n\n    location / {{\n        proxy_pass http://{u};\n        proxy_http_version 1.1;\n        proxy_set_header Connection \"\";\n        proxy_set_header Host $host;\n        proxy_set_header X-Real-IP $remote_addr;\n        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }}\n\n    location /ws/ {{\n        proxy_pass http://{u};\n        proxy_http_version 1.1;\n        proxy_set_header Upgrade $http_upgrade;\n        proxy_set_header Connection $connection_upgrade;\n        proxy_read_timeout 3600s;\n    }}\n\n    location ~* \\.(css|js|png|jpg|svg)$ {{\n        root /var/www/{n};\n        expires 7d;\n        add_header Cache-Control \"public\";\n    }}\n\n    location = /healthz {{\n        access_log off;\n        return 200 \"ok\\n\";\n    }}\n",
                 ns = a.ns,
