@@ -5,12 +5,12 @@
 //! cargo run --release --example bare_parse -- [--threads N] [--nginx] DIR...
 //! ```
 //!
-//! By default it parses what the pipeline parses: YAML and JSON files with
-//! the YAML loader (NGINX files are only recognised). `--nginx` also parses
-//! the NGINX files with the NGINX parser. `--keep` keeps every text and
-//! tree until the end (what the pipeline must hold for cross-file rules), to
-//! tell the trees' memory from the model's. It prints the counts it saw, so
-//! a run that read nothing is visible.
+//! By default it parses YAML and JSON files with the YAML loader (NGINX
+//! files are only recognised); `--nginx` also parses the NGINX files, as
+//! the pipeline does. `--keep` keeps every parsed tree until the end (what
+//! the pipeline holds for cross-file rules; like the pipeline it keeps no
+//! file texts), to tell the trees' memory from the model's. It prints the
+//! counts it saw, so a run that read nothing is visible.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,6 +19,14 @@ use confaudit::discover::{self, DiscoverOptions};
 use confaudit::load::{self, Text};
 use confaudit::parse::{nginx, yaml};
 use rayon::prelude::*;
+
+/// What `--keep` holds to the end: the parsed trees (the pipeline keeps
+/// no file texts; it reads a file again only for a finding's snippet).
+#[allow(dead_code)]
+enum Kept {
+    Yaml(yaml::Loaded),
+    Nginx(nginx::NginxFile),
+}
 
 fn main() {
     let mut threads = None;
@@ -49,7 +57,7 @@ fn main() {
     let directives = AtomicUsize::new(0);
     let problems = AtomicUsize::new(0);
     let bytes = AtomicUsize::new(0);
-    let kept: Vec<Option<(String, yaml::Loaded)>> = found
+    let kept: Vec<Option<Kept>> = found
         .files
         .par_iter()
         .map(|c| {
@@ -67,6 +75,7 @@ fn main() {
                     nginx::walk(&f.directives, |_, _| n += 1);
                     directives.fetch_add(n, Ordering::Relaxed);
                     problems.fetch_add(f.problems.len(), Ordering::Relaxed);
+                    return keep.then_some(Kept::Nginx(f));
                 }
                 return None;
             }
@@ -74,7 +83,7 @@ fn main() {
             docs.fetch_add(l.docs.len(), Ordering::Relaxed);
             nodes.fetch_add(l.docs.iter().map(|d| d.len()).sum(), Ordering::Relaxed);
             problems.fetch_add(l.problems.len(), Ordering::Relaxed);
-            keep.then_some((text, l))
+            keep.then_some(Kept::Yaml(l))
         })
         .collect();
     println!(
