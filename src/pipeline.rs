@@ -307,11 +307,15 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         .filter(|(_, k)| **k == DocKind::Envoy)
         .map(|(d, _)| d)
         .collect();
-    let schema_results = schema::analyze(&objects, &envoy_docs, &plan);
+    let (schema_results, envoy) = rayon::join(
+        || schema::analyze(&objects, &envoy_docs, &plan),
+        || {
+            crate::model::envoy::build(envoy_docs.iter().copied(), &|f| {
+                sources.get(f).map(|s| s.path.clone()).unwrap_or_default()
+            })
+        },
+    );
     findings.extend(schema_findings(&schema_results, &opts.config.user_rules));
-    let envoy = crate::model::envoy::build(envoy_docs.iter().copied(), &|f| {
-        sources.get(f).map(|s| s.path.clone()).unwrap_or_default()
-    });
     let mut nginx_files = Vec::new();
     for lf in &loaded {
         let Some(path) = sources.get(lf.file).map(|s| s.path.clone()) else {

@@ -178,11 +178,18 @@ impl<'a> Model<'a> {
         envoy: envoy::Envoy<'a>,
         nginx_files: nginx::NginxFiles<'a>,
     ) -> Model<'a> {
-        let k8s = build_k8s::build(objects);
-        let istio = istio::build(&k8s.objects);
-        let gateway_api = gateway_api::build(&k8s.objects);
         let paths = nginx_files.paths;
-        let nginx = nginx::build(options.nginx_version, nginx_files.files);
+        let version = options.nginx_version;
+        // The NGINX model needs nothing from the others until `relate`.
+        let ((k8s, istio, gateway_api), nginx) = rayon::join(
+            || {
+                let k8s = build_k8s::build(objects);
+                let istio = istio::build(&k8s.objects);
+                let gateway_api = gateway_api::build(&k8s.objects);
+                (k8s, istio, gateway_api)
+            },
+            || nginx::build(version, nginx_files.files),
+        );
         let mut model = Model {
             options,
             k8s,
