@@ -176,7 +176,7 @@ pub fn read(cfg: &Config<'_>) -> Facts {
                         .collect(),
                     names: cfg
                         .own(level, "server_name")
-                        .flat_map(|(_, s)| s.d.args.iter().map(|a| a.value.clone()))
+                        .flat_map(|(_, s)| s.d.args.iter().map(|a| a.value.to_string()))
                         .filter(|s| !s.is_empty())
                         .collect(),
                 });

@@ -104,7 +104,7 @@ impl Node<'_> {
         }
     }
     pub fn name_loc(&self) -> Loc {
-        self.at(self.d.name_span)
+        self.at(self.d.name_span())
     }
     /// The n-th argument's span (the name when there is none).
     pub fn arg_loc(&self, n: usize) -> Loc {
@@ -113,7 +113,7 @@ impl Node<'_> {
             .args
             .get(n)
             .map(|a| a.span)
-            .unwrap_or(self.d.name_span))
+            .unwrap_or(self.d.name_span()))
     }
     pub fn at(&self, span: Span) -> Loc {
         Loc {
@@ -358,7 +358,7 @@ impl<'a> Config<'a> {
         }
         let note = |kind, target: String| IncludeNote {
             loc,
-            pattern: arg.value.clone(),
+            pattern: arg.value.to_string(),
             kind,
             target,
             root: self.root_path.clone(),
@@ -368,7 +368,7 @@ impl<'a> Config<'a> {
                 Some(Resolved::Outside(t)) => (NoteKind::Outside, t),
                 Some(Resolved::NoMatch(t)) => (NoteKind::EmptyGlob, t),
                 Some(Resolved::Missing(t)) => (NoteKind::Missing, t),
-                _ => (NoteKind::Missing, arg.value.clone()),
+                _ => (NoteKind::Missing, arg.value.to_string()),
             };
             if !includes::harmless(&arg.value) {
                 self.unknown_levels.insert(parent);
@@ -378,7 +378,7 @@ impl<'a> Config<'a> {
             return None;
         };
         if chain.len() > MAX_INCLUDE_DEPTH {
-            let n = note(NoteKind::TooDeep, arg.value.clone());
+            let n = note(NoteKind::TooDeep, arg.value.to_string());
             self.notes.push(n);
             self.unknown_levels.insert(parent);
             return None;
