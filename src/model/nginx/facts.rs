@@ -182,7 +182,7 @@ pub fn read(cfg: &Config<'_>) -> Facts {
                 });
             }
             BlockKind::Simple => {
-                let parent_kind = cfg.kind(n.parent);
+                let parent_kind = cfg.kind(n.parent());
                 let stream = parent_kind == BlockKind::StreamServer;
                 let in_http = matches!(
                     parent_kind,
@@ -197,7 +197,7 @@ pub fn read(cfg: &Config<'_>) -> Facts {
                 let (scheme, target, uri) = parse_pass(kind, arg);
                 f.passes.push(Pass {
                     node: id,
-                    level: n.parent,
+                    level: n.parent(),
                     kind,
                     scheme,
                     target,
