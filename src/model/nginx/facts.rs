@@ -164,6 +164,7 @@ pub fn read(cfg: &Config<'_>) -> Facts {
                 if let Some((cid, c)) = cfg.own(level, "keepalive_timeout").next() {
                     u.keepalive_timeout = c.arg(0).and_then(parse_time).map(|t| (cid, t));
                 }
+                u.servers.shrink_to_fit();
                 f.upstreams.push(u);
             }
             BlockKind::Server => {
@@ -207,6 +208,10 @@ pub fn read(cfg: &Config<'_>) -> Facts {
             _ => {}
         }
     }
+    // Read once per configuration and kept to the end of the run.
+    f.upstreams.shrink_to_fit();
+    f.passes.shrink_to_fit();
+    f.servers.shrink_to_fit();
     for (i, u) in f.upstreams.iter().enumerate() {
         f.upstream_index
             .entry((u.stream, u.name.to_ascii_lowercase()))
