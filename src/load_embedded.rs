@@ -73,16 +73,10 @@ impl LineMap {
 }
 
 fn remap(file: &mut NginxFile, m: &LineMap) {
-    let mut stack: Vec<&mut Vec<Directive>> = vec![&mut file.directives];
+    let mut stack: Vec<&mut [Directive]> = vec![&mut file.directives];
     while let Some(list) = stack.pop() {
         for d in list.iter_mut() {
-            d.name_span = m.span(d.name_span);
-            d.span = m.span(d.span);
-            d.block_span = d.block_span.map(|s| m.span(s));
-            d.opaque_body = d.opaque_body.map(|s| m.span(s));
-            for a in d.args.iter_mut() {
-                a.span = m.span(a.span);
-            }
+            d.map_spans(|s| m.span(s));
             if let Some(b) = d.block.as_mut() {
                 stack.push(b);
             }
@@ -184,7 +178,7 @@ mod tests {
         );
         let listen = &e.parsed.directives[1].children()[0];
         assert_eq!(
-            &text[listen.name_span.start as usize..listen.name_span.end as usize],
+            &text[listen.name_span().start as usize..listen.name_span().end as usize],
             "listen"
         );
     }

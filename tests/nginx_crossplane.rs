@@ -143,15 +143,15 @@ fn ours_to_nodes(
 ) -> Vec<Node> {
     let mut out = Vec::new();
     for d in ds {
-        let line = src.line_of(d.name_span.start);
+        let line = src.line_of(d.name_span().start);
         if drop_lines.contains(&line) {
             continue;
         }
         let mut args = cp_merge_dollar_brace(text, d);
-        if let Some(body) = d.opaque_body {
+        if let Some(body) = d.opaque_body() {
             args.push(text[body.start as usize..body.end as usize].to_string());
         }
-        let name = cp_form(&text[d.name_span.start as usize..d.name_span.end as usize]);
+        let name = cp_form(&text[d.name_span().start as usize..d.name_span().end as usize]);
         out.push(Node {
             name,
             line,
@@ -193,8 +193,8 @@ fn our_comments(src: &SourceFile, file: &NginxFile) -> Vec<(usize, String)> {
     // Statement parts (name .. terminator, without the block) by position.
     let mut stmts = Vec::new();
     nginx::walk(&file.directives, |d, _| {
-        let end = d.block_span.map_or(d.span.end, |b| b.start);
-        stmts.push((d.name_span.start, end));
+        let end = d.block_span().map_or(d.span.end, |b| b.start);
+        stmts.push((d.name_span().start, end));
     });
     file.comments
         .iter()

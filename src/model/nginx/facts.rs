@@ -164,6 +164,7 @@ pub fn read(cfg: &Config<'_>) -> Facts {
                 if let Some((cid, c)) = cfg.own(level, "keepalive_timeout").next() {
                     u.keepalive_timeout = c.arg(0).and_then(parse_time).map(|t| (cid, t));
                 }
+                u.servers.shrink_to_fit();
                 f.upstreams.push(u);
             }
             BlockKind::Server => {
@@ -176,13 +177,13 @@ pub fn read(cfg: &Config<'_>) -> Facts {
                         .collect(),
                     names: cfg
                         .own(level, "server_name")
-                        .flat_map(|(_, s)| s.d.args.iter().map(|a| a.value.clone()))
+                        .flat_map(|(_, s)| s.d.args.iter().map(|a| a.value.to_string()))
                         .filter(|s| !s.is_empty())
                         .collect(),
                 });
             }
             BlockKind::Simple => {
-                let parent_kind = cfg.kind(n.parent);
+                let parent_kind = cfg.kind(n.parent());
                 let stream = parent_kind == BlockKind::StreamServer;
                 let in_http = matches!(
                     parent_kind,
@@ -197,7 +198,7 @@ pub fn read(cfg: &Config<'_>) -> Facts {
                 let (scheme, target, uri) = parse_pass(kind, arg);
                 f.passes.push(Pass {
                     node: id,
-                    level: n.parent,
+                    level: n.parent(),
                     kind,
                     scheme,
                     target,
@@ -207,6 +208,10 @@ pub fn read(cfg: &Config<'_>) -> Facts {
             _ => {}
         }
     }
+    // Read once per configuration and kept to the end of the run.
+    f.upstreams.shrink_to_fit();
+    f.passes.shrink_to_fit();
+    f.servers.shrink_to_fit();
     for (i, u) in f.upstreams.iter().enumerate() {
         f.upstream_index
             .entry((u.stream, u.name.to_ascii_lowercase()))

@@ -20,20 +20,22 @@ impl<'a> Config<'a> {
         }
     }
 
-    /// Directives directly in a level (includes expanded).
-    pub fn children(&self, level: Level) -> &[NodeId] {
-        match level {
-            None => &self.top,
-            Some(id) => self
-                .nodes
-                .get(id)
-                .map(|n| n.children.as_slice())
-                .unwrap_or(&[]),
-        }
+    /// Directives directly in a level (includes expanded), in order.
+    pub fn children(&self, level: Level) -> impl Iterator<Item = NodeId> + '_ {
+        let (first, end) = match level {
+            None => (0, self.nodes.len()),
+            Some(id) => match self.nodes.get(id) {
+                Some(n) => (id + 1, n.end()),
+                None => (0, 0),
+            },
+        };
+        // Each child's block is skipped by jumping to its end.
+        std::iter::successors(Some(first), move |&c| self.nodes.get(c).map(|n| n.end()))
+            .take_while(move |&c| c < end)
     }
 
     pub fn parent(&self, level: Level) -> Option<Level> {
-        level.map(|id| self.nodes.get(id).and_then(|n| n.parent))
+        level.map(|id| self.nodes.get(id).and_then(|n| n.parent()))
     }
 
     /// Directives named `name` directly in a level.
@@ -42,13 +44,7 @@ impl<'a> Config<'a> {
         level: Level,
         name: &'n str,
     ) -> impl Iterator<Item = (NodeId, &'s Node<'a>)> + use<'s, 'n, 'a> {
-        self.named
-            .get(&level)
-            .and_then(|m| m.get(name))
-            .map(|v| v.as_slice())
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|&i| self.nodes.get(i).map(|n| (i, n)))
+        self.nodes_of(self.own_ids(level, name))
     }
 
     pub fn own_first(&self, level: Level, name: &str) -> Option<&Node<'a>> {

@@ -129,7 +129,7 @@ fn split_dump<'a>(input: NginxInput<'a>) -> Vec<tree::Source<'a>> {
     let mut rest = all;
     for (n, (_, path)) in marks.iter().enumerate() {
         let end = marks.get(n + 1).map(|m| m.0).unwrap_or(u32::MAX);
-        let cut = rest.partition_point(|d| d.name_span.start < end);
+        let cut = rest.partition_point(|d| d.span.start < end);
         let (section, tail) = rest.split_at(cut);
         out.push(tree::Source {
             file: input.file,

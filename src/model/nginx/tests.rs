@@ -244,3 +244,45 @@ fn nginx_t_dumps_are_split_into_their_files() {
         BlockKind::Http
     );
 }
+
+#[test]
+fn children_and_own_match_the_parent_links() {
+    let (p, paths) = model(&[
+        (
+            "etc/nginx/nginx.conf",
+            "events {}\nhttp {\n    include conf.d/*.conf;\n    gzip on;\n    server { listen 1; location / { include snip/*.inc; } }\n}\n",
+        ),
+        (
+            "etc/nginx/conf.d/a.conf",
+            "server { listen 81; location /a { proxy_pass http://a; } listen 82; }\nupstream a { server x; server y; }",
+        ),
+        ("etc/nginx/conf.d/b.conf", "gzip off; server { listen 83; }"),
+        (
+            "etc/nginx/snip/x.inc",
+            "proxy_set_header A b; if ($x) { return 403; } proxy_set_header C d;",
+        ),
+    ]);
+    let n = build_all(&p, &paths);
+    let t = &n.configs[0].tree;
+    let levels = std::iter::once(None).chain((0..t.nodes.len()).map(Some));
+    for level in levels {
+        let want: Vec<NodeId> = (0..t.nodes.len())
+            .filter(|&i| t.nodes[i].parent() == level)
+            .collect();
+        assert_eq!(t.children(level).collect::<Vec<_>>(), want, "{level:?}");
+        for &c in &want {
+            let name = t.nodes[c].name();
+            let same: Vec<NodeId> = want
+                .iter()
+                .copied()
+                .filter(|&i| t.nodes[i].name() == name)
+                .collect();
+            let own: Vec<NodeId> = t.own(level, name).map(|(i, _)| i).collect();
+            assert_eq!(own, same, "{level:?} {name}");
+        }
+    }
+    let sets: Vec<NodeId> = t.named("proxy_set_header").map(|(i, _)| i).collect();
+    assert_eq!(sets.len(), 2);
+    assert!(sets.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(t.own(None, "nothing").count(), 0);
+}

@@ -2,7 +2,8 @@
 //! analysed on its own) with every resolved `include` spliced in where it
 //! stands, and nginx's level-by-level inheritance as lookups.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::HashSet;
 
 use super::includes::{self, Resolved, Resolver};
 use crate::parse::nginx::{Directive, FileContext};
@@ -85,18 +86,36 @@ impl BlockKind {
     }
 }
 
+/// A directive of a configuration. Nodes are stored in pre-order (includes
+/// expanded), so a block's contents are the nodes right after it, up to
+/// `end`.
 #[derive(Clone, Debug)]
 pub struct Node<'a> {
     pub d: &'a Directive,
     pub file: FileId,
-    /// The block this directive is in (`None`: top level).
-    pub parent: Level,
-    /// Block contents with includes expanded.
-    pub children: Vec<NodeId>,
+    /// The block this directive is in ([`NO_PARENT`]: top level).
+    parent: u32,
+    /// One past the last node of its block (includes expanded).
+    end: u32,
     pub kind: BlockKind,
 }
 
+const NO_PARENT: u32 = u32::MAX;
+
+fn id32(id: NodeId) -> u32 {
+    u32::try_from(id).unwrap_or(NO_PARENT)
+}
+
 impl Node<'_> {
+    /// The block this directive is in (`None`: top level).
+    pub fn parent(&self) -> Level {
+        (self.parent != NO_PARENT).then_some(self.parent as NodeId)
+    }
+    /// One past the id of the last directive inside it.
+    pub(super) fn end(&self) -> NodeId {
+        self.end as NodeId
+    }
+
     pub fn loc(&self) -> Loc {
         Loc {
             file: self.file,
@@ -104,7 +123,7 @@ impl Node<'_> {
         }
     }
     pub fn name_loc(&self) -> Loc {
-        self.at(self.d.name_span)
+        self.at(self.d.name_span())
     }
     /// The n-th argument's span (the name when there is none).
     pub fn arg_loc(&self, n: usize) -> Loc {
@@ -113,7 +132,7 @@ impl Node<'_> {
             .args
             .get(n)
             .map(|a| a.span)
-            .unwrap_or(self.d.name_span))
+            .unwrap_or(self.d.name_span()))
     }
     pub fn at(&self, span: Span) -> Loc {
         Loc {
@@ -168,18 +187,19 @@ pub struct Config<'a> {
     pub context: FileContext,
     /// A whole `nginx.conf` (false: a fragment read without its main file).
     pub is_main: bool,
+    /// In pre-order: a block's directives follow it.
     pub nodes: Vec<Node<'a>>,
-    pub top: Vec<NodeId>,
     pub(super) root_kind: BlockKind,
     /// Levels holding an include whose contents are not known.
     pub(super) unknown_levels: HashSet<Level>,
     /// Indexes (in the file list) of every file read, the root included.
     pub files: Vec<usize>,
     pub notes: Vec<IncludeNote>,
-    /// Level -> directive name -> the directives, in order.
-    pub(super) named: HashMap<Level, HashMap<&'a str, Vec<NodeId>>>,
-    /// Every directive by name (`set`, `map`, ...).
-    by_name: HashMap<&'a str, Vec<NodeId>>,
+    /// Every node id, sorted by (level, name, id): a level's directives
+    /// of one name are a run, found by binary search.
+    pub(super) by_level: Vec<u32>,
+    /// Every node id, sorted by (name, id) (`set`, `map`, ...).
+    by_name: Vec<u32>,
 }
 
 enum Frame<'a> {
@@ -212,13 +232,12 @@ pub fn build<'a>(
         context,
         is_main: context == FileContext::Main,
         nodes: Vec::new(),
-        top: Vec::new(),
         root_kind: BlockKind::root(context),
         unknown_levels: HashSet::new(),
         files: vec![root],
         notes: Vec::new(),
-        named: HashMap::new(),
-        by_name: HashMap::new(),
+        by_level: Vec::new(),
+        by_name: Vec::new(),
     };
     let mut chain: Vec<usize> = vec![root];
     let mut reads = 0usize;
@@ -286,14 +305,10 @@ pub fn build<'a>(
                 cfg.nodes.push(Node {
                     d,
                     file,
-                    parent,
-                    children: Vec::new(),
+                    parent: parent.map_or(NO_PARENT, id32),
+                    end: id32(id + 1),
                     kind,
                 });
-                match parent.and_then(|p| cfg.nodes.get_mut(p)) {
-                    Some(p) => p.children.push(id),
-                    None => cfg.top.push(id),
-                }
                 if let Some(b) = &d.block {
                     stack.push(Frame::Dirs {
                         iter: b.iter(),
@@ -305,28 +320,76 @@ pub fn build<'a>(
             }
         }
     }
-    for (id, n) in cfg.nodes.iter().enumerate() {
-        let name = n.d.name.as_str();
-        cfg.named
-            .entry(n.parent)
-            .or_default()
-            .entry(name)
-            .or_default()
-            .push(id);
-        cfg.by_name.entry(name).or_default().push(id);
-    }
+    cfg.nodes.shrink_to_fit();
+    cfg.index();
     Some(cfg)
 }
 
 impl<'a> Config<'a> {
+    /// Block ends (each block's end is the largest end inside it: children
+    /// come after their parent, so one backward pass suffices) and the
+    /// sorted name indexes.
+    fn index(&mut self) {
+        for i in (0..self.nodes.len()).rev() {
+            let Some(n) = self.nodes.get(i) else { continue };
+            let (end, parent) = (n.end, n.parent);
+            if let Some(p) = self.nodes.get_mut(parent as usize) {
+                p.end = p.end.max(end);
+            }
+        }
+        let n = id32(self.nodes.len());
+        let nodes = &self.nodes;
+        let name = |i: u32| nodes.get(i as usize).map_or("", |n| n.d.name.as_str());
+        let parent = |i: u32| nodes.get(i as usize).map_or(NO_PARENT, |n| n.parent);
+        let mut by_level: Vec<u32> = (0..n).collect();
+        by_level.sort_unstable_by(|&a, &b| {
+            parent(a)
+                .cmp(&parent(b))
+                .then_with(|| name(a).cmp(name(b)))
+                .then(a.cmp(&b))
+        });
+        let mut by_name: Vec<u32> = (0..n).collect();
+        by_name.sort_unstable_by(|&a, &b| name(a).cmp(name(b)).then(a.cmp(&b)));
+        self.by_level = by_level;
+        self.by_name = by_name;
+    }
+
+    /// The ids in `sorted` whose node compares equal by `key` (`sorted`
+    /// must be ordered by `key`).
+    pub(super) fn run<'s>(
+        &'s self,
+        sorted: &'s [u32],
+        key: impl Fn(&Node<'a>) -> Ordering,
+    ) -> &'s [u32] {
+        let cmp = |&i: &u32| self.nodes.get(i as usize).map_or(Ordering::Greater, &key);
+        let lo = sorted.partition_point(|i| cmp(i) == Ordering::Less);
+        let rest = sorted.get(lo..).unwrap_or(&[]);
+        rest.get(..rest.partition_point(|i| cmp(i) == Ordering::Equal))
+            .unwrap_or(&[])
+    }
+
+    /// The nodes of some ids.
+    pub(super) fn nodes_of<'s>(
+        &'s self,
+        ids: &'s [u32],
+    ) -> impl Iterator<Item = (NodeId, &'s Node<'a>)> + 's {
+        ids.iter()
+            .filter_map(|&i| self.nodes.get(i as usize).map(|n| (i as NodeId, n)))
+    }
+
+    /// Ids of the directives named `name` directly in a level, in order.
+    pub(super) fn own_ids(&self, level: Level, name: &str) -> &[u32] {
+        let level = level.map_or(NO_PARENT, id32);
+        self.run(&self.by_level, |n| {
+            n.parent
+                .cmp(&level)
+                .then_with(|| n.d.name.as_str().cmp(name))
+        })
+    }
+
     /// Every directive with this name, in order.
     pub fn named<'s>(&'s self, name: &str) -> impl Iterator<Item = (NodeId, &'s Node<'a>)> + 's {
-        self.by_name
-            .get(name)
-            .map(|v| v.as_slice())
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|&i| self.nodes.get(i).map(|n| (i, n)))
+        self.nodes_of(self.run(&self.by_name, |n| n.d.name.as_str().cmp(name)))
     }
 
     /// Resolve one include; a frame to read its files, or a note.
@@ -358,7 +421,7 @@ impl<'a> Config<'a> {
         }
         let note = |kind, target: String| IncludeNote {
             loc,
-            pattern: arg.value.clone(),
+            pattern: arg.value.to_string(),
             kind,
             target,
             root: self.root_path.clone(),
@@ -368,7 +431,7 @@ impl<'a> Config<'a> {
                 Some(Resolved::Outside(t)) => (NoteKind::Outside, t),
                 Some(Resolved::NoMatch(t)) => (NoteKind::EmptyGlob, t),
                 Some(Resolved::Missing(t)) => (NoteKind::Missing, t),
-                _ => (NoteKind::Missing, arg.value.clone()),
+                _ => (NoteKind::Missing, arg.value.to_string()),
             };
             if !includes::harmless(&arg.value) {
                 self.unknown_levels.insert(parent);
@@ -378,7 +441,7 @@ impl<'a> Config<'a> {
             return None;
         };
         if chain.len() > MAX_INCLUDE_DEPTH {
-            let n = note(NoteKind::TooDeep, arg.value.clone());
+            let n = note(NoteKind::TooDeep, arg.value.to_string());
             self.notes.push(n);
             self.unknown_levels.insert(parent);
             return None;

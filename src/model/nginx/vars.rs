@@ -53,7 +53,7 @@ pub fn map_of(cfg: &Config<'_>, var: &str) -> Option<Map> {
     })?;
     let mut entries = Vec::new();
     let mut default = String::new();
-    for c in cfg.children(Some(id)).iter().filter_map(|&c| cfg.node(c)) {
+    for c in cfg.children(Some(id)).filter_map(|c| cfg.node(c)) {
         match (c.d.name.as_str(), c.arg(0)) {
             ("hostnames" | "volatile" | "include", _) | (_, None) => {}
             ("default", Some(v)) => default = v.to_string(),

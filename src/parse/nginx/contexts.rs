@@ -132,7 +132,7 @@ pub(crate) fn check(directives: &[Directive], fc: FileContext, problems: &mut Ve
             && !allowed.contains(&ctx)
         {
             let mut p = syntax(
-                d.name_span,
+                d.name_span(),
                 format!(
                     "\"{}\" directive is not allowed here (in {} context)",
                     d.name,
@@ -141,7 +141,7 @@ pub(crate) fn check(directives: &[Directive], fc: FileContext, problems: &mut Ve
             );
             if let Some(o) = owner {
                 p.related
-                    .push((o.name_span, format!("inside this \"{}\" block", o.name)));
+                    .push((o.name_span(), format!("inside this \"{}\" block", o.name)));
             }
             problems.push(p);
         }

@@ -12,6 +12,8 @@
 //! * Quotes only open a quoted word at the start of a token; after the
 //!   closing quote nginx wants whitespace, `;`, `{` or `)`.
 
+use std::borrow::Cow;
+
 use memchr::{memchr, memchr2};
 
 use super::super::{Comment, LoadProblem, ProblemKind};
@@ -27,23 +29,24 @@ pub(crate) enum TokKind {
 }
 
 #[derive(Clone, Debug)]
-pub(crate) struct Token {
+pub(crate) struct Token<'a> {
     pub kind: TokKind,
     pub start: usize,
     pub end: usize,
     pub quoted: bool,
-    /// Unquoted, unescaped value (words only).
-    pub value: String,
+    /// Unquoted, unescaped value (words only), borrowed from the text
+    /// unless escapes were processed.
+    pub value: Cow<'a, str>,
 }
 
-impl Token {
-    fn punct(kind: TokKind, at: usize, len: usize) -> Token {
+impl Token<'_> {
+    fn punct(kind: TokKind, at: usize, len: usize) -> Token<'static> {
         Token {
             kind,
             start: at,
             end: at + len,
             quoted: false,
-            value: String::new(),
+            value: Cow::Borrowed(""),
         }
     }
     pub fn span(&self) -> Span {
@@ -83,9 +86,9 @@ pub(crate) fn syntax(span: Span, message: String) -> LoadProblem {
 }
 
 /// Applies nginx's escape processing to a raw word (quotes already removed).
-pub(crate) fn unescape(raw: &str) -> String {
+pub(crate) fn unescape(raw: &str) -> Cow<'_, str> {
     if memchr(b'\\', raw.as_bytes()).is_none() {
-        return raw.to_string();
+        return Cow::Borrowed(raw);
     }
     let b = raw.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -120,7 +123,10 @@ pub(crate) fn unescape(raw: &str) -> String {
         i += 1;
     }
     // Only ASCII bytes were replaced by ASCII bytes, so this is still UTF-8.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    Cow::Owned(
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
 /// Length in bytes of the character starting at `at` (1 if not a boundary).
@@ -156,7 +162,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Next token; comments on the way are recorded.
-    pub fn next_token(&mut self) -> Token {
+    pub fn next_token(&mut self) -> Token<'a> {
         loop {
             let Some(c) = self.at(self.pos) else {
                 return Token::punct(TokKind::Eof, self.src.len(), 0);
@@ -201,7 +207,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// An unquoted word starting at `self.pos`.
-    fn word(&mut self) -> Token {
+    fn word(&mut self) -> Token<'a> {
         let start = self.pos;
         let mut i = start;
         let mut variable = false;
@@ -236,13 +242,13 @@ impl<'a> Lexer<'a> {
             value: if escaped {
                 unescape(raw)
             } else {
-                raw.to_string()
+                Cow::Borrowed(raw)
             },
         }
     }
 
     /// A quoted word; `self.pos` is on the opening quote `q`.
-    fn quoted(&mut self, q: u8) -> Token {
+    fn quoted(&mut self, q: u8) -> Token<'a> {
         let open = self.pos;
         let mut i = open + 1;
         let close = loop {

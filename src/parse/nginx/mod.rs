@@ -26,7 +26,11 @@ mod tests;
 mod tests_errors;
 
 use super::{Comment, LoadProblem};
+use std::num::NonZeroU32;
+
 use crate::source::Span;
+
+pub use smol_str::SmolStr;
 
 pub use contexts::{ENTRY_BLOCKS, infer as infer_context};
 pub use detect::looks_like_nginx;
@@ -37,30 +41,98 @@ pub use parser::MAX_DEPTH;
 pub struct Arg {
     /// The value after removing quotes and processing escapes as nginx
     /// does (`\"` → `"`, `\n` → line feed, `\x` kept for other `x`).
-    pub value: String,
+    pub value: SmolStr,
     /// The raw token, quotes included.
     pub span: Span,
     pub quoted: bool,
 }
 
+/// A directive, kept compact: names and most arguments are short, so they
+/// are stored inline ([`SmolStr`], no allocation up to 23 bytes), lists are
+/// exact-size boxed slices, and the name, block and Lua body spans are
+/// stored as the offsets that [`Span`] does not already hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Directive {
     /// Unquoted, unescaped name (map/types entries: the entry's first word).
-    pub name: String,
-    pub name_span: Span,
-    pub args: Vec<Arg>,
+    pub name: SmolStr,
+    pub args: Box<[Arg]>,
     /// Child directives of a `{ ... }` block (`None` for simple directives
     /// and for Lua blocks).
-    pub block: Option<Vec<Directive>>,
-    /// From `{` to `}` inclusive.
-    pub block_span: Option<Span>,
+    pub block: Option<Box<[Directive]>>,
     /// From the name to the `;` or `}` inclusive.
     pub span: Span,
-    /// The verbatim body between the braces of a `*_by_lua_block`.
-    pub opaque_body: Option<Span>,
+    /// End of the name token (it starts at `span.start`).
+    name_end: u32,
+    /// Offset of the `{` of a block or Lua block (never 0: a name comes
+    /// first); the block ends where `span` does.
+    open: Option<NonZeroU32>,
+    /// End of the verbatim body of a `*_by_lua_block` (it starts after `{`).
+    lua_end: Option<NonZeroU32>,
 }
 
 impl Directive {
+    /// A directive without a block.
+    pub(crate) fn new(name: SmolStr, name_span: Span, args: Box<[Arg]>, span: Span) -> Directive {
+        Directive {
+            name,
+            args,
+            block: None,
+            span,
+            name_end: name_span.end,
+            open: None,
+            lua_end: None,
+        }
+    }
+    /// The name token, quotes included.
+    pub fn name_span(&self) -> Span {
+        Span {
+            start: self.span.start,
+            end: self.name_end,
+        }
+    }
+    /// From `{` to `}` inclusive (`None` for simple directives).
+    pub fn block_span(&self) -> Option<Span> {
+        self.open.map(|o| Span {
+            start: o.get(),
+            end: self.span.end,
+        })
+    }
+    /// The verbatim body between the braces of a `*_by_lua_block`.
+    pub fn opaque_body(&self) -> Option<Span> {
+        let (open, end) = (self.open?, self.lua_end?);
+        let start = open.get().saturating_add(1);
+        Some(Span {
+            start,
+            end: end.get().max(start),
+        })
+    }
+    /// Marks a block opening at `open` and ending at `end` (exclusive).
+    pub(crate) fn set_block_span(&mut self, open: usize, end: usize) {
+        self.open = nonzero(open);
+        self.span.end = u32::try_from(end).unwrap_or(u32::MAX);
+    }
+    /// Marks a Lua block body ending at `end` (it starts after the `{`).
+    pub(crate) fn set_lua_end(&mut self, end: usize) {
+        self.lua_end = nonzero(end);
+    }
+    /// Replaces every span (name, block, body, arguments) by `f(span)`, as
+    /// if each were a separate [`Span`] field.
+    pub fn map_spans(&mut self, f: impl Fn(Span) -> Span) {
+        let name = f(self.name_span());
+        let block = self.block_span().map(&f);
+        let body = self.opaque_body().map(&f);
+        self.span = f(self.span);
+        self.name_end = name.end;
+        if let Some(b) = block {
+            self.open = NonZeroU32::new(b.start).or(self.open);
+        }
+        if let Some(b) = body {
+            self.lua_end = NonZeroU32::new(b.end).or(self.lua_end);
+        }
+        for a in self.args.iter_mut() {
+            a.span = f(a.span);
+        }
+    }
     /// Values of the arguments.
     pub fn arg_values(&self) -> impl Iterator<Item = &str> {
         self.args.iter().map(|a| a.value.as_str())
@@ -69,6 +141,10 @@ impl Directive {
     pub fn children(&self) -> &[Directive] {
         self.block.as_deref().unwrap_or(&[])
     }
+}
+
+fn nonzero(at: usize) -> Option<NonZeroU32> {
+    NonZeroU32::new(u32::try_from(at).unwrap_or(u32::MAX))
 }
 
 #[derive(Clone, Debug, Default)]
@@ -122,7 +198,7 @@ fn parse_inner(text: &str, ctx: Option<FileContext>) -> NginxFile {
             // `# configuration file PATH:` line; each gets its own context.
             let mut rest: &[Directive] = &directives;
             for start in dump_sections(text, &comments) {
-                let n = rest.partition_point(|d| (d.name_span.start as usize) < start);
+                let n = rest.partition_point(|d| (d.span.start as usize) < start);
                 let (section, tail) = rest.split_at(n);
                 contexts::check(section, contexts::infer(section), &mut problems);
                 rest = tail;

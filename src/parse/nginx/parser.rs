@@ -2,7 +2,7 @@
 //! recursion), recovering after errors.
 
 use super::lexer::{Lexer, TokKind, Token, syntax};
-use super::{Arg, Directive, ENTRY_BLOCKS};
+use super::{Arg, Directive, ENTRY_BLOCKS, SmolStr};
 use crate::parse::{Comment, LoadProblem};
 use crate::source::Span;
 
@@ -20,7 +20,8 @@ struct Frame {
     /// contents are kept in the parent.
     owner: Option<Directive>,
     open: usize,
-    children: Vec<Directive>,
+    /// Where the block's directives start in [`Parser::pending`].
+    first: usize,
 }
 
 pub(crate) fn is_lua_block(name: &str) -> bool {
@@ -29,30 +30,38 @@ pub(crate) fn is_lua_block(name: &str) -> bool {
 
 struct Parser<'a> {
     lx: Lexer<'a>,
-    root: Vec<Directive>,
+    /// Directives of every open block, outermost first; a block's are moved
+    /// into an exact-size slice when it closes.
+    pending: Vec<Directive>,
     stack: Vec<Frame>,
+    /// Reused for each directive's arguments.
+    args: Vec<Arg>,
 }
 
 pub(crate) fn parse(text: &str) -> Parsed {
     let mut p = Parser {
         lx: Lexer::new(text),
-        root: Vec::new(),
+        pending: Vec::new(),
         stack: Vec::new(),
+        args: Vec::new(),
     };
     p.run();
-    let Parser { lx, root, .. } = p;
+    let Parser {
+        lx, mut pending, ..
+    } = p;
+    pending.shrink_to_fit();
     Parsed {
-        directives: root,
+        directives: pending,
         comments: lx.comments,
         problems: lx.problems,
     }
 }
 
-fn arg_of(t: Token) -> Arg {
+fn arg_of(t: Token<'_>) -> Arg {
     Arg {
         span: t.span(),
         quoted: t.quoted,
-        value: t.value,
+        value: SmolStr::new(&t.value),
     }
 }
 
@@ -67,15 +76,17 @@ fn strip_if_parens(args: &mut Vec<Arg>) {
     }
     // Spans move past the parenthesis itself (one raw byte when unquoted).
     if let Some(a) = args.first_mut() {
-        a.value.remove(0);
-        a.value = a.value.trim_start().to_string();
+        let mut v = a.value.to_string();
+        v.remove(0);
+        a.value = SmolStr::new(v.trim_start());
         if !a.quoted {
             a.span.start = a.span.start.saturating_add(1).min(a.span.end);
         }
     }
     if let Some(a) = args.last_mut() {
-        a.value.pop();
-        a.value = a.value.trim_end().to_string();
+        let mut v = a.value.to_string();
+        v.pop();
+        a.value = SmolStr::new(v.trim_end());
         if !a.quoted {
             a.span.end = a.span.end.saturating_sub(1).max(a.span.start);
         }
@@ -88,12 +99,9 @@ fn strip_if_parens(args: &mut Vec<Arg>) {
     }
 }
 
-impl Parser<'_> {
-    fn children(&mut self) -> &mut Vec<Directive> {
-        match self.stack.last_mut() {
-            Some(f) => &mut f.children,
-            None => &mut self.root,
-        }
+impl<'a> Parser<'a> {
+    fn push(&mut self, d: Directive) {
+        self.pending.push(d);
     }
 
     fn run(&mut self) {
@@ -128,8 +136,9 @@ impl Parser<'_> {
     }
 
     /// Reads a directive's arguments and terminator; `name` is its first word.
-    fn statement(&mut self, mut name: Token) {
-        let mut args: Vec<Arg> = Vec::new();
+    fn statement(&mut self, mut name: Token<'a>) {
+        let mut args = std::mem::take(&mut self.args);
+        args.clear();
         let mut pending: Option<Token> = None;
         loop {
             let tok = match pending.take() {
@@ -139,8 +148,9 @@ impl Parser<'_> {
             match tok.kind {
                 TokKind::Word => args.push(arg_of(tok)),
                 TokKind::Semi => {
-                    let d = self.directive(name, args, tok.end);
-                    self.children().push(d);
+                    let d = self.directive(name, &mut args, tok.end);
+                    self.args = args;
+                    self.push(d);
                     return;
                 }
                 TokKind::Open
@@ -159,22 +169,23 @@ impl Parser<'_> {
                     }
                     match args.last_mut() {
                         Some(a) => {
-                            a.value.push_str(&extra);
+                            a.value = SmolStr::from(format!("{}{extra}", a.value));
                             a.span = Span::new(a.span.start as usize, end);
                         }
                         None => {
-                            name.value.push_str(&extra);
+                            name.value.to_mut().push_str(&extra);
                             name.end = end;
                         }
                     }
                 }
                 TokKind::Open => {
                     let lua = is_lua_block(&name.value);
-                    let mut d = self.directive(name, args, tok.end);
+                    let mut d = self.directive(name, &mut args, tok.end);
+                    self.args = args;
                     if lua {
                         self.lua_block(d, tok.start);
                     } else {
-                        d.block = Some(Vec::new());
+                        d.block = Some(Box::default());
                         self.open_block(Some(d), tok.start);
                     }
                     return;
@@ -193,8 +204,9 @@ impl Parser<'_> {
                         (Span::new(e, e), "the file ends here".to_string())
                     });
                     self.lx.problems.push(p);
-                    let d = self.directive(name, args, last_end);
-                    self.children().push(d);
+                    let d = self.directive(name, &mut args, last_end);
+                    self.args = args;
+                    self.push(d);
                     if tok.kind == TokKind::Close {
                         self.close_block(&tok);
                     }
@@ -208,7 +220,7 @@ impl Parser<'_> {
     /// word and followed by a regex quantifier (`\d{1,3}`), or one glued to
     /// a word inside a `map`-like block (nginx: unexpected "{"). Returns
     /// whether the `{` is to be read as part of that word.
-    fn stray_brace(&mut self, name: &Token, args: &[Arg], open: &Token) -> bool {
+    fn stray_brace(&mut self, name: &Token<'a>, args: &[Arg], open: &Token<'a>) -> bool {
         let prev_end = args.last().map_or(name.end, |a| a.span.end as usize);
         let prev_quoted = args.last().map_or(name.quoted, |a| a.quoted);
         if prev_end != open.start || prev_quoted {
@@ -227,29 +239,25 @@ impl Parser<'_> {
         true
     }
 
-    fn directive(&self, name: Token, mut args: Vec<Arg>, end: usize) -> Directive {
+    /// A directive taking the arguments out of `args` (left empty).
+    fn directive(&self, name: Token<'a>, args: &mut Vec<Arg>, end: usize) -> Directive {
         if name.value == "if" {
-            strip_if_parens(&mut args);
+            strip_if_parens(args);
         }
-        Directive {
-            name_span: name.span(),
-            span: Span::new(name.start, end),
-            name: name.value,
-            args,
-            block: None,
-            block_span: None,
-            opaque_body: None,
-        }
+        Directive::new(
+            SmolStr::new(&name.value),
+            name.span(),
+            args.drain(..).collect(),
+            Span::new(name.start, end),
+        )
     }
 
     fn lua_block(&mut self, mut d: Directive, open: usize) {
         let body = self.lx.lua_body();
-        d.opaque_body = Some(Span::new(body.start, body.end));
+        debug_assert_eq!(body.start, open + 1);
+        d.set_lua_end(body.end);
         match body.close {
-            Some(close) => {
-                d.block_span = Some(Span::new(open, close + 1));
-                d.span.end = u32::try_from(close + 1).unwrap_or(u32::MAX);
-            }
+            Some(close) => d.set_block_span(open, close + 1),
             None => {
                 let mut p = syntax(
                     Span::new(body.end, body.end),
@@ -260,11 +268,10 @@ impl Parser<'_> {
                     "Lua block opened here".to_string(),
                 ));
                 self.lx.problems.push(p);
-                d.block_span = Some(Span::new(open, body.end));
-                d.span.end = u32::try_from(body.end).unwrap_or(u32::MAX);
+                d.set_block_span(open, body.end);
             }
         }
-        self.children().push(d);
+        self.push(d);
     }
 
     fn open_block(&mut self, owner: Option<Directive>, open: usize) {
@@ -276,16 +283,15 @@ impl Parser<'_> {
             let close = self.skip_block();
             if let Some(mut d) = owner {
                 let end = close.map_or(self.lx.len(), |c| c + 1);
-                d.block_span = Some(Span::new(open, end));
-                d.span.end = u32::try_from(end).unwrap_or(u32::MAX);
-                self.children().push(d);
+                d.set_block_span(open, end);
+                self.push(d);
             }
             return;
         }
         self.stack.push(Frame {
             owner,
             open,
-            children: Vec::new(),
+            first: self.pending.len(),
         });
     }
 
@@ -325,7 +331,7 @@ impl Parser<'_> {
         }
     }
 
-    fn close_block(&mut self, close: &Token) {
+    fn close_block(&mut self, close: &Token<'a>) {
         let Some(frame) = self.stack.pop() else {
             self.lx
                 .problems
@@ -336,14 +342,12 @@ impl Parser<'_> {
     }
 
     fn attach(&mut self, frame: Frame, end: usize) {
-        match frame.owner {
-            Some(mut d) => {
-                d.block = Some(frame.children);
-                d.block_span = Some(Span::new(frame.open, end));
-                d.span.end = u32::try_from(end).unwrap_or(u32::MAX);
-                self.children().push(d);
-            }
-            None => self.children().extend(frame.children),
+        // A stray `{`'s contents stay where they are, in the parent.
+        if let Some(mut d) = frame.owner {
+            let first = frame.first.min(self.pending.len());
+            d.block = Some(self.pending.drain(first..).collect());
+            d.set_block_span(frame.open, end);
+            self.push(d);
         }
     }
 

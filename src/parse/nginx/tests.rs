@@ -30,17 +30,17 @@ fn simple_tree_with_spans() {
     assert_eq!(names(&f.directives), ["user", "http"]);
     let user = &f.directives[0];
     assert_eq!(slice(t, user.span), "user nginx;");
-    assert_eq!(slice(t, user.name_span), "user");
+    assert_eq!(slice(t, user.name_span()), "user");
     assert_eq!(slice(t, user.args[0].span), "nginx");
-    assert!(user.block.is_none() && user.block_span.is_none());
+    assert!(user.block.is_none() && user.block_span().is_none());
     let http = &f.directives[1];
     assert_eq!(slice(t, http.span), "http {\n  server { listen 80; }\n}");
     assert_eq!(
-        slice(t, http.block_span.unwrap()),
+        slice(t, http.block_span().unwrap()),
         "{\n  server { listen 80; }\n}"
     );
     let server = &http.children()[0];
-    assert_eq!(slice(t, server.block_span.unwrap()), "{ listen 80; }");
+    assert_eq!(slice(t, server.block_span().unwrap()), "{ listen 80; }");
     let listen = &server.children()[0];
     assert_eq!((listen.name.as_str(), args(listen)), ("listen", vec!["80"]));
     assert_eq!(slice(t, listen.span), "listen 80;");
@@ -62,7 +62,7 @@ fn quotes_and_escapes_follow_nginx() {
     let t = "\"events\"\t{\r\n'worker_connections' 10;\r\n}\r\n";
     let f = ok(t);
     assert_eq!(f.directives[0].name, "events");
-    assert_eq!(slice(t, f.directives[0].name_span), "\"events\"");
+    assert_eq!(slice(t, f.directives[0].name_span()), "\"events\"");
     assert_eq!(args(&f.directives[0].children()[0]), ["10"]);
     // Escaped whitespace stays in the word; `\t` becomes a tab.
     let f = ok(r"return 200 a\ b\tc;");
@@ -159,9 +159,9 @@ fn lua_block_bodies_are_opaque() {
     assert_eq!(names(&f.directives), ["content_by_lua_block", "listen"]);
     let d = &f.directives[0];
     assert!(d.block.is_none() && d.args.is_empty());
-    let body = slice(t, d.opaque_body.unwrap());
+    let body = slice(t, d.opaque_body().unwrap());
     assert!(body.starts_with("\n  local t") && body.ends_with("\")\n"));
-    assert_eq!(slice(t, d.block_span.unwrap()), format!("{{{body}}}"));
+    assert_eq!(slice(t, d.block_span().unwrap()), format!("{{{body}}}"));
     assert_eq!(slice(t, d.span), format!("content_by_lua_block {{{body}}}"));
 }
 
@@ -170,7 +170,7 @@ fn lua_long_brackets_and_long_comments() {
     let t = "init_by_lua_block {\n  local s = [[ } {% x %} ]]\n  local u = [==[ ]] } ]=] ]==]\n  --[[ } multi\n  line } ]]\n  --[=[ ]] } ]=]\n  local v = a[b[1]]\n  local w = t[ [[k]] ]\n}\nuser x;";
     let f = ok(t);
     assert_eq!(names(&f.directives), ["init_by_lua_block", "user"]);
-    let body = slice(t, f.directives[0].opaque_body.unwrap());
+    let body = slice(t, f.directives[0].opaque_body().unwrap());
     assert!(body.ends_with("t[ [[k]] ]\n"), "{body}");
 }
 
@@ -190,9 +190,9 @@ fn lua_block_with_args_and_quoted_name() {
         ]
     );
     assert_eq!(args(&s[1]), ["$res"]);
-    assert_eq!(slice(t, s[1].opaque_body.unwrap()), " return 1 + 2 ");
-    assert_eq!(slice(t, s[2].opaque_body.unwrap()), " a = { 1 } ");
-    assert_eq!(slice(t, s[3].opaque_body.unwrap()), " x() ");
+    assert_eq!(slice(t, s[1].opaque_body().unwrap()), " return 1 + 2 ");
+    assert_eq!(slice(t, s[2].opaque_body().unwrap()), " a = { 1 } ");
+    assert_eq!(slice(t, s[3].opaque_body().unwrap()), " x() ");
     // Used as an argument, the name is an ordinary word.
     let up = &f.directives[1];
     assert_eq!(args(up), ["content_by_lua_block"]);
@@ -235,7 +235,9 @@ fn includes_are_listed_with_their_parents() {
 fn walk_visits_in_order_with_depth() {
     let f = ok("a { b { c; } d; } e;");
     let mut seen = Vec::new();
-    walk(&f.directives, |d, depth| seen.push((d.name.clone(), depth)));
+    walk(&f.directives, |d, depth| {
+        seen.push((d.name.to_string(), depth))
+    });
     let want = [("a", 0), ("b", 1), ("c", 2), ("d", 1), ("e", 0)];
     assert_eq!(
         seen,
@@ -249,7 +251,7 @@ fn walk_visits_in_order_with_depth() {
 fn byte_order_mark_is_skipped() {
     let f = ok("\u{feff}user nginx;");
     assert_eq!(f.directives[0].name, "user");
-    assert_eq!(f.directives[0].name_span.start, 3);
+    assert_eq!(f.directives[0].name_span().start, 3);
 }
 
 #[test]

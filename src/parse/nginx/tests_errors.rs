@@ -71,7 +71,7 @@ fn unexpected_eof_lists_open_blocks() {
     // The partial tree is kept, blocks running to the end of the text.
     let server = &f.directives[0].children()[0];
     assert_eq!(names(server.children()), ["listen"]);
-    assert_eq!(server.block_span.unwrap().end as usize, t.len());
+    assert_eq!(server.block_span().unwrap().end as usize, t.len());
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn lua_block_unterminated() {
     assert!(p.message.contains("Lua block"));
     assert_eq!(p.related[0].0.start, 21);
     let d = &f.directives[0];
-    assert_eq!(slice(t, d.opaque_body.unwrap()), "\n local s = \"}\"\n");
+    assert_eq!(slice(t, d.opaque_body().unwrap()), "\n local s = \"}\"\n");
     let t = "init_by_lua_block { --[[ never closed }\n";
     let (_, p) = one_problem(t);
     assert!(p.message.contains("Lua block"));
@@ -345,7 +345,7 @@ fn hostile_input_never_panics() {
         walk(&f.directives, |d, _| {
             assert!(d.span.end as usize <= t.len());
             assert!(
-                t.get(d.name_span.start as usize..d.name_span.end as usize)
+                t.get(d.name_span().start as usize..d.name_span().end as usize)
                     .is_some()
             );
             for a in &d.args {

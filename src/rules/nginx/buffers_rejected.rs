@@ -109,8 +109,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         // Every level that sets one of the three is merged (and checked) by nginx.
         let mut levels: Vec<Level> = Vec::new();
         for n in &cfg.nodes {
-            if NAMES.contains(&n.name()) && !levels.contains(&n.parent) {
-                levels.push(n.parent);
+            if NAMES.contains(&n.name()) && !levels.contains(&n.parent()) {
+                levels.push(n.parent());
             }
         }
         for level in levels {

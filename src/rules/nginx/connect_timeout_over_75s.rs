@@ -40,7 +40,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     show_secs(t)
                 ),
             )
-            .resource_opt(super::level_resource_opt(c, n.parent))
+            .resource_opt(super::level_resource_opt(c, n.parent()))
             .help("set it to 75s or less; use the read/send timeouts for slow responses");
         }
     }

@@ -33,7 +33,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 continue;
             }
             emit.at(n.arg_loc(i), format!("`{} ... non_idempotent`: {WHY}", n.name()))
-                .resource_opt(super::level_resource_opt(c, n.parent))
+                .resource_opt(super::level_resource_opt(c, n.parent()))
                 .help("remove `non_idempotent` unless every POST/PATCH of this location is safe to repeat");
         }
     }

@@ -38,7 +38,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     "`{key} on` without `{ca_key}`: nginx loads no CA of its own to check the upstream's certificate against and refuses to start (`[emerg] no {ca_key} for {key}`)"
                 ),
             )
-            .resource_opt(super::level_resource_opt(c, vnode.parent))
+            .resource_opt(super::level_resource_opt(c, vnode.parent()))
             .help(format!(
                 "add `{ca_key} /etc/ssl/certs/ca-certificates.crt;` (or the CA bundle that signed the backend's certificate)"
             ));
