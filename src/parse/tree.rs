@@ -127,6 +127,17 @@ impl Doc {
     pub fn node(&self, id: NodeId) -> NodeRef<'_> {
         NodeRef { doc: self, id }
     }
+    /// Is node `id` a scalar whose text is `text`?
+    fn scalar_is(&self, id: NodeId, text: &str) -> bool {
+        let i = id as usize;
+        let n = &self.nodes;
+        matches!(n.tags.get(i), Some(Tag::Scalar(_)))
+            && n.b.get(i).is_some_and(|&len| len as usize == text.len())
+            && n.a.get(i).is_some_and(|&a| {
+                let a = a as usize;
+                self.strings.get(a..a + text.len()) == Some(text)
+            })
+    }
     /// Number of nodes (ids are `0..len()`).
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -269,13 +280,18 @@ impl<'a> NodeRef<'a> {
 
     /// Key and value nodes of a key.
     pub fn get_entry(&self, key: &str) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
-        let mut found = None;
-        for (k, v) in self.entries() {
-            if k.scalar().map(|(s, _)| s) == Some(key) {
-                found = Some((k, v));
+        let doc = self.doc;
+        let Some(NodeKind::Map(pairs)) = self.kind() else {
+            return None;
+        };
+        // The hottest lookup of the tool: compare lengths before texts, and
+        // scan from the end (the last of duplicate keys wins).
+        pairs.chunks_exact(2).rev().find_map(|kv| match *kv {
+            [k, v] if doc.scalar_is(k, key) => {
+                Some((NodeRef { doc, id: k }, NodeRef { doc, id: v }))
             }
-        }
-        found
+            _ => None,
+        })
     }
 
     /// The first key present of several spellings (`connect_timeout` / `connectTimeout`).

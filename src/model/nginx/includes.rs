@@ -64,6 +64,36 @@ fn is_glob(p: &str) -> bool {
     p.contains(['*', '?', '['])
 }
 
+/// `*` (any run of characters) and `?` (one character) against a file
+/// name; iterative with one backtrack point: O(pattern x name), both short.
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || Some(&c) == n.get(ni) => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    pi = sp + 1;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..).unwrap_or(&[]).iter().all(|&c| c == '*')
+}
+
 /// The directory part of a glob before its first wildcard, up to and
 /// including the last `/` (`a/b/*.conf` -> `a/b/`). Empty when a backslash
 /// escape comes first: the pattern's text then differs from the paths'.
@@ -138,16 +168,32 @@ impl Resolver {
         if !is_glob(target) {
             return self.paths.get(target).map(|&i| vec![i]);
         }
-        let glob = GlobBuilder::new(target)
-            .literal_separator(true)
-            .backslash_escape(true)
-            .build()
-            .ok()?
-            .compile_matcher();
+        let prefix = literal_dir_prefix(target);
+        // The common `conf.d/*.conf`: wildcards in the file name only, no
+        // classes or escapes — matched directly, without compiling a regex.
+        let tail = target.get(prefix.len()..).unwrap_or("");
+        let simple = !tail.contains(['/', '[', '\\']);
+        let glob = if simple {
+            None
+        } else {
+            Some(
+                GlobBuilder::new(target)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .ok()?
+                    .compile_matcher(),
+            )
+        };
+        let matches = |p: &str| match &glob {
+            Some(g) => g.is_match(p),
+            None => p
+                .get(prefix.len()..)
+                .is_some_and(|name| !name.contains('/') && wildcard_match(tail, name)),
+        };
         let dot_ok = base_name(target).starts_with('.');
         // Only paths under the pattern's literal directory can match: look
         // at that range of the sorted map instead of every analysed file.
-        let prefix = literal_dir_prefix(target);
         let hits: Vec<usize> = self
             .paths
             .range::<str, _>((
@@ -155,9 +201,7 @@ impl Resolver {
                 std::ops::Bound::Unbounded,
             ))
             .take_while(|(p, _)| p.starts_with(prefix))
-            .filter(|(p, _)| {
-                glob.is_match(p.as_str()) && (dot_ok || !base_name(p).starts_with('.'))
-            })
+            .filter(|(p, _)| matches(p.as_str()) && (dot_ok || !base_name(p).starts_with('.')))
             .map(|(_, &i)| i)
             .collect();
         (!hits.is_empty()).then_some(hits)
@@ -264,5 +308,28 @@ mod tests {
             r.resolve("n", "site*/*.conf"),
             Resolved::Files(vec![2, 1, 0])
         );
+    }
+
+    #[test]
+    fn simple_wildcards_match_like_glob() {
+        for (pat, name, want) in [
+            ("*.conf", "a.conf", true),
+            ("*.conf", "a.confx", false),
+            ("*", "anything", true),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("*a*b", "xxaxxb", true),
+            ("*a*b", "xxaxxbx", false),
+            ("**", "", true),
+            ("é*", "é.conf", true),
+        ] {
+            assert_eq!(wildcard_match(pat, name), want, "{pat} {name}");
+            let g = GlobBuilder::new(pat)
+                .literal_separator(true)
+                .build()
+                .unwrap()
+                .compile_matcher();
+            assert_eq!(g.is_match(name), want, "globset {pat} {name}");
+        }
     }
 }
