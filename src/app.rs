@@ -308,10 +308,13 @@ fn kustomize(dir: &Path) -> Result<String, String> {
 }
 
 fn known_selector(s: &str, config: &Config) -> bool {
+    // Rule ids from the registry: no metadata is parsed on the hot path.
     config::rule_matches(s, "")
-        || all_rules(config)
-            .iter()
-            .any(|m| config::rule_matches(s, &m.id))
+        || crate::rules::all()
+            .map(|r| r.id)
+            .chain(crate::rules::tool::ALL)
+            .chain(config.user_rules.iter().map(|r| r.id))
+            .any(|id| config::rule_matches(s, id))
 }
 
 /// Keep findings that can cause one of the symptoms, most likely first.

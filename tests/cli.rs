@@ -131,6 +131,14 @@ fn fail_on_controls_the_exit_code() {
 fn bad_arguments_exit_two() {
     assert_eq!(stdout(&["no/such/path"]).0, 2);
     assert_eq!(stdout(&["testdata/demo", "--select", "NOPE123"]).0, 2);
+    // Every kind of id is a known selector: the tool's own, prefixes, schema ids.
+    for known in ["CA003", "CA", "SCH001", "NGX", "ISTIO024"] {
+        assert_ne!(
+            stdout(&["testdata/demo", "--ignore", known]).0,
+            2,
+            "{known}"
+        );
+    }
     assert_eq!(
         stdout(&["testdata/demo", "--config", "no/such/config.yaml"]).0,
         2
