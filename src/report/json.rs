@@ -39,14 +39,35 @@ pub fn finding_value(report: &Report, f: &Finding) -> Value {
 }
 
 pub fn render(report: &Report) -> String {
-    let v = json!({
-        "version": VERSION,
-        "tool": {"name": "confaudit", "version": env!("CARGO_PKG_VERSION")},
-        "findings": report.findings.iter().map(|f| finding_value(report, f)).collect::<Vec<_>>(),
-        "summary": report.summary,
-    });
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
-    s.push('\n');
+    // The document is written piece by piece, each finding's value built,
+    // printed and dropped in turn: a run with 100,000 findings never holds
+    // them all as JSON values. The text is what `to_string_pretty` of the
+    // whole document gives (a test checks).
+    let pretty = |v: &Value, indent: &str| {
+        let text = serde_json::to_string_pretty(v).unwrap_or_default();
+        text.replace('\n', &format!("\n{indent}"))
+    };
+    let mut s = String::from("{\n");
+    s.push_str(&format!("  \"version\": {VERSION},\n"));
+    let tool = json!({"name": "confaudit", "version": env!("CARGO_PKG_VERSION")});
+    s.push_str(&format!("  \"tool\": {},\n", pretty(&tool, "  ")));
+    if report.findings.is_empty() {
+        s.push_str("  \"findings\": [],\n");
+    } else {
+        s.push_str("  \"findings\": [\n");
+        for (i, f) in report.findings.iter().enumerate() {
+            s.push_str("    ");
+            s.push_str(&pretty(&finding_value(report, f), "    "));
+            s.push_str(if i + 1 < report.findings.len() {
+                ",\n"
+            } else {
+                "\n"
+            });
+        }
+        s.push_str("  ],\n");
+    }
+    let summary = serde_json::to_value(&report.summary).unwrap_or_default();
+    s.push_str(&format!("  \"summary\": {}\n}}\n", pretty(&summary, "  ")));
     s
 }
 
@@ -58,4 +79,39 @@ pub fn render_lines(report: &Report) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{Input, Options, analyze};
+
+    /// The document as one value: what `render` writes piece by piece.
+    fn whole(report: &Report) -> String {
+        let v = json!({
+            "version": VERSION,
+            "tool": {"name": "confaudit", "version": env!("CARGO_PKG_VERSION")},
+            "findings": report.findings.iter().map(|f| finding_value(report, f)).collect::<Vec<_>>(),
+            "summary": report.summary,
+        });
+        serde_json::to_string_pretty(&v).unwrap() + "\n"
+    }
+
+    #[test]
+    fn streamed_rendering_is_the_pretty_printed_document() {
+        let broken = "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"a\\nb\"\nspec:\n  selector: {app: x}\n  ports:\n    - port: 80\n      targetPort: 8080\n---\nkind: [\n";
+        for text in [broken, "a: 1\n"] {
+            let report = analyze(
+                vec![Input::Text {
+                    display: "t.yaml".into(),
+                    text: text.into(),
+                }],
+                Vec::new(),
+                &Options::default(),
+            );
+            assert_eq!(report.findings.is_empty(), text != broken);
+            assert_eq!(render(&report), whole(&report));
+        }
+    }
 }
