@@ -31,11 +31,6 @@ fn never_a_service(host: &str) -> bool {
 }
 
 impl<'a> Model<'a> {
-    /// Does the tree hold any object in this namespace?
-    pub fn namespace_known(&self, ns: &str) -> bool {
-        self.k8s.namespaces.contains_key(ns) || self.k8s.objects.iter().any(|o| o.namespace == ns)
-    }
-
     /// Resolve a host named in an NGINX config. A missing Service is only
     /// reported for a config the tree relates to its Kubernetes objects.
     pub fn nginx_host_service(&self, c: &NginxConfig<'_>, host: &str) -> HostService<'_, 'a> {
@@ -58,12 +53,8 @@ impl<'a> Model<'a> {
         // Only a name that reads as a Service (`svc`, `svc.ns`, `svc.ns.svc...`)
         // in a namespace the tree describes is a missing Service; `api.example`
         // is not one unless the tree has a namespace `example`.
-        let has_services = self.k8s.services.iter().any(|s| {
-            self.k8s
-                .service_object(s)
-                .is_some_and(|o| o.namespace == sn.namespace)
-        });
-        if has_services && self.namespace_known(&sn.namespace) {
+        // (A Service there also makes the namespace one the tree knows.)
+        if self.k8s.services_in(&sn.namespace).next().is_some() {
             HostService::Missing(sn)
         } else {
             HostService::Unknown
