@@ -140,15 +140,15 @@ impl Conv<'_> {
         match n.kind() {
             None => Ok(Value::Null),
             Some(NodeKind::Scalar { value, style }) => Ok(self.scalar(n.id, value, style, key)),
-            Some(NodeKind::Seq(_)) => {
-                let mut items = Vec::new();
+            Some(NodeKind::Seq(ids)) => {
+                let mut items = Vec::with_capacity(ids.len());
                 for item in n.items() {
                     items.push(self.node(item, None, depth + 1)?);
                 }
                 Ok(Value::Array(items))
             }
-            Some(NodeKind::Map(_)) => {
-                let mut map = Map::new();
+            Some(NodeKind::Map(pairs)) => {
+                let mut map = Map::with_capacity(pairs.len() / 2);
                 for (k, v) in n.entries() {
                     let name = key_text(k);
                     let val = self.node(v, Some(&name), depth + 1)?;
