@@ -281,6 +281,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             }
         }
     }
+    objects.shrink_to_fit();
     for o in &objects {
         if let Some(v) = o.annotation(suppress::ANNOTATION) {
             let at = o

@@ -337,6 +337,8 @@ fn style(s: GStyle) -> ScalarStyle {
 pub fn load(text: &str, file: FileId) -> Loaded {
     let mut strings = Strings::default();
     let mut out = load_into(text, file, &mut strings);
+    // Most files hold one to three documents; a grown Vec would keep room for four.
+    out.docs.shrink_to_fit();
     let shared: Arc<str> = Arc::from(std::mem::take(&mut strings.buf));
     for d in out.docs.iter_mut() {
         d.set_strings(Arc::clone(&shared));
