@@ -153,9 +153,7 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
             return Read::Loaded(source, Box::new(lf));
         }
     };
-    if (load::is_yaml_name(&display) || !load::nginx_by_name(&display))
-        && let Some(reason) = load::template_reason(&text)
-    {
+    if !nginx_name && let Some(reason) = load::template_reason(&text) {
         return skip(reason.to_string());
     }
     let loaded = load::load(index, &display, &text);

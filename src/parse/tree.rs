@@ -61,6 +61,25 @@ impl Nodes {
     pub fn len(&self) -> usize {
         self.spans.len()
     }
+    /// Where a scalar's text is in the file's string buffer: (offset, length).
+    pub fn scalar_range(&self, id: NodeId) -> Option<(u32, u32)> {
+        let i = id as usize;
+        match self.tags.get(i)? {
+            Tag::Scalar(_) => Some((*self.a.get(i)?, *self.b.get(i)?)),
+            _ => None,
+        }
+    }
+    /// A mapping's (key, value) ids in order (empty for anything else).
+    pub fn pairs_of(&self, id: NodeId) -> impl DoubleEndedIterator<Item = (NodeId, NodeId)> + '_ {
+        let pairs = match self.tags.get(id as usize) {
+            Some(Tag::Map) => self.children_of(id),
+            _ => &[],
+        };
+        pairs.chunks_exact(2).filter_map(|kv| match *kv {
+            [k, v] => Some((k, v)),
+            _ => None,
+        })
+    }
     /// The children slice of a collection (items, or flattened key/value pairs).
     pub fn children_of(&self, id: NodeId) -> &[NodeId] {
         let i = id as usize;
@@ -127,16 +146,18 @@ impl Doc {
     pub fn node(&self, id: NodeId) -> NodeRef<'_> {
         NodeRef { doc: self, id }
     }
-    /// Is node `id` a scalar whose text is `text`?
+    /// The text of a scalar node (`None` for a collection).
+    fn scalar_text(&self, id: NodeId) -> Option<&str> {
+        let (a, len) = self.nodes.scalar_range(id)?;
+        let a = a as usize;
+        self.strings.get(a..a.saturating_add(len as usize))
+    }
+    /// Is node `id` a scalar whose text is `text`? (Lengths first: cheap.)
     fn scalar_is(&self, id: NodeId, text: &str) -> bool {
-        let i = id as usize;
-        let n = &self.nodes;
-        matches!(n.tags.get(i), Some(Tag::Scalar(_)))
-            && n.b.get(i).is_some_and(|&len| len as usize == text.len())
-            && n.a.get(i).is_some_and(|&a| {
-                let a = a as usize;
-                self.strings.get(a..a + text.len()) == Some(text)
-            })
+        self.nodes
+            .scalar_range(id)
+            .is_some_and(|(_, len)| len as usize == text.len())
+            && self.scalar_text(id) == Some(text)
     }
     /// Number of nodes (ids are `0..len()`).
     pub fn len(&self) -> usize {
@@ -165,16 +186,11 @@ const NULL_WORDS: [&str; 4] = ["~", "null", "Null", "NULL"];
 impl<'a> NodeRef<'a> {
     pub fn kind(&self) -> Option<NodeKind<'a>> {
         let nodes = &self.doc.nodes;
-        let i = self.id as usize;
-        Some(match *nodes.tags.get(i)? {
-            Tag::Scalar(style) => {
-                let a = *nodes.a.get(i)? as usize;
-                let b = *nodes.b.get(i)? as usize;
-                NodeKind::Scalar {
-                    value: self.doc.strings.get(a..a.saturating_add(b)).unwrap_or(""),
-                    style,
-                }
-            }
+        Some(match *nodes.tags.get(self.id as usize)? {
+            Tag::Scalar(style) => NodeKind::Scalar {
+                value: self.doc.scalar_text(self.id).unwrap_or(""),
+                style,
+            },
             Tag::Seq => NodeKind::Seq(nodes.children_of(self.id)),
             Tag::Map => NodeKind::Map(nodes.children_of(self.id)),
         })
@@ -261,16 +277,11 @@ impl<'a> NodeRef<'a> {
     }
 
     /// Entries of a mapping as (key node, value node) (empty for anything else).
-    pub fn entries(self) -> impl Iterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a {
+    pub fn entries(self) -> impl DoubleEndedIterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a {
         let doc = self.doc;
-        let pairs: &'a [NodeId] = match self.kind() {
-            Some(NodeKind::Map(pairs)) => pairs,
-            _ => &[],
-        };
-        pairs.chunks_exact(2).filter_map(move |kv| match kv {
-            [k, v] => Some((NodeRef { doc, id: *k }, NodeRef { doc, id: *v })),
-            _ => None,
-        })
+        doc.nodes
+            .pairs_of(self.id)
+            .map(move |(k, v)| (NodeRef { doc, id: k }, NodeRef { doc, id: v }))
     }
 
     /// Value of a key; the last one wins, as in the Kubernetes API.
@@ -280,18 +291,11 @@ impl<'a> NodeRef<'a> {
 
     /// Key and value nodes of a key.
     pub fn get_entry(&self, key: &str) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
-        let doc = self.doc;
-        let Some(NodeKind::Map(pairs)) = self.kind() else {
-            return None;
-        };
         // The hottest lookup of the tool: compare lengths before texts, and
         // scan from the end (the last of duplicate keys wins).
-        pairs.chunks_exact(2).rev().find_map(|kv| match *kv {
-            [k, v] if doc.scalar_is(k, key) => {
-                Some((NodeRef { doc, id: k }, NodeRef { doc, id: v }))
-            }
-            _ => None,
-        })
+        self.entries()
+            .rev()
+            .find(|(k, _)| self.doc.scalar_is(k.id, key))
     }
 
     /// The first key present of several spellings (`connect_timeout` / `connectTimeout`).

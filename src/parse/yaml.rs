@@ -129,11 +129,8 @@ impl Builder {
     }
 
     fn key_text<'s>(&self, strings: &'s Strings, id: NodeId) -> Option<&'s str> {
-        let i = id as usize;
-        match self.nodes.tags.get(i)? {
-            Tag::Scalar(_) => strings.get(*self.nodes.a.get(i)?, *self.nodes.b.get(i)?),
-            _ => None,
-        }
+        let (off, len) = self.nodes.scalar_range(id)?;
+        strings.get(off, len)
     }
 
     fn is_merge_key(&self, strings: &Strings, id: NodeId) -> bool {
@@ -211,14 +208,12 @@ impl Builder {
                     _ => Vec::new(),
                 };
                 for src in sources {
-                    if self.nodes.tags.get(src as usize) == Some(&Tag::Map) {
-                        merged.extend(self.nodes.children_of(src).chunks_exact(2).filter_map(
-                            |kv| match kv {
-                                [k, v] => Some(Entry { key: *k, value: *v }),
-                                _ => None,
-                            },
-                        ));
-                    }
+                    // Only mappings merge (`pairs_of` is empty for anything else).
+                    merged.extend(
+                        self.nodes
+                            .pairs_of(src)
+                            .map(|(key, value)| Entry { key, value }),
+                    );
                 }
                 continue;
             }
