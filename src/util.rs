@@ -1,5 +1,11 @@
 //! Small shared helpers.
 
+/// A number with a leading zero and more digits (`0755`, `-012`, `08080`).
+pub fn has_leading_zero(s: &str) -> bool {
+    let d = s.strip_prefix(['-', '+']).unwrap_or(s);
+    d.len() > 1 && d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+}
+
 /// Edit distance with adjacent transpositions counted as one edit (optimal
 /// string alignment: `form` -> `from` is 1), bounded to short strings.
 pub fn edit_distance(a: &str, b: &str) -> usize {

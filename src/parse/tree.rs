@@ -105,6 +105,17 @@ impl Nodes {
     }
 }
 
+/// What the loader saw in a document that makes it more than a plain tree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TreeFacts {
+    /// An alias was followed: some node is reached from more than one parent.
+    pub shared_nodes: bool,
+    /// A mapping writes a key twice (the last value wins).
+    pub duplicate_keys: bool,
+    /// A plain scalar is a number with a leading zero (`0755`).
+    pub leading_zero_numbers: bool,
+}
+
 /// One document of a file (a YAML stream has several).
 #[derive(Debug)]
 pub struct Doc {
@@ -116,6 +127,7 @@ pub struct Doc {
     strings: Arc<str>,
     pub root: Option<NodeId>,
     pub span: Span,
+    pub facts: TreeFacts,
 }
 
 impl Doc {
@@ -125,6 +137,7 @@ impl Doc {
         mut nodes: Nodes,
         root: Option<NodeId>,
         span: Span,
+        facts: TreeFacts,
     ) -> Doc {
         nodes.shrink();
         Doc {
@@ -134,6 +147,7 @@ impl Doc {
             strings: Arc::from(""),
             root,
             span,
+            facts,
         }
     }
     /// Point the document at its file's string buffer (set once the file is read).
@@ -153,7 +167,7 @@ impl Doc {
         self.strings.get(a..a.saturating_add(len as usize))
     }
     /// Is node `id` a scalar whose text is `text`? (Lengths first: cheap.)
-    fn scalar_is(&self, id: NodeId, text: &str) -> bool {
+    pub(crate) fn scalar_is(&self, id: NodeId, text: &str) -> bool {
         self.nodes
             .scalar_range(id)
             .is_some_and(|(_, len)| len as usize == text.len())

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use granit_parser::{Event, Parser, ScalarStyle as GStyle, Span as GSpan};
 
-use super::tree::{Doc, NodeId, Nodes, ScalarStyle, Tag};
+use super::tree::{Doc, NodeId, Nodes, ScalarStyle, Tag, TreeFacts};
 use super::{Comment, LoadProblem, ProblemKind};
 use crate::source::{FileId, Span};
 
@@ -67,6 +67,7 @@ struct Builder {
     anchors: HashMap<usize, NodeId>,
     doc_start: usize,
     total_nodes: usize,
+    facts: TreeFacts,
 }
 
 fn offset(m: &granit_parser::Marker) -> usize {
@@ -89,6 +90,7 @@ impl Builder {
             anchors: HashMap::new(),
             doc_start,
             total_nodes: 0,
+            facts: TreeFacts::default(),
         }
     }
 
@@ -139,20 +141,22 @@ impl Builder {
     }
 
     /// Report keys written twice (merge keys aside). Each duplicate points
-    /// at the previous occurrence of its key.
+    /// at the previous occurrence of its key. Says whether there was one.
     fn report_duplicates(
         &self,
         strings: &Strings,
         entries: &[Entry],
         problems: &mut Vec<LoadProblem>,
-    ) {
+    ) -> bool {
         // Most mappings are small: compare pairwise instead of hashing.
         const PAIRWISE: usize = 16;
         let keyed = entries
             .iter()
             .filter(|e| !self.is_merge_key(strings, e.key))
             .filter_map(|e| self.key_text(strings, e.key).map(|k| (k, e.key)));
+        let mut duplicates = false;
         let mut report = |k: &str, first: NodeId, dup: NodeId| {
+            duplicates = true;
             let span_of = |id: NodeId| self.span_of(id);
             problems.push(LoadProblem {
                 kind: ProblemKind::DuplicateKey,
@@ -185,6 +189,7 @@ impl Builder {
                 seen.insert(k, id);
             }
         }
+        duplicates
     }
 
     /// Resolve merge keys (`<<`) and report duplicate keys.
@@ -194,7 +199,9 @@ impl Builder {
         entries: Vec<Entry>,
         problems: &mut Vec<LoadProblem>,
     ) -> Vec<Entry> {
-        self.report_duplicates(strings, &entries, problems);
+        if self.report_duplicates(strings, &entries, problems) {
+            self.facts.duplicate_keys = true;
+        }
         if !entries.iter().any(|e| self.is_merge_key(strings, e.key)) {
             return entries;
         }
@@ -243,7 +250,7 @@ impl Builder {
 
     fn finish(self, index: usize, end: usize) -> Doc {
         let span = Span::new(self.doc_start, end.max(self.doc_start));
-        Doc::new(self.file, index, self.nodes, self.root, span)
+        Doc::new(self.file, index, self.nodes, self.root, span, self.facts)
     }
 }
 
@@ -443,6 +450,9 @@ fn on_node_event(
 ) -> Option<LoadProblem> {
     match ev {
         Event::Scalar(value, st, anchor, _) => {
+            if style(st) == ScalarStyle::Plain && crate::util::has_leading_zero(&value) {
+                b.facts.leading_zero_numbers = true;
+            }
             let (off, len) = strings.add(&value);
             let id = b.push_node(Tag::Scalar(style(st)), Span::new(start, end), off, len);
             if anchor != 0 {
@@ -451,7 +461,10 @@ fn on_node_event(
             b.attach(id);
         }
         Event::Alias(anchor) => match b.anchors.get(&anchor) {
-            Some(&id) => b.attach(id),
+            Some(&id) => {
+                b.facts.shared_nodes = true;
+                b.attach(id);
+            }
             None => {
                 // An alias to an anchor still open (recursive) is not followed: no cycles.
                 let id = b.push_node(Tag::Scalar(ScalarStyle::Plain), Span::new(start, end), 0, 0);

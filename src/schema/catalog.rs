@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use jsonschema::Validator;
+use jsonschema::json::Json;
 use serde_json::{Map, Value};
 
 use super::convert::{self, Typing};
+use super::tree_json::TreeJson;
 use crate::parse::yaml;
 
 /// One embedded schema file.
@@ -88,12 +90,22 @@ pub struct Family {
     pub doc: Value,
     pub resources: Vec<ResourceSpec>,
     validators: HashMap<String, OnceLock<Option<Validator>>>,
+    /// The same definitions compiled for trees validated in place.
+    tree_validators: HashMap<String, OnceLock<Option<Validator<TreeJson>>>>,
 }
 
 impl Family {
     /// The compiled validator of a definition (compiled on first use).
     pub fn validator(&self, def: &str) -> Option<&Validator> {
         self.validators
+            .get(def)?
+            .get_or_init(|| compile_def(&self.doc, def).ok())
+            .as_ref()
+    }
+
+    /// The validator of a definition for a tree validated in place.
+    pub fn tree_validator(&self, def: &str) -> Option<&Validator<TreeJson>> {
+        self.tree_validators
             .get(def)?
             .get_or_init(|| compile_def(&self.doc, def).ok())
             .as_ref()
@@ -148,7 +160,7 @@ impl Family {
 /// Compile one definition as the root of its file's schema document. Only
 /// the definitions it reaches are kept (compiling crawls the whole document),
 /// at their places, so schema locations still resolve in the full document.
-pub fn compile_def(doc: &Value, def: &str) -> Result<Validator, String> {
+pub fn compile_def<F: Json>(doc: &Value, def: &str) -> Result<Validator<F>, String> {
     let defs = doc.get("$defs").and_then(Value::as_object);
     let mut keep: Vec<String> = vec![def.to_string()];
     let mut i = 0;
@@ -204,8 +216,8 @@ fn local_refs(v: &Value, out: &mut Vec<String>, depth: usize) {
 }
 
 /// Compile a schema offline; the error says what is wrong with it.
-pub fn compile(schema: &Value) -> Result<Validator, String> {
-    jsonschema::options()
+pub fn compile<F: Json>(schema: &Value) -> Result<Validator<F>, String> {
+    jsonschema::options_for::<F>()
         .should_validate_formats(false)
         .build(schema)
         .map_err(|e| e.to_string())
@@ -349,6 +361,10 @@ fn family(file: &'static str, text: &str) -> Result<Family, String> {
         .iter()
         .map(|r| (r.def.clone(), OnceLock::new()))
         .collect();
+    let tree_validators = resources
+        .iter()
+        .map(|r| (r.def.clone(), OnceLock::new()))
+        .collect();
     Ok(Family {
         file,
         name,
@@ -360,6 +376,7 @@ fn family(file: &'static str, text: &str) -> Result<Family, String> {
         doc,
         resources,
         validators,
+        tree_validators,
     })
 }
 
@@ -433,7 +450,9 @@ mod tests {
                     file.name,
                     r.def
                 );
-                compile_def(&fam.doc, &r.def)
+                compile_def::<jsonschema::json::SerdeJson>(&fam.doc, &r.def)
+                    .unwrap_or_else(|e| panic!("{} {}: {e}", file.name, r.def));
+                compile_def::<TreeJson>(&fam.doc, &r.def)
                     .unwrap_or_else(|e| panic!("{} {}: {e}", file.name, r.def));
                 // The lazy lookup by group must find every resource.
                 for v in &r.api_versions {

@@ -65,11 +65,7 @@ pub fn is_yaml11_only_bool(s: &str) -> bool {
         && !matches!(s, "true" | "True" | "TRUE" | "false" | "False" | "FALSE")
 }
 
-/// A number with a leading zero and more digits (`0755`, `-012`, `08080`).
-pub fn has_leading_zero(s: &str) -> bool {
-    let d = s.strip_prefix(['-', '+']).unwrap_or(s);
-    d.len() > 1 && d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit() || b == b'_')
-}
+pub use crate::util::has_leading_zero;
 
 /// Convert a node; `Err` when the budget or the depth is exceeded.
 pub fn to_json(node: NodeRef<'_>, typing: Typing) -> Result<Converted, ConvertError> {
@@ -105,12 +101,12 @@ pub fn to_json_skipping(
     Ok(c.out)
 }
 
+/// What a non-scalar mapping key becomes in JSON.
+pub const COMPLEX_KEY: &str = "<complex key>";
+
 /// The text a mapping key becomes in JSON.
 pub fn key_text(key: NodeRef<'_>) -> String {
-    match key.scalar() {
-        Some((s, _)) => s.to_string(),
-        None => "<complex key>".to_string(),
-    }
+    key.scalar().map_or(COMPLEX_KEY, |(s, _)| s).to_string()
 }
 
 struct Conv<'s> {
@@ -161,48 +157,78 @@ impl Conv<'_> {
     }
 
     fn scalar(&mut self, id: NodeId, text: &str, style: ScalarStyle, key: Option<&str>) -> Value {
-        if style != ScalarStyle::Plain {
-            return Value::String(text.to_string());
+        let typed = typed_scalar(self.typing, text, style);
+        if self.typing == Typing::Kubernetes
+            && style == ScalarStyle::Plain
+            && has_leading_zero(text)
+        {
+            self.out.leading_zeros.push(LeadingZero {
+                node: id,
+                key: key.map(str::to_string),
+                text: text.to_string(),
+                read_as: match &typed {
+                    Scalar::Number(n) => n.as_i64(),
+                    _ => None,
+                },
+            });
         }
-        if NULL_WORDS.contains(&text) {
-            return Value::Null;
-        }
-        match self.typing {
-            Typing::Core => {
-                if let Some(b) = core_bool(text) {
-                    return Value::Bool(b);
-                }
-            }
-            Typing::Kubernetes | Typing::Envoy => {
-                if TRUE_WORDS_11.contains(&text) {
-                    return Value::Bool(true);
-                }
-                if FALSE_WORDS_11.contains(&text) {
-                    return Value::Bool(false);
-                }
-            }
-        }
-        let first = text.as_bytes().first().copied().unwrap_or(b' ');
-        if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-            return Value::String(text.to_string());
-        }
-        let number = match self.typing {
-            Typing::Kubernetes => {
-                let n = go_yaml_v2_number(text);
-                if has_leading_zero(text) {
-                    self.out.leading_zeros.push(LeadingZero {
-                        node: id,
-                        key: key.map(str::to_string),
-                        text: text.to_string(),
-                        read_as: n.as_ref().and_then(|v| v.as_i64()),
-                    });
-                }
-                n
-            }
-            Typing::Envoy | Typing::Core => core_number(text),
-        };
-        number.unwrap_or_else(|| Value::String(text.to_string()))
+        typed.into_value()
     }
+}
+
+/// A scalar as the consuming system types it, borrowing its text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scalar<'t> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Str(&'t str),
+}
+
+impl Scalar<'_> {
+    pub fn into_value(self) -> Value {
+        match self {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Number(n) => Value::Number(n),
+            Scalar::Str(s) => Value::String(s.to_string()),
+        }
+    }
+}
+
+/// How `typing` reads a scalar written with `style`: the one place that
+/// decides, for the converter and for validation in place alike.
+pub fn typed_scalar(typing: Typing, text: &str, style: ScalarStyle) -> Scalar<'_> {
+    if style != ScalarStyle::Plain {
+        return Scalar::Str(text);
+    }
+    if NULL_WORDS.contains(&text) {
+        return Scalar::Null;
+    }
+    match typing {
+        Typing::Core => {
+            if let Some(b) = core_bool(text) {
+                return Scalar::Bool(b);
+            }
+        }
+        Typing::Kubernetes | Typing::Envoy => {
+            if TRUE_WORDS_11.contains(&text) {
+                return Scalar::Bool(true);
+            }
+            if FALSE_WORDS_11.contains(&text) {
+                return Scalar::Bool(false);
+            }
+        }
+    }
+    let first = text.as_bytes().first().copied().unwrap_or(b' ');
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return Scalar::Str(text);
+    }
+    let number = match typing {
+        Typing::Kubernetes => go_yaml_v2_number(text),
+        Typing::Envoy | Typing::Core => core_number(text),
+    };
+    number.map_or(Scalar::Str(text), Scalar::Number)
 }
 
 fn core_bool(s: &str) -> Option<bool> {
@@ -213,20 +239,18 @@ fn core_bool(s: &str) -> Option<bool> {
     }
 }
 
-fn int_value(n: i128) -> Option<Value> {
+fn int_value(n: i128) -> Option<Number> {
     if let Ok(i) = i64::try_from(n) {
-        return Some(Value::Number(Number::from(i)));
+        return Some(Number::from(i));
     }
-    u64::try_from(n)
-        .ok()
-        .map(|u| Value::Number(Number::from(u)))
+    u64::try_from(n).ok().map(Number::from)
 }
 
-fn float_value(f: f64) -> Option<Value> {
+fn float_value(f: f64) -> Option<Number> {
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15 {
-        return Some(Value::Number(Number::from(f as i64)));
+        return Some(Number::from(f as i64));
     }
-    Number::from_f64(f).map(Value::Number)
+    Number::from_f64(f)
 }
 
 /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` (go-yaml's float syntax,
@@ -294,8 +318,15 @@ fn go_int(s: &str) -> Option<i128> {
 
 /// A plain scalar as go-yaml v2 resolves a number: underscores removed, Go
 /// integer syntax (leading `0` = octal), else a float.
-fn go_yaml_v2_number(text: &str) -> Option<Value> {
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+fn go_yaml_v2_number(text: &str) -> Option<Number> {
+    let plain: std::borrow::Cow<'_, str> = if text.contains('_') {
+        text.chars()
+            .filter(|&c| c != '_')
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    };
     if let Some(i) = go_int(&plain) {
         return int_value(i);
     }
@@ -306,7 +337,7 @@ fn go_yaml_v2_number(text: &str) -> Option<Value> {
 }
 
 /// YAML 1.2 core: decimal, `0x`, `0o` integers and floats.
-fn core_number(text: &str) -> Option<Value> {
+fn core_number(text: &str) -> Option<Number> {
     let (neg, d) = match text.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, text.strip_prefix('+').unwrap_or(text)),

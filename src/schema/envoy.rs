@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use super::Results;
 use super::catalog::{self, Family};
 use super::convert::{self, Typing};
+use super::tree_json::{Reading, TYPE_URL, validates_in_place};
 use super::validate::{self, Subject};
 use crate::finding::Resource;
 use crate::parse::tree::{Doc, NodeId, NodeRef};
@@ -139,6 +140,11 @@ fn targets<'a>(fam: &'static Family, root: NodeRef<'a>) -> Vec<Target<'a>> {
 
 /// Validate the Envoy resources of one document.
 pub fn check_doc(doc: &Doc) -> Results {
+    check_doc_as(doc, true)
+}
+
+/// `check_doc`, validating in place only if `allow_in_place` (tests compare both ways).
+pub(crate) fn check_doc_as(doc: &Doc, allow_in_place: bool) -> Results {
     let mut out = Results::default();
     let (Some(fam), Some(root)) = (catalog::envoy(), doc.root()) else {
         return out;
@@ -153,24 +159,35 @@ pub fn check_doc(doc: &Doc) -> Results {
         }
     }
     let skip = |id: NodeId| is_target.get(id as usize).copied().unwrap_or(false);
+    let in_place = allow_in_place && validates_in_place(doc);
     for t in targets {
         let name = t.node.str_at("name").unwrap_or("");
-        let mut converted =
+        let converted = if in_place {
+            None
+        } else {
             match convert::to_json_skipping(t.node, Typing::Envoy, convert::MAX_NODES, &skip) {
-                Ok(c) => c,
+                Ok(mut c) => {
+                    // The Any's type URL is not a field of the message.
+                    if let Some(m) = c.value.as_object_mut() {
+                        m.shift_remove(TYPE_URL);
+                    }
+                    Some(c)
+                }
                 Err(e) => {
                     let what = format!("Envoy {} {name}", t.kind);
                     out.limits
                         .push((t.node.loc(), validate::limit_message(&what, e)));
                     continue;
                 }
-            };
-        // The Any's type URL is not a field of the message.
-        if let Some(m) = converted.value.as_object_mut() {
-            m.remove("@type");
-        }
-        let Some(v) = fam.validator(t.def) else {
-            continue;
+            }
+        };
+        let instance = match &converted {
+            Some(c) => validate::Instance::Converted(c),
+            None => validate::Instance::InPlace(Reading {
+                typing: Typing::Envoy,
+                hidden: &is_target,
+                root_type_url: true,
+            }),
         };
         let resource =
             matches!(t.kind, "Cluster" | "Listener" | "RouteConfiguration").then(|| Resource {
@@ -180,13 +197,13 @@ pub fn check_doc(doc: &Doc) -> Results {
             });
         let subject = Subject {
             root: t.node,
-            converted: &converted,
+            instance,
             resource,
             typing: Typing::Envoy,
             name_node: t.node.get("name"),
         };
         out.issues
-            .extend(validate::builtin_issues(&subject, fam, v, false));
+            .extend(validate::builtin_issues(&subject, fam, t.def, false));
     }
     out
 }

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod convert;
 pub mod envoy;
 pub mod pointer;
+pub mod tree_json;
 pub mod user;
 pub mod validate;
 
@@ -97,3 +98,7 @@ pub fn analyze(objects: &[Object<'_>], envoy_docs: &[&Doc], plan: &Plan) -> Resu
     }
     out
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests_in_place;

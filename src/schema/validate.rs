@@ -2,13 +2,14 @@
 //! [`Issue`] at the right span: unknown fields at the unknown key, wrong
 //! values at the value, missing fields at the object's key.
 
+use jsonschema::ValidationError;
 use jsonschema::error::ValidationErrorKind;
-use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use super::catalog::{self, Family, UnknownFields};
 use super::convert::{self, ConvertError, Converted, Typing};
 use super::pointer::{self, Located};
+use super::tree_json::{self, Reading, TreeValue};
 use super::user::UserRule;
 use super::{Issue, IssueKind, Plan, Results};
 use crate::finding::{Resource, Severity};
@@ -19,10 +20,17 @@ use crate::util;
 /// Keys whose values are meant as octal (file modes).
 const OCTAL_KEYS: [&str; 2] = ["defaultMode", "mode"];
 
+/// What the validator reads: the converted value, or the tree itself.
+pub enum Instance<'a> {
+    Converted(&'a Converted),
+    /// Validated in place (`tree_json::validates_in_place`): no leading-zero numbers.
+    InPlace(Reading<'a>),
+}
+
 /// The resource being validated.
 pub struct Subject<'a> {
     pub root: NodeRef<'a>,
-    pub converted: &'a Converted,
+    pub instance: Instance<'a>,
     pub resource: Option<Resource>,
     pub typing: Typing,
     /// Where to point when the whole resource is at fault (its name).
@@ -46,6 +54,12 @@ pub fn limit_message(what: &str, e: ConvertError) -> String {
 /// Validate one Kubernetes-style object with its built-in schema and every
 /// user rule that applies to it.
 pub fn check_object(o: &Object<'_>, plan: &Plan) -> Results {
+    check_object_as(o, plan, true)
+}
+
+/// `check_object`, validating in place only if `allow_in_place` (tests
+/// compare both ways).
+pub(crate) fn check_object_as(o: &Object<'_>, plan: &Plan, allow_in_place: bool) -> Results {
     let mut out = Results::default();
     let builtin = if plan.builtin {
         catalog::for_object(o.api_version, o.kind)
@@ -59,6 +73,25 @@ pub fn check_object(o: &Object<'_>, plan: &Plan) -> Results {
         .filter(|r| r.applies_to(o))
         .collect();
     if builtin.is_empty() && rules.is_empty() {
+        return out;
+    }
+    let name_node = o
+        .node
+        .path(&["metadata", "name"])
+        .or_else(|| o.node.get("kind"));
+    // A plain tree is validated in place when no user rule needs the value.
+    if allow_in_place && rules.is_empty() && tree_json::validates_in_place(o.node.doc) {
+        let subject = Subject {
+            root: o.node,
+            instance: Instance::InPlace(Reading::plain(Typing::Kubernetes)),
+            resource: Some(o.resource()),
+            typing: Typing::Kubernetes,
+            name_node,
+        };
+        for (family, def) in builtin {
+            out.issues
+                .extend(builtin_issues(&subject, family, def, false));
+        }
         return out;
     }
     // Kinds we do not model are checked for their metadata only: convert just that.
@@ -81,19 +114,16 @@ pub fn check_object(o: &Object<'_>, plan: &Plan) -> Results {
     };
     let subject = Subject {
         root: o.node,
-        converted: &converted,
+        instance: Instance::Converted(&converted),
         resource: Some(o.resource()),
         typing: Typing::Kubernetes,
-        name_node: o
-            .node
-            .path(&["metadata", "name"])
-            .or_else(|| o.node.get("kind")),
+        name_node,
     };
     let mut octal_done = false;
     for (family, def) in builtin {
-        if let Some(v) = family.validator(def) {
+        if family.validator(def).is_some() {
             out.issues
-                .extend(builtin_issues(&subject, family, v, !octal_done));
+                .extend(builtin_issues(&subject, family, def, !octal_done));
             octal_done = true;
         }
     }
@@ -120,10 +150,16 @@ fn metadata_of(node: NodeRef<'_>) -> Result<Converted, ConvertError> {
 
 /// Issues of a resource against a built-in schema.
 /// `octal`: also report the leading-zero numbers of the resource (once per resource).
-pub fn builtin_issues(s: &Subject<'_>, family: &Family, v: &Validator, octal: bool) -> Vec<Issue> {
+pub fn builtin_issues(s: &Subject<'_>, family: &Family, def: &str, octal: bool) -> Vec<Issue> {
     let mut out = Vec::new();
     let mut type_errors_on: Vec<u32> = Vec::new();
-    for e in v.iter_errors(&s.converted.value) {
+    let errors = match s.instance {
+        Instance::Converted(c) => family.validator(def).map(|v| v.iter_errors(&c.value)),
+        Instance::InPlace(how) => family
+            .tree_validator(def)
+            .map(|v| v.iter_errors(TreeValue::root(s.root, how))),
+    };
+    for e in errors.into_iter().flatten() {
         for i in map_error(s, &family.doc, Some(family), &e) {
             if i.kind == IssueKind::WrongType
                 && matches!(e.kind(), ValidationErrorKind::Type { .. })
@@ -134,8 +170,12 @@ pub fn builtin_issues(s: &Subject<'_>, family: &Family, v: &Validator, octal: bo
             out.push(i);
         }
     }
+    let leading_zeros = match s.instance {
+        Instance::Converted(c) => c.leading_zeros.as_slice(),
+        Instance::InPlace(_) => &[],
+    };
     if octal && s.typing == Typing::Kubernetes {
-        for lz in &s.converted.leading_zeros {
+        for lz in leading_zeros {
             if lz.key.as_deref().is_some_and(|k| OCTAL_KEYS.contains(&k)) {
                 continue;
             }
@@ -201,7 +241,10 @@ fn octal_issue(
 /// Issues of a resource against a user rule's schema.
 pub fn user_issues(s: &Subject<'_>, rule: &UserRule) -> Vec<Issue> {
     let mut out = Vec::new();
-    for e in rule.validator.iter_errors(&s.converted.value) {
+    let Instance::Converted(c) = s.instance else {
+        return Vec::new();
+    };
+    for e in rule.validator.iter_errors(&c.value) {
         for mut i in map_error(s, &rule.schema, None, &e) {
             i.kind = IssueKind::User(rule.id);
             i.severity = None;

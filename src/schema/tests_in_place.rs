@@ -1,0 +1,171 @@
+//! Validation in place must say exactly what validation of the converted
+//! value says: every resource of `testdata/`, and variants of each with one
+//! value or key changed (wrong types, unknown keys, YAML 1.1 words, nesting),
+//! validated both ways.
+
+use super::validate::check_object_as;
+use super::{Plan, Results, envoy};
+use crate::load::{self, DocKind};
+use crate::model::k8s::Object;
+use crate::schema::tree_json::validates_in_place;
+
+/// Values a variant puts in place of one scalar.
+const VALUES: [&str; 12] = [
+    "yes",
+    "\"80\"",
+    "80",
+    "[a, 1]",
+    "{a: 1, b: [x]}",
+    "~",
+    "1.5",
+    "-1",
+    "99999999999",
+    "0x1F",
+    "TCP",
+    "\"\"",
+];
+
+fn files() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                out.push((p.display().to_string(), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Variants of a file: line `i` with its value replaced, or with an unknown
+/// key added beside it.
+fn variants(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let edited = if let Some((key, value)) = line.split_once(": ")
+            && !value.trim().is_empty()
+            && !key.trim_start().starts_with('#')
+        {
+            let v = VALUES.get(i % VALUES.len()).copied().unwrap_or("x");
+            format!("{key}: {v}")
+        } else if line.trim_end().ends_with(':') && !line.trim_start().starts_with('-') {
+            let indent = line.len() - line.trim_start().len();
+            format!("{line}\n{}  unknownField{i}: 1", " ".repeat(indent))
+        } else {
+            continue;
+        };
+        let mut v: Vec<&str> = lines.clone();
+        if let Some(slot) = v.get_mut(i) {
+            *slot = &edited;
+        }
+        out.push(v.join("\n"));
+    }
+    out
+}
+
+fn show(r: &Results) -> String {
+    format!("{:#?}\n{:#?}", r.issues, r.limits)
+}
+
+/// Validate a file's resources both ways; the number of resources compared.
+fn compare(path: &str, text: &str) -> usize {
+    let lf = load::load(0, path, text);
+    let plan = Plan {
+        builtin: true,
+        user_rules: Vec::new(),
+    };
+    let mut compared = 0;
+    for (doc, kind) in lf.docs.iter().zip(&lf.doc_kinds) {
+        if !validates_in_place(doc) {
+            continue;
+        }
+        match kind {
+            DocKind::K8s => {
+                let Some(o) = doc.root().and_then(|r| Object::new(r, "default")) else {
+                    continue;
+                };
+                let (a, b) = (
+                    check_object_as(&o, &plan, true),
+                    check_object_as(&o, &plan, false),
+                );
+                assert_eq!(show(&a), show(&b), "{path}:\n{text}");
+            }
+            DocKind::Envoy => {
+                let (a, b) = (
+                    envoy::check_doc_as(doc, true),
+                    envoy::check_doc_as(doc, false),
+                );
+                assert_eq!(show(&a), show(&b), "{path}:\n{text}");
+            }
+            DocKind::Other => continue,
+        }
+        compared += 1;
+    }
+    compared
+}
+
+#[test]
+fn in_place_validation_says_what_converted_validation_says() {
+    let mut compared = 0;
+    let mut with_issues = 0;
+    for (path, text) in files() {
+        compared += compare(&path, &text);
+        for v in variants(&text) {
+            compared += compare(&path, &v);
+            let lf = load::load(0, &path, &v);
+            with_issues += lf
+                .docs
+                .iter()
+                .filter_map(|d| d.root())
+                .filter_map(|r| Object::new(r, "default"))
+                .filter(|o| {
+                    !check_object_as(
+                        o,
+                        &Plan {
+                            builtin: true,
+                            user_rules: Vec::new(),
+                        },
+                        true,
+                    )
+                    .issues
+                    .is_empty()
+                })
+                .count();
+        }
+    }
+    // The comparison must have had something to compare, errors included.
+    assert!(compared > 5_000, "only {compared} resources compared");
+    assert!(
+        with_issues > 1_000,
+        "only {with_issues} resources with issues"
+    );
+}
+
+#[test]
+fn trees_that_are_not_plain_are_converted() {
+    let cases = [
+        ("a: &x 1\nb: *x\n", "shared"),
+        ("a: 1\na: 2\n", "duplicate"),
+        ("a: 0755\n", "leading zero"),
+    ];
+    for (text, why) in cases {
+        let lf = load::load(0, "x.yaml", text);
+        let doc = lf.docs.first().expect("a document");
+        assert!(!validates_in_place(doc), "{why}");
+    }
+    let lf = load::load(0, "x.yaml", "a: {b: [1, \"0755\", yes]}\n");
+    assert!(lf.docs.iter().all(validates_in_place));
+}

@@ -1,0 +1,365 @@
+//! Our document tree as a `jsonschema` instance: validated in place, each
+//! scalar typed as the converter types it, with no `serde_json::Value` built
+//! unless an error needs to show one.
+//!
+//! Only plain trees are validated this way (see [`validates_in_place`]): no
+//! node reached twice (the converter's node budget cannot be spent), no key
+//! written twice (the converter keeps the last value at the first key's
+//! place) and no leading-zero number (the converter records those for
+//! SCH005). Anything else is converted, as before, and gets the same errors.
+
+use std::borrow::Cow;
+
+use jsonschema::json::{self, Json, NodeIdentity};
+use jsonschema::types::JsonType;
+use serde_json::{Number, Value};
+
+use super::convert::{self, Scalar, Typing};
+use crate::parse::tree::{Doc, NodeId, NodeKind, NodeRef};
+
+/// The representation: a node of a document tree.
+pub struct TreeJson;
+
+/// How a resource's nodes are read (the converter's settings).
+#[derive(Clone, Copy, Debug)]
+pub struct Reading<'a> {
+    pub typing: Typing,
+    /// Nodes read as `{}` below the resource's root (nested resources
+    /// validated on their own), indexed by node id; empty for none.
+    pub hidden: &'a [bool],
+    /// The root's `@type` is the Any's type URL, not a field: left out.
+    pub root_type_url: bool,
+}
+
+impl Reading<'_> {
+    pub fn plain(typing: Typing) -> Reading<'static> {
+        Reading {
+            typing,
+            hidden: &[],
+            root_type_url: false,
+        }
+    }
+}
+
+/// A value: a node of a resource, or a member name (`propertyNames`).
+#[derive(Clone, Copy, Debug)]
+pub enum TreeValue<'a> {
+    Node {
+        node: NodeRef<'a>,
+        how: Reading<'a>,
+        root: bool,
+    },
+    Name(&'a str),
+}
+
+/// Can a document's nodes be validated in place, with the result the
+/// converted value would give?
+pub fn validates_in_place(doc: &Doc) -> bool {
+    let f = doc.facts;
+    // Without shared nodes a resource has at most `doc.len()` nodes, and the
+    // loader's nesting limit is below the converter's depth limit.
+    const _: () = assert!(crate::parse::yaml::MAX_DEPTH < convert::MAX_DEPTH);
+    !f.shared_nodes
+        && !f.duplicate_keys
+        && !f.leading_zero_numbers
+        && doc.len() <= convert::MAX_NODES
+}
+
+enum View<'a> {
+    Scalar(Scalar<'a>),
+    Seq(&'a [NodeId]),
+    /// Flattened key/value pairs.
+    Map(&'a [NodeId]),
+}
+
+impl<'a> TreeValue<'a> {
+    /// A resource's root.
+    pub fn root(node: NodeRef<'a>, how: Reading<'a>) -> TreeValue<'a> {
+        TreeValue::Node {
+            node,
+            how,
+            root: true,
+        }
+    }
+
+    fn child(node: NodeRef<'a>, how: Reading<'a>) -> TreeValue<'a> {
+        TreeValue::Node {
+            node,
+            how,
+            root: false,
+        }
+    }
+
+    fn view(&self) -> View<'a> {
+        let TreeValue::Node { node, how, root } = *self else {
+            return match *self {
+                TreeValue::Name(s) => View::Scalar(Scalar::Str(s)),
+                TreeValue::Node { .. } => View::Scalar(Scalar::Null),
+            };
+        };
+        if !root && how.hidden.get(node.id as usize) == Some(&true) {
+            return View::Map(&[]);
+        }
+        match node.kind() {
+            None => View::Scalar(Scalar::Null),
+            Some(NodeKind::Scalar { value, style }) => {
+                View::Scalar(convert::typed_scalar(how.typing, value, style))
+            }
+            Some(NodeKind::Seq(ids)) => View::Seq(ids),
+            Some(NodeKind::Map(pairs)) => View::Map(pairs),
+        }
+    }
+
+    fn scalar(&self) -> Option<Scalar<'a>> {
+        match self.view() {
+            View::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Json for TreeJson {
+    type Node<'a> = TreeValue<'a>;
+    type PreparedKey = String;
+    type StringBuffer = ();
+    // A lookup is a scan of the mapping's keys (lengths compared first).
+    const KEYS_PER_LOOKUP: usize = 4;
+    // Only plain trees are validated in place: no node is its own descendant.
+    const ACYCLIC: bool = true;
+
+    fn prepare_key(key: &str) -> String {
+        key.to_owned()
+    }
+
+    fn with_string_node<T>((): &mut (), string: &str, f: impl FnOnce(TreeValue<'_>) -> T) -> T {
+        f(TreeValue::Name(string))
+    }
+}
+
+impl<'a> json::Node<'a, TreeJson> for TreeValue<'a> {
+    type Object = TreeObject<'a>;
+    type Array = TreeArray<'a>;
+    type Number = Number;
+
+    fn as_object(&self) -> Option<TreeObject<'a>> {
+        match (*self, self.view()) {
+            (TreeValue::Node { node, how, root }, View::Map(pairs)) => Some(TreeObject {
+                doc: node.doc,
+                pairs,
+                how,
+                skip_type_url: root && how.root_type_url,
+            }),
+            _ => None,
+        }
+    }
+
+    fn as_array(&self) -> Option<TreeArray<'a>> {
+        match (*self, self.view()) {
+            (TreeValue::Node { node, how, .. }, View::Seq(items)) => Some(TreeArray {
+                doc: node.doc,
+                items,
+                how,
+            }),
+            _ => None,
+        }
+    }
+
+    fn as_string(&self) -> Option<Cow<'a, str>> {
+        match self.scalar()? {
+            Scalar::Str(s) => Some(Cow::Borrowed(s)),
+            _ => None,
+        }
+    }
+
+    fn as_number(&self) -> Option<Number> {
+        match self.scalar()? {
+            Scalar::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn as_boolean(&self) -> Option<bool> {
+        match self.scalar()? {
+            Scalar::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self.scalar(), Some(Scalar::Null))
+    }
+
+    fn json_type(&self) -> JsonType {
+        match self.view() {
+            View::Scalar(Scalar::Null) => JsonType::Null,
+            View::Scalar(Scalar::Bool(_)) => JsonType::Boolean,
+            View::Scalar(Scalar::Number(_)) => JsonType::Number,
+            View::Scalar(Scalar::Str(_)) => JsonType::String,
+            View::Seq(_) => JsonType::Array,
+            View::Map(_) => JsonType::Object,
+        }
+    }
+
+    fn equals_value(&self, expected: &Value) -> bool {
+        // `enum` on every scalar: compare without converting.
+        match (self.scalar(), expected) {
+            (Some(Scalar::Str(s)), Value::String(e)) => s == e,
+            (Some(Scalar::Bool(b)), Value::Bool(e)) => b == *e,
+            (Some(Scalar::Null), Value::Null) => true,
+            (Some(Scalar::Number(n)), Value::Number(e)) => json::cmp::equal_numbers(&n, e),
+            (Some(_), _) => false,
+            (None, _) => json::cmp::equal(&self.to_value(), expected),
+        }
+    }
+
+    /// Errors only: the value as the converter builds it.
+    fn to_value(&self) -> Cow<'a, Value> {
+        Cow::Owned(match *self {
+            TreeValue::Name(s) => Value::String(s.to_string()),
+            TreeValue::Node { node, how, root } => {
+                let hidden = |id: NodeId| how.hidden.get(id as usize) == Some(&true);
+                if !root && hidden(node.id) {
+                    Value::Object(serde_json::Map::new())
+                } else {
+                    let converted =
+                        convert::to_json_skipping(node, how.typing, convert::MAX_NODES, &hidden);
+                    let mut v = converted.map(|c| c.value).unwrap_or(Value::Null);
+                    if root
+                        && how.root_type_url
+                        && let Some(m) = v.as_object_mut()
+                    {
+                        m.remove(TYPE_URL);
+                    }
+                    v
+                }
+            }
+        })
+    }
+
+    fn identity(&self) -> Option<NodeIdentity> {
+        match self {
+            TreeValue::Node { node, .. } => Some(NodeIdentity::tagged(
+                std::ptr::from_ref::<Doc>(node.doc) as usize,
+                node.id,
+            )),
+            TreeValue::Name(_) => None,
+        }
+    }
+}
+
+/// The key of an Any's type URL.
+pub const TYPE_URL: &str = "@type";
+
+/// A mapping node.
+pub struct TreeObject<'a> {
+    doc: &'a Doc,
+    pairs: &'a [NodeId],
+    how: Reading<'a>,
+    /// Leave out the `@type` member (a resource's root read from an Any).
+    skip_type_url: bool,
+}
+
+/// A sequence node.
+pub struct TreeArray<'a> {
+    doc: &'a Doc,
+    items: &'a [NodeId],
+    how: Reading<'a>,
+}
+
+impl<'a> json::Object<'a, TreeJson> for TreeObject<'a> {
+    type Node = TreeValue<'a>;
+    type MemberName = &'a str;
+    type MembersIter = Members<'a>;
+
+    fn len(&self) -> usize {
+        if self.skip_type_url {
+            return self.members().count();
+        }
+        self.pairs.len() / 2
+    }
+
+    fn get(&self, key: &String) -> Option<TreeValue<'a>> {
+        if self.skip_type_url && key == TYPE_URL {
+            return None;
+        }
+        // The last of duplicate keys would win (in-place trees have none).
+        self.pairs
+            .chunks_exact(2)
+            .rev()
+            .find_map(|kv| match *kv {
+                [k, v] if self.doc.scalar_is(k, key) => Some(v),
+                _ => None,
+            })
+            .map(|v| TreeValue::child(self.doc.node(v), self.how))
+    }
+
+    fn members(&self) -> Members<'a> {
+        Members {
+            doc: self.doc,
+            pairs: self.pairs.chunks_exact(2),
+            how: self.how,
+            skip_type_url: self.skip_type_url,
+        }
+    }
+}
+
+impl<'a> json::Array<'a, TreeJson> for TreeArray<'a> {
+    type Node = TreeValue<'a>;
+    type ElementsIter = Elements<'a>;
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn elements(&self) -> Elements<'a> {
+        Elements {
+            doc: self.doc,
+            items: self.items.iter(),
+            how: self.how,
+        }
+    }
+}
+
+/// A mapping's (key text, value) pairs in order.
+pub struct Members<'a> {
+    doc: &'a Doc,
+    pairs: std::slice::ChunksExact<'a, NodeId>,
+    how: Reading<'a>,
+    skip_type_url: bool,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (&'a str, TreeValue<'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let &[k, v] = self.pairs.next()? else {
+                return None;
+            };
+            // The text a key becomes in JSON, as in `convert::key_text`.
+            let key = self
+                .doc
+                .node(k)
+                .scalar()
+                .map_or(convert::COMPLEX_KEY, |(s, _)| s);
+            if self.skip_type_url && key == TYPE_URL {
+                continue;
+            }
+            return Some((key, TreeValue::child(self.doc.node(v), self.how)));
+        }
+    }
+}
+
+/// A sequence's items in order.
+pub struct Elements<'a> {
+    doc: &'a Doc,
+    items: std::slice::Iter<'a, NodeId>,
+    how: Reading<'a>,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = TreeValue<'a>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let &id = self.items.next()?;
+        Some(TreeValue::child(self.doc.node(id), self.how))
+    }
+}
