@@ -6,11 +6,11 @@ set -uo pipefail
 cd "$(dirname "$0")"
 secs=${1:-600}
 shift || true
-targets=${*:-yaml json nginx pipeline}
+targets=${*:-yaml json nginx pipeline schema}
 for t in $targets; do
   dict=""
   case $t in
-    yaml|pipeline) dict="-dict=dict/yaml.dict" ;;
+    yaml|pipeline|schema) dict="-dict=dict/yaml.dict" ;;
     json) dict="-dict=dict/json.dict" ;;
     nginx) dict="-dict=dict/nginx.dict" ;;
   esac

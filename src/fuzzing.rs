@@ -136,3 +136,48 @@ pub fn pipeline(data: &[u8]) {
     let _ = report::junit::render(&report);
     let _ = report::gitlab::render(&report);
 }
+
+/// Validate a file's plain resources in place and converted; panics if the
+/// two disagree. Returns how many resources were compared.
+pub fn validate_both_ways(path: &str, text: &str) -> usize {
+    use crate::load::DocKind;
+    use crate::model::k8s::Object;
+    use crate::schema::{Plan, Results, envoy, tree_json, validate};
+    let show = |r: &Results| format!("{:#?}\n{:#?}", r.issues, r.limits);
+    let lf = load::load(0, path, text);
+    let plan = Plan {
+        builtin: true,
+        user_rules: Vec::new(),
+    };
+    let mut compared = 0;
+    for (doc, kind) in lf.docs.iter().zip(&lf.doc_kinds) {
+        if !tree_json::validates_in_place(doc) {
+            continue;
+        }
+        let (a, b) = match kind {
+            DocKind::K8s => {
+                let Some(o) = doc.root().and_then(|r| Object::new(r, "default")) else {
+                    continue;
+                };
+                (
+                    validate::check_object_as(&o, &plan, true),
+                    validate::check_object_as(&o, &plan, false),
+                )
+            }
+            DocKind::Envoy => (
+                envoy::check_doc_as(doc, true),
+                envoy::check_doc_as(doc, false),
+            ),
+            DocKind::Other => continue,
+        };
+        assert_eq!(show(&a), show(&b), "{path}:\n{text}");
+        compared += 1;
+    }
+    compared
+}
+
+/// Schema validation in place against validation of the converted value.
+pub fn schema(data: &[u8]) {
+    let Some(text) = text_of(data) else { return };
+    validate_both_ways("fuzz.yaml", &text);
+}

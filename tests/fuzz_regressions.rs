@@ -43,3 +43,8 @@ fn nginx_inputs() {
 fn pipeline_inputs() {
     assert!(replay("pipeline", confaudit::fuzzing::pipeline) > 0);
 }
+
+#[test]
+fn schema_inputs() {
+    assert!(replay("schema", confaudit::fuzzing::schema) > 0);
+}

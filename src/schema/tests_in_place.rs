@@ -3,9 +3,10 @@
 //! value or key changed (wrong types, unknown keys, YAML 1.1 words, nesting),
 //! validated both ways.
 
+use super::Plan;
 use super::validate::check_object_as;
-use super::{Plan, Results, envoy};
-use crate::load::{self, DocKind};
+use crate::fuzzing::validate_both_ways;
+use crate::load;
 use crate::model::k8s::Object;
 use crate::schema::tree_json::validates_in_place;
 
@@ -76,55 +77,14 @@ fn variants(text: &str) -> Vec<String> {
     out
 }
 
-fn show(r: &Results) -> String {
-    format!("{:#?}\n{:#?}", r.issues, r.limits)
-}
-
-/// Validate a file's resources both ways; the number of resources compared.
-fn compare(path: &str, text: &str) -> usize {
-    let lf = load::load(0, path, text);
-    let plan = Plan {
-        builtin: true,
-        user_rules: Vec::new(),
-    };
-    let mut compared = 0;
-    for (doc, kind) in lf.docs.iter().zip(&lf.doc_kinds) {
-        if !validates_in_place(doc) {
-            continue;
-        }
-        match kind {
-            DocKind::K8s => {
-                let Some(o) = doc.root().and_then(|r| Object::new(r, "default")) else {
-                    continue;
-                };
-                let (a, b) = (
-                    check_object_as(&o, &plan, true),
-                    check_object_as(&o, &plan, false),
-                );
-                assert_eq!(show(&a), show(&b), "{path}:\n{text}");
-            }
-            DocKind::Envoy => {
-                let (a, b) = (
-                    envoy::check_doc_as(doc, true),
-                    envoy::check_doc_as(doc, false),
-                );
-                assert_eq!(show(&a), show(&b), "{path}:\n{text}");
-            }
-            DocKind::Other => continue,
-        }
-        compared += 1;
-    }
-    compared
-}
-
 #[test]
 fn in_place_validation_says_what_converted_validation_says() {
     let mut compared = 0;
     let mut with_issues = 0;
     for (path, text) in files() {
-        compared += compare(&path, &text);
+        compared += validate_both_ways(&path, &text);
         for v in variants(&text) {
-            compared += compare(&path, &v);
+            compared += validate_both_ways(&path, &v);
             let lf = load::load(0, &path, &v);
             with_issues += lf
                 .docs

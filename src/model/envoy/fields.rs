@@ -8,7 +8,13 @@ pub fn key_is(written: &str, snake: &str) -> bool {
     if written == snake {
         return true;
     }
-    if !snake.contains('_') {
+    // lowerCamelCase keeps the first letter and drops the underscores:
+    // compare those first.
+    if written.as_bytes().first() != snake.as_bytes().first() {
+        return false;
+    }
+    let underscores = snake.bytes().filter(|&b| b == b'_').count();
+    if underscores == 0 || written.len() != snake.len() - underscores {
         return false;
     }
     let mut w = written.chars();
@@ -38,13 +44,9 @@ pub fn get<'a>(n: NodeRef<'a>, snake: &str) -> Option<NodeRef<'a>> {
 
 /// Key and value of a field.
 pub fn get_entry<'a>(n: NodeRef<'a>, snake: &str) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
-    let mut found = None;
-    for (k, v) in n.entries() {
-        if k.scalar().is_some_and(|(s, _)| key_is(s, snake)) {
-            found = Some((k, v));
-        }
-    }
-    found
+    n.entries()
+        .rev()
+        .find(|(k, _)| k.scalar().is_some_and(|(s, _)| key_is(s, snake)))
 }
 
 /// Walk a path of snake_case field names.
