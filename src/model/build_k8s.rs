@@ -263,6 +263,11 @@ pub fn build<'a>(objects: Vec<Object<'a>>) -> K8s<'a> {
                 .or_default()
                 .push(i);
         }
+        let Some(sel) = &s.selector else { continue };
+        match sel.iter().find(|(key, _)| !CONTROLLER_LABELS.contains(key)) {
+            Some(&pair) => k.services_by_selector.entry(pair).or_default().push(i),
+            None => k.services_selecting_all.push(i),
+        }
     }
     k.template_namespaces = k
         .templates

@@ -11,31 +11,47 @@ pub struct ServiceName {
 /// Resolve a host to a Service name, or `None` when it cannot be one
 /// (an IP, an external name, a wildcard).
 pub fn resolve_host(host: &str, from_namespace: &str, cluster_domain: &str) -> Option<ServiceName> {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    // Called for every host of every proxy: allocate only for the answer.
+    let trimmed = host.trim_end_matches('.');
+    let host: std::borrow::Cow<'_, str> = if trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+        trimmed.to_ascii_lowercase().into()
+    } else {
+        trimmed.into()
+    };
     if host.is_empty() || host.contains('*') || host.parse::<std::net::IpAddr>().is_ok() {
         return None;
     }
-    let domain = cluster_domain.trim_matches('.').to_ascii_lowercase();
-    let stem = host
-        .strip_suffix(&format!(".svc.{domain}"))
+    let (stem, qualified) = match strip_svc_domain(&host, cluster_domain.trim_matches('.'))
         .or_else(|| host.strip_suffix(".svc"))
-        .map(|s| (s, true))
-        .unwrap_or((&host, false));
-    let parts: Vec<&str> = stem.0.split('.').collect();
+    {
+        Some(stem) => (stem, true),
+        None => (&*host, false),
+    };
     let valid = |s: &str| {
         !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     };
-    match parts.as_slice() {
-        [name] if !stem.1 && valid(name) => Some(ServiceName {
+    let mut parts = stem.split('.');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(name), None, _) if !qualified && valid(name) => Some(ServiceName {
             namespace: from_namespace.to_string(),
             name: name.to_string(),
         }),
-        [name, ns] if valid(name) && valid(ns) => Some(ServiceName {
+        (Some(name), Some(ns), None) if valid(name) && valid(ns) => Some(ServiceName {
             namespace: ns.to_string(),
             name: name.to_string(),
         }),
         _ => None,
     }
+}
+
+/// `host` (lowercase) without its `.svc.DOMAIN` suffix (DOMAIN in any case).
+fn strip_svc_domain<'h>(host: &'h str, domain: &str) -> Option<&'h str> {
+    let at = host.len().checked_sub(domain.len())?;
+    let (head, tail) = (host.get(..at)?, host.get(at..)?);
+    if !tail.eq_ignore_ascii_case(domain) {
+        return None;
+    }
+    head.strip_suffix(".svc.")
 }
 
 #[cfg(test)]
@@ -67,5 +83,12 @@ mod tests {
             None
         );
         assert!(resolve_host("r.ns.svc.corp.internal", "a", "corp.internal").is_some());
+        assert!(resolve_host("r.ns.svc.Corp.Internal", "a", "corp.internal.").is_some());
+        assert_eq!(
+            resolve_host("r.ns.svc.cluster.local", "a", "corp.internal"),
+            None
+        );
+        assert_eq!(resolve_host("a.b.c", "a", "cluster.local"), None);
+        assert_eq!(resolve_host("reviews.svc", "a", "cluster.local"), None);
     }
 }

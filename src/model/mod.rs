@@ -55,6 +55,12 @@ pub struct K8s<'a> {
     pub(crate) services_by_ns: HashMap<String, Vec<usize>>,
     /// Label (key, value) -> indexes into `templates` that carry it, ascending.
     pub(crate) templates_by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// First selector pair (controller labels aside) -> indexes into
+    /// `services` whose selector has it, ascending: a template can only be
+    /// selected by Services keyed by one of its labels...
+    pub(crate) services_by_selector: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// ... or by those whose selector has no such pair (it selects every pod).
+    pub(crate) services_selecting_all: Vec<usize>,
 }
 
 impl<'a> K8s<'a> {
@@ -133,7 +139,7 @@ impl<'a> K8s<'a> {
         crate::util::closest(name, names)
     }
 
-    /// Services whose selector selects a pod template.
+    /// Services whose selector selects a pod template, in tree order.
     pub fn services_selecting<'s>(
         &'s self,
         t: &'s PodTemplate<'a>,
@@ -143,15 +149,25 @@ impl<'a> K8s<'a> {
             .get(t.object)
             .map(|o| o.namespace.as_str())
             .unwrap_or("");
-        self.services_by_ns
-            .get(ns)
-            .into_iter()
+        let mut ids: Vec<usize> = t
+            .labels
+            .iter()
+            .filter_map(|pair| self.services_by_selector.get(pair))
             .flatten()
-            .filter_map(|&i| self.services.get(i))
+            .chain(&self.services_selecting_all)
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter_map(|i| self.services.get(i))
             .filter(move |s| {
-                s.selector
-                    .as_ref()
-                    .is_some_and(|sel| selects(sel, &t.labels))
+                self.objects
+                    .get(s.object)
+                    .is_some_and(|o| o.namespace == ns)
+                    && s.selector
+                        .as_ref()
+                        .is_some_and(|sel| selects(sel, &t.labels))
             })
     }
 }

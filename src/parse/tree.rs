@@ -114,6 +114,8 @@ pub struct TreeFacts {
     pub duplicate_keys: bool,
     /// A plain scalar is a number with a leading zero (`0755`).
     pub leading_zero_numbers: bool,
+    /// A mapping key is a collection (`? [a, b]`).
+    pub complex_keys: bool,
 }
 
 /// One document of a file (a YAML stream has several).

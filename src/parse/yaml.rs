@@ -202,6 +202,12 @@ impl Builder {
         if self.report_duplicates(strings, &entries, problems) {
             self.facts.duplicate_keys = true;
         }
+        if entries
+            .iter()
+            .any(|e| !matches!(self.nodes.tags.get(e.key as usize), Some(Tag::Scalar(_))))
+        {
+            self.facts.complex_keys = true;
+        }
         if !entries.iter().any(|e| self.is_merge_key(strings, e.key)) {
             return entries;
         }

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use super::Results;
 use super::catalog::{self, Family};
 use super::convert::{self, Typing};
-use super::tree_json::{Reading, TYPE_URL, validates_in_place};
+use super::tree_json::{Reading, RootKeys, TYPE_URL, validates_in_place};
 use super::validate::{self, Subject};
 use crate::finding::Resource;
 use crate::parse::tree::{Doc, NodeId, NodeRef};
@@ -186,7 +186,7 @@ pub(crate) fn check_doc_as(doc: &Doc, allow_in_place: bool) -> Results {
             None => validate::Instance::InPlace(Reading {
                 typing: Typing::Envoy,
                 hidden: &is_target,
-                root_type_url: true,
+                root_keys: RootKeys::Without(TYPE_URL),
             }),
         };
         let resource =

@@ -1,6 +1,8 @@
 //! Schema validation: an analysis over documents (not the model). Every
 //! Kubernetes-style object and Envoy resource with a schema under `schemas/`
-//! is converted to JSON (budgeted), validated with `jsonschema`, and each
+//! is validated with `jsonschema`, in place on the tree (`tree_json`) or,
+//! for documents with aliases, duplicate keys or leading-zero numbers,
+//! converted to JSON first (budgeted, `convert`), and each
 //! error is mapped back to the span of the key or value at fault. User rules
 //! (`rules:` in `.confaudit.yaml`) run the same way with the user's schema.
 //!

@@ -120,6 +120,7 @@ fn trees_that_are_not_plain_are_converted() {
         ("a: &x 1\nb: *x\n", "shared"),
         ("a: 1\na: 2\n", "duplicate"),
         ("a: 0755\n", "leading zero"),
+        ("? [a]\n: 1\n", "complex key"),
     ];
     for (text, why) in cases {
         let lf = load::load(0, "x.yaml", text);

@@ -4,9 +4,10 @@
 //!
 //! Only plain trees are validated this way (see [`validates_in_place`]): no
 //! node reached twice (the converter's node budget cannot be spent), no key
-//! written twice (the converter keeps the last value at the first key's
-//! place) and no leading-zero number (the converter records those for
-//! SCH005). Anything else is converted, as before, and gets the same errors.
+//! written twice nor any collection as a key (the converter keeps the last
+//! value at the first key's place) and no leading-zero number (the converter
+//! records those for SCH005). Anything else is converted, as before, and
+//! gets the same errors.
 
 use std::borrow::Cow;
 
@@ -27,8 +28,28 @@ pub struct Reading<'a> {
     /// Nodes read as `{}` below the resource's root (nested resources
     /// validated on their own), indexed by node id; empty for none.
     pub hidden: &'a [bool],
-    /// The root's `@type` is the Any's type URL, not a field: left out.
-    pub root_type_url: bool,
+    /// Which of the root's members are read.
+    pub root_keys: RootKeys,
+}
+
+/// The members of a resource's root that validation reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RootKeys {
+    All,
+    /// All but one: an Any's `@type` is its type URL, not a field.
+    Without(&'static str),
+    /// Only one: kinds we do not model are checked for `metadata` only.
+    Only(&'static str),
+}
+
+impl RootKeys {
+    fn reads(self, key: &str) -> bool {
+        match self {
+            RootKeys::All => true,
+            RootKeys::Without(k) => key != k,
+            RootKeys::Only(k) => key == k,
+        }
+    }
 }
 
 impl Reading<'_> {
@@ -36,7 +57,7 @@ impl Reading<'_> {
         Reading {
             typing,
             hidden: &[],
-            root_type_url: false,
+            root_keys: RootKeys::All,
         }
     }
 }
@@ -59,8 +80,10 @@ pub fn validates_in_place(doc: &Doc) -> bool {
     // Without shared nodes a resource has at most `doc.len()` nodes, and the
     // loader's nesting limit is below the converter's depth limit.
     const _: () = assert!(crate::parse::yaml::MAX_DEPTH < convert::MAX_DEPTH);
+    // Collection keys all become "<complex key>" in JSON: duplicates there.
     !f.shared_nodes
         && !f.duplicate_keys
+        && !f.complex_keys
         && !f.leading_zero_numbers
         && doc.len() <= convert::MAX_NODES
 }
@@ -147,7 +170,7 @@ impl<'a> json::Node<'a, TreeJson> for TreeValue<'a> {
                 doc: node.doc,
                 pairs,
                 how,
-                skip_type_url: root && how.root_type_url,
+                keys: if root { how.root_keys } else { RootKeys::All },
             }),
             _ => None,
         }
@@ -224,11 +247,8 @@ impl<'a> json::Node<'a, TreeJson> for TreeValue<'a> {
                     let converted =
                         convert::to_json_skipping(node, how.typing, convert::MAX_NODES, &hidden);
                     let mut v = converted.map(|c| c.value).unwrap_or(Value::Null);
-                    if root
-                        && how.root_type_url
-                        && let Some(m) = v.as_object_mut()
-                    {
-                        m.remove(TYPE_URL);
+                    if root && let Some(m) = v.as_object_mut() {
+                        m.retain(|k, _| how.root_keys.reads(k));
                     }
                     v
                 }
@@ -255,8 +275,7 @@ pub struct TreeObject<'a> {
     doc: &'a Doc,
     pairs: &'a [NodeId],
     how: Reading<'a>,
-    /// Leave out the `@type` member (a resource's root read from an Any).
-    skip_type_url: bool,
+    keys: RootKeys,
 }
 
 /// A sequence node.
@@ -272,14 +291,14 @@ impl<'a> json::Object<'a, TreeJson> for TreeObject<'a> {
     type MembersIter = Members<'a>;
 
     fn len(&self) -> usize {
-        if self.skip_type_url {
+        if self.keys != RootKeys::All {
             return self.members().count();
         }
         self.pairs.len() / 2
     }
 
     fn get(&self, key: &String) -> Option<TreeValue<'a>> {
-        if self.skip_type_url && key == TYPE_URL {
+        if !self.keys.reads(key) {
             return None;
         }
         // The last of duplicate keys would win (in-place trees have none).
@@ -298,7 +317,7 @@ impl<'a> json::Object<'a, TreeJson> for TreeObject<'a> {
             doc: self.doc,
             pairs: self.pairs.chunks_exact(2),
             how: self.how,
-            skip_type_url: self.skip_type_url,
+            keys: self.keys,
         }
     }
 }
@@ -325,7 +344,7 @@ pub struct Members<'a> {
     doc: &'a Doc,
     pairs: std::slice::ChunksExact<'a, NodeId>,
     how: Reading<'a>,
-    skip_type_url: bool,
+    keys: RootKeys,
 }
 
 impl<'a> Iterator for Members<'a> {
@@ -341,7 +360,7 @@ impl<'a> Iterator for Members<'a> {
                 .node(k)
                 .scalar()
                 .map_or(convert::COMPLEX_KEY, |(s, _)| s);
-            if self.skip_type_url && key == TYPE_URL {
+            if !self.keys.reads(key) {
                 continue;
             }
             return Some((key, TreeValue::child(self.doc.node(v), self.how)));

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::catalog::{self, Family, UnknownFields};
 use super::convert::{self, ConvertError, Converted, Typing};
 use super::pointer::{self, Located};
-use super::tree_json::{self, Reading, TreeValue};
+use super::tree_json::{self, Reading, RootKeys, TreeValue};
 use super::user::UserRule;
 use super::{Issue, IssueKind, Plan, Results};
 use crate::finding::{Resource, Severity};
@@ -79,11 +79,24 @@ pub(crate) fn check_object_as(o: &Object<'_>, plan: &Plan, allow_in_place: bool)
         .node
         .path(&["metadata", "name"])
         .or_else(|| o.node.get("kind"));
+    // Kinds we do not model are checked for their metadata only.
+    let metadata_only = rules.is_empty()
+        && builtin
+            .iter()
+            .all(|(f, d)| f.def_for_object("*", "*", true) == Some(*d));
     // A plain tree is validated in place when no user rule needs the value.
     if allow_in_place && rules.is_empty() && tree_json::validates_in_place(o.node.doc) {
+        let how = Reading {
+            root_keys: if metadata_only {
+                RootKeys::Only("metadata")
+            } else {
+                RootKeys::All
+            },
+            ..Reading::plain(Typing::Kubernetes)
+        };
         let subject = Subject {
             root: o.node,
-            instance: Instance::InPlace(Reading::plain(Typing::Kubernetes)),
+            instance: Instance::InPlace(how),
             resource: Some(o.resource()),
             typing: Typing::Kubernetes,
             name_node,
@@ -94,11 +107,7 @@ pub(crate) fn check_object_as(o: &Object<'_>, plan: &Plan, allow_in_place: bool)
         }
         return out;
     }
-    // Kinds we do not model are checked for their metadata only: convert just that.
-    let metadata_only = rules.is_empty()
-        && builtin
-            .iter()
-            .all(|(f, d)| f.def_for_object("*", "*", true) == Some(*d));
+    // Otherwise convert (just the metadata where that is all that is read).
     let converted = if metadata_only {
         metadata_of(o.node)
     } else {
