@@ -233,7 +233,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
 
     // File ids must be dense: renumber in input order, skipping skipped files.
     let mut sources = Sources::default();
-    let mut loaded: Vec<LoadedFile> = Vec::new();
+    let mut loaded: Vec<LoadedFile> = Vec::with_capacity(reads.len());
     for r in reads {
         match r {
             Read::Skipped(s) => skipped.push(s),
