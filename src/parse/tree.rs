@@ -169,11 +169,24 @@ impl Doc {
         self.strings.get(a..a.saturating_add(len as usize))
     }
     /// Is node `id` a scalar whose text is `text`? (Lengths first: cheap.)
-    pub(crate) fn scalar_is(&self, id: NodeId, text: &str) -> bool {
+    fn scalar_is(&self, id: NodeId, text: &str) -> bool {
         self.nodes
             .scalar_range(id)
             .is_some_and(|(_, len)| len as usize == text.len())
             && self.scalar_text(id) == Some(text)
+    }
+    /// The (key, value) of a mapping's flattened `pairs` whose key is the
+    /// scalar `key`. The hottest lookup of the tool: lengths are compared
+    /// before texts, from the end (the last of duplicate keys wins).
+    pub(crate) fn last_pair_with_key(
+        &self,
+        pairs: &[NodeId],
+        key: &str,
+    ) -> Option<(NodeId, NodeId)> {
+        pairs.chunks_exact(2).rev().find_map(|kv| match *kv {
+            [k, v] if self.scalar_is(k, key) => Some((k, v)),
+            _ => None,
+        })
     }
     /// Number of nodes (ids are `0..len()`).
     pub fn len(&self) -> usize {
@@ -307,11 +320,13 @@ impl<'a> NodeRef<'a> {
 
     /// Key and value nodes of a key.
     pub fn get_entry(&self, key: &str) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
-        // The hottest lookup of the tool: compare lengths before texts, and
-        // scan from the end (the last of duplicate keys wins).
-        self.entries()
-            .rev()
-            .find(|(k, _)| self.doc.scalar_is(k.id, key))
+        let doc = self.doc;
+        let pairs = match doc.nodes.tags.get(self.id as usize) {
+            Some(Tag::Map) => doc.nodes.children_of(self.id),
+            _ => &[],
+        };
+        doc.last_pair_with_key(pairs, key)
+            .map(|(k, v)| (NodeRef { doc, id: k }, NodeRef { doc, id: v }))
     }
 
     /// The first key present of several spellings (`connect_timeout` / `connectTimeout`).

@@ -105,8 +105,8 @@ pub fn to_json_skipping(
 pub const COMPLEX_KEY: &str = "<complex key>";
 
 /// The text a mapping key becomes in JSON.
-pub fn key_text(key: NodeRef<'_>) -> String {
-    key.scalar().map_or(COMPLEX_KEY, |(s, _)| s).to_string()
+pub fn key_str(key: NodeRef<'_>) -> &str {
+    key.scalar().map_or(COMPLEX_KEY, |(s, _)| s)
 }
 
 struct Conv<'s> {
@@ -146,7 +146,7 @@ impl Conv<'_> {
             Some(NodeKind::Map(pairs)) => {
                 let mut map = Map::with_capacity(pairs.len() / 2);
                 for (k, v) in n.entries() {
-                    let name = key_text(k);
+                    let name = key_str(k).to_string();
                     let val = self.node(v, Some(&name), depth + 1)?;
                     // The last of duplicate keys wins, as in the Kubernetes API.
                     map.insert(name, val);

@@ -9,6 +9,9 @@ use super::Results;
 use super::catalog::{self, Family};
 use super::convert::{self, Typing};
 use super::tree_json::{Reading, RootKeys, TYPE_URL, validates_in_place};
+
+/// The Any's type URL is not a field of the message.
+const ROOT_KEYS: RootKeys = RootKeys::Without(TYPE_URL);
 use super::validate::{self, Subject};
 use crate::finding::Resource;
 use crate::parse::tree::{Doc, NodeId, NodeRef};
@@ -167,10 +170,7 @@ pub(crate) fn check_doc_as(doc: &Doc, allow_in_place: bool) -> Results {
         } else {
             match convert::to_json_skipping(t.node, Typing::Envoy, convert::MAX_NODES, &skip) {
                 Ok(mut c) => {
-                    // The Any's type URL is not a field of the message.
-                    if let Some(m) = c.value.as_object_mut() {
-                        m.shift_remove(TYPE_URL);
-                    }
+                    ROOT_KEYS.keep_in(&mut c.value);
                     Some(c)
                 }
                 Err(e) => {
@@ -186,7 +186,7 @@ pub(crate) fn check_doc_as(doc: &Doc, allow_in_place: bool) -> Results {
             None => validate::Instance::InPlace(Reading {
                 typing: Typing::Envoy,
                 hidden: &is_target,
-                root_keys: RootKeys::Without(TYPE_URL),
+                root_keys: ROOT_KEYS,
             }),
         };
         let resource =

@@ -6,7 +6,7 @@
 
 use crate::parse::tree::NodeRef;
 
-use super::convert::key_text;
+use super::convert::key_str;
 
 /// The node at a path, with the key it is the value of (for map entries).
 #[derive(Clone, Copy, Debug)]
@@ -27,7 +27,7 @@ pub fn segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
 pub fn entry<'a>(map: NodeRef<'a>, key: &str) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
     let mut found = None;
     for (k, v) in map.entries() {
-        if key_text(k) == key {
+        if key_str(k) == key {
             found = Some((k, v));
         }
     }

@@ -43,6 +43,15 @@ pub enum RootKeys {
 }
 
 impl RootKeys {
+    /// Leave out of a converted root what validation does not read.
+    pub fn keep_in(self, root: &mut Value) {
+        if self != RootKeys::All
+            && let Some(m) = root.as_object_mut()
+        {
+            m.retain(|k, _| self.reads(k));
+        }
+    }
+
     fn reads(self, key: &str) -> bool {
         match self {
             RootKeys::All => true,
@@ -247,8 +256,8 @@ impl<'a> json::Node<'a, TreeJson> for TreeValue<'a> {
                     let converted =
                         convert::to_json_skipping(node, how.typing, convert::MAX_NODES, &hidden);
                     let mut v = converted.map(|c| c.value).unwrap_or(Value::Null);
-                    if root && let Some(m) = v.as_object_mut() {
-                        m.retain(|k, _| how.root_keys.reads(k));
+                    if root {
+                        how.root_keys.keep_in(&mut v);
                     }
                     v
                 }
@@ -301,15 +310,9 @@ impl<'a> json::Object<'a, TreeJson> for TreeObject<'a> {
         if !self.keys.reads(key) {
             return None;
         }
-        // The last of duplicate keys would win (in-place trees have none).
-        self.pairs
-            .chunks_exact(2)
-            .rev()
-            .find_map(|kv| match *kv {
-                [k, v] if self.doc.scalar_is(k, key) => Some(v),
-                _ => None,
-            })
-            .map(|v| TreeValue::child(self.doc.node(v), self.how))
+        self.doc
+            .last_pair_with_key(self.pairs, key)
+            .map(|(_, v)| TreeValue::child(self.doc.node(v), self.how))
     }
 
     fn members(&self) -> Members<'a> {
@@ -354,12 +357,7 @@ impl<'a> Iterator for Members<'a> {
             let &[k, v] = self.pairs.next()? else {
                 return None;
             };
-            // The text a key becomes in JSON, as in `convert::key_text`.
-            let key = self
-                .doc
-                .node(k)
-                .scalar()
-                .map_or(convert::COMPLEX_KEY, |(s, _)| s);
+            let key = convert::key_str(self.doc.node(k));
             if !self.keys.reads(key) {
                 continue;
             }
