@@ -359,11 +359,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     };
     let model = Model::build(opts.model.clone(), objects, envoy, nginx_files);
 
-    let ctx = Ctx {
-        model: &model,
-        thresholds: &opts.config.thresholds,
-        schema: &schema_results,
-    };
+    let ctx = Ctx::new(&model, &opts.config.thresholds, &schema_results);
     findings.extend(rules::run(&ctx, |id| opts.enabled(id)));
     drop_covered_schema_findings(&mut findings);
     drop(model);

@@ -26,6 +26,24 @@ pub struct Ctx<'m, 'a> {
     pub thresholds: &'m Thresholds,
     /// What schema validation found (read by the SCH rules).
     pub schema: &'m crate::schema::Results,
+    /// Every NGINX configuration's endpoints, derived once for the rules
+    /// that read them (see `nginx::config_endpoints`).
+    pub(crate) nginx_endpoints: std::sync::OnceLock<Vec<Vec<nginx::Endpoint<'m>>>>,
+}
+
+impl<'m, 'a> Ctx<'m, 'a> {
+    pub fn new(
+        model: &'m Model<'a>,
+        thresholds: &'m Thresholds,
+        schema: &'m crate::schema::Results,
+    ) -> Ctx<'m, 'a> {
+        Ctx {
+            model,
+            thresholds,
+            schema,
+            nginx_endpoints: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 /// Rules of the tool itself, raised by the pipeline rather than a check.

@@ -1,7 +1,7 @@
 //! NGX005: a gRPC (or HTTP/2-only) backend reached through `proxy_pass`,
 //! which speaks HTTP/1.x, instead of `grpc_pass`.
 
-use super::{declared_service_ports, http_version};
+use super::{DeclaredPort, declared_service_ports, http_version};
 use crate::model::nginx::PassKind;
 use crate::model::protocol::Protocol;
 use crate::rules::{Ctx, Emit, Rule};
@@ -13,15 +13,16 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
-    for d in declared_service_ports(model) {
-        let (c, e, sn, port, sp) = (
-            d.config,
-            &d.endpoint,
-            &d.service_name,
-            d.port,
-            d.service_port,
-        );
-        let proto = d.protocol;
+    for d in declared_service_ports(ctx) {
+        let DeclaredPort {
+            config: c,
+            endpoint: e,
+            service_name: sn,
+            port,
+            service_port: sp,
+            protocol: proto,
+            ..
+        } = d;
         if !proto.is_http2() {
             continue;
         }

@@ -1,7 +1,7 @@
 //! NGX013: an upstream keepalive connection kept idle longer than the
 //! backend keeps it: nginx reuses a socket the backend is closing.
 
-use super::{endpoints, keepalive_on};
+use super::{config_endpoints, keepalive_on};
 use crate::model::k8s::Container;
 use crate::model::nginx::k8s::HostService;
 use crate::model::nginx::values::show_secs;
@@ -100,9 +100,9 @@ fn backend_idle(c: &Container<'_>) -> Option<(f64, String)> {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
-    for c in &model.nginx.configs {
+    for (c, endpoints) in config_endpoints(ctx) {
         let cfg = &c.tree;
-        for e in endpoints(c) {
+        for e in endpoints {
             let (Some(u), Some(_)) = (e.upstream, e.server) else {
                 continue;
             };

@@ -1,7 +1,7 @@
 //! NGX018: `localhost` as an upstream: it resolves to 127.0.0.1 and ::1,
 //! two servers, and a backend listening on IPv4 only refuses the second.
 
-use super::endpoints;
+use super::config_endpoints;
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -10,8 +10,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    for c in &ctx.model.nginx.configs {
-        for e in endpoints(c) {
+    for (_, endpoints) in config_endpoints(ctx) {
+        for e in endpoints {
             if !e.host.eq_ignore_ascii_case("localhost") {
                 continue;
             }
@@ -23,7 +23,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     e.what
                 ),
             )
-            .resource(e.resource)
+            .resource(e.resource.clone())
             .help(format!("use `127.0.0.1{port}` (or `[::1]{port}` if the backend listens on IPv6)"));
         }
     }

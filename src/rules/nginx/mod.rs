@@ -29,7 +29,7 @@ mod websocket_read_timeout;
 mod websocket_upgrade_missing;
 mod worker_connections_low;
 
-use super::Rule;
+use super::{Ctx, Rule};
 use crate::finding::Resource;
 use crate::model::Model;
 use crate::model::hosts::ServiceName;
@@ -147,8 +147,20 @@ pub(crate) struct Endpoint<'c> {
     pub upstream: Option<&'c Upstream>,
 }
 
+/// Each NGINX configuration with every named host it connects to, derived
+/// once per run (several rules read them).
+pub(crate) fn config_endpoints<'c, 'm, 'a>(
+    ctx: &'c Ctx<'m, 'a>,
+) -> impl Iterator<Item = (&'m NginxConfig<'a>, &'c [Endpoint<'m>])> + 'c {
+    let configs = &ctx.model.nginx.configs;
+    let all = ctx
+        .nginx_endpoints
+        .get_or_init(|| configs.iter().map(endpoints).collect());
+    configs.iter().zip(all.iter().map(Vec::as_slice))
+}
+
 /// Every named host nginx connects to, in one configuration.
-pub(crate) fn endpoints<'c>(c: &'c NginxConfig<'_>) -> Vec<Endpoint<'c>> {
+fn endpoints<'c>(c: &'c NginxConfig<'_>) -> Vec<Endpoint<'c>> {
     let cfg = &c.tree;
     let mut out = Vec::new();
     for u in &c.facts.upstreams {
@@ -295,8 +307,8 @@ pub(crate) fn keepalive_on(model: &Model<'_>, u: &Upstream) -> bool {
 /// An endpoint that reaches a Kubernetes Service port whose protocol the
 /// Service declares (appProtocol or port name).
 pub(crate) struct DeclaredPort<'m, 'a, 'c> {
-    pub config: &'c crate::model::nginx::NginxConfig<'a>,
-    pub endpoint: Endpoint<'c>,
+    pub config: &'m crate::model::nginx::NginxConfig<'a>,
+    pub endpoint: &'c Endpoint<'m>,
     pub service_name: crate::model::hosts::ServiceName,
     pub port: u16,
     pub service_port: &'m ServicePort<'a>,
@@ -305,14 +317,15 @@ pub(crate) struct DeclaredPort<'m, 'a, 'c> {
 }
 
 /// Every endpoint of every config that reaches a declared Service port.
-pub(crate) fn declared_service_ports<'m, 'a>(
-    model: &'m crate::model::Model<'a>,
-) -> Vec<DeclaredPort<'m, 'a, 'm>> {
+pub(crate) fn declared_service_ports<'c, 'm, 'a>(
+    ctx: &'c Ctx<'m, 'a>,
+) -> Vec<DeclaredPort<'m, 'a, 'c>> {
     use crate::model::nginx::k8s::HostService;
     use crate::model::protocol::{ProtocolSource, service_port_protocol};
+    let model = ctx.model;
     let mut out = Vec::new();
-    for c in &model.nginx.configs {
-        for e in endpoints(c) {
+    for (c, endpoints) in config_endpoints(ctx) {
+        for e in endpoints {
             let (HostService::Found(svc, sn), Some(port)) =
                 (model.nginx_host_service(c, e.host), e.port)
             else {

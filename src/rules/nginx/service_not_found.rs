@@ -1,7 +1,7 @@
 //! NGX001: an NGINX upstream host that names a Kubernetes Service the tree
 //! does not define.
 
-use super::{endpoints, service_label};
+use super::{config_endpoints, service_label};
 use crate::model::Model;
 use crate::model::hosts::ServiceName;
 use crate::model::nginx::k8s::HostService;
@@ -37,8 +37,8 @@ fn service_for_workload(model: &Model<'_>, sn: &ServiceName) -> Option<String> {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
-    for c in &model.nginx.configs {
-        for e in endpoints(c) {
+    for (c, endpoints) in config_endpoints(ctx) {
+        for e in endpoints {
             let HostService::Missing(sn) = model.nginx_host_service(c, e.host) else {
                 continue;
             };
@@ -52,7 +52,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         service_label(model, c, e.host, &sn)
                     ),
                 )
-                .resource(e.resource);
+                .resource(e.resource.clone());
             let k = &model.k8s;
             let names: Vec<&str> = k
                 .services

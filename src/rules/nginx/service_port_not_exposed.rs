@@ -1,7 +1,7 @@
 //! NGX002: an NGINX upstream that reaches a Kubernetes Service on a port the
 //! Service does not expose (a `server` without a port uses 80).
 
-use super::{endpoints, service_label, service_port};
+use super::{config_endpoints, service_label, service_port};
 use crate::model::k8s::PortRef;
 use crate::model::nginx::k8s::HostService;
 use crate::rules::{Ctx, Emit, Rule};
@@ -13,8 +13,8 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
-    for c in &model.nginx.configs {
-        for e in endpoints(c) {
+    for (c, endpoints) in config_endpoints(ctx) {
+        for e in endpoints {
             let HostService::Found(svc, sn) = model.nginx_host_service(c, e.host) else {
                 continue;
             };
@@ -40,7 +40,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         svc.ports_list()
                     ),
                 )
-                .resource(e.resource);
+                .resource(e.resource.clone());
             for p in svc.ports.iter().take(4) {
                 let at = p.node.get("port").unwrap_or(p.node).loc();
                 f.related(at, format!("Service {} exposes {}", sn.name, p.describe()));

@@ -1,7 +1,7 @@
 //! NGX016: a host name resolved once, when nginx starts: no `resolve` on the
 //! upstream server and no variable with a `resolver`.
 
-use super::endpoints;
+use super::config_endpoints;
 use crate::model::nginx::k8s::HostService;
 use crate::rules::{Ctx, Emit, Rule};
 
@@ -12,8 +12,8 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
-    for c in &model.nginx.configs {
-        for e in endpoints(c) {
+    for (c, endpoints) in config_endpoints(ctx) {
+        for e in endpoints {
             if e.server.is_some_and(|s| s.resolve) || e.host.eq_ignore_ascii_case("localhost") {
                 continue;
             }
@@ -37,7 +37,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     e.what, e.host
                 ),
             )
-            .resource(e.resource)
+            .resource(e.resource.clone())
             .help(fix);
         }
     }

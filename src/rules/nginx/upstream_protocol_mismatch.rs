@@ -2,7 +2,7 @@
 //! port declares: plaintext to a TLS port, TLS to a plaintext port, HTTP to
 //! a database port.
 
-use super::declared_service_ports;
+use super::{DeclaredPort, declared_service_ports};
 use crate::model::nginx::{PassKind, Scheme};
 use crate::model::protocol::{Protocol, ProtocolSource};
 use crate::rules::{Ctx, Emit, Rule};
@@ -13,16 +13,16 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    let model = ctx.model;
-    for d in declared_service_ports(model) {
-        let (c, e, sn, port, sp) = (
-            d.config,
-            &d.endpoint,
-            &d.service_name,
-            d.port,
-            d.service_port,
-        );
-        let (proto, source) = (d.protocol, d.source);
+    for d in declared_service_ports(ctx) {
+        let DeclaredPort {
+            config: c,
+            endpoint: e,
+            service_name: sn,
+            port,
+            service_port: sp,
+            protocol: proto,
+            source,
+        } = d;
         let how = match source {
             ProtocolSource::AppProtocol => "its appProtocol",
             _ => "its name",
