@@ -1,7 +1,7 @@
 //! NGX005: a gRPC (or HTTP/2-only) backend reached through `proxy_pass`,
 //! which speaks HTTP/1.x, instead of `grpc_pass`.
 
-use super::{DeclaredPort, declared_service_ports, http_version};
+use super::{declared_service_ports, http_version};
 use crate::model::nginx::PassKind;
 use crate::model::protocol::Protocol;
 use crate::rules::{Ctx, Emit, Rule};
@@ -14,19 +14,16 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
     for d in declared_service_ports(ctx) {
-        let DeclaredPort {
-            config: c,
-            endpoint: e,
-            service_name: sn,
-            port,
-            service_port: sp,
-            protocol: proto,
-            ..
-        } = d;
+        let (c, proto) = (d.config, d.protocol);
         if !proto.is_http2() {
             continue;
         }
-        for p in e.passes.iter().filter(|p| p.kind == PassKind::Proxy) {
+        for p in d
+            .endpoint
+            .passes
+            .iter()
+            .filter(|p| p.kind == PassKind::Proxy)
+        {
             let Some(node) = c.tree.node(p.node) else {
                 continue;
             };
@@ -60,12 +57,12 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             emit.at(
                     node.name_loc(),
                     format!(
-                        "`proxy_pass` speaks HTTP/1.x, but port {port} of Service {}/{} is {msg_proto}: nginx logs `upstream sent no valid HTTP/1.0 header while reading response header from upstream` (502)",
-                        sn.namespace, sn.name
+                        "`proxy_pass` speaks HTTP/1.x, but port {} of Service {}/{} is {msg_proto}: nginx logs `upstream sent no valid HTTP/1.0 header while reading response header from upstream` (502)",
+                        d.port, d.service_name.namespace, d.service_name.name
                     ),
                 )
                 .resource(super::level_resource(c, p.level))
-                .related(sp.node.loc(), format!("Service port {}", sp.describe()))
+                .related(d.service_port.node.loc(), format!("Service port {}", d.service_port.describe()))
                 .help(fix);
         }
     }
