@@ -138,8 +138,9 @@ pub fn pipeline(data: &[u8]) {
 }
 
 /// Validate a file's plain resources in place and converted; panics if the
-/// two disagree. Returns how many resources were compared.
-pub fn validate_both_ways(path: &str, text: &str) -> usize {
+/// two disagree. Returns how many resources were compared, and how many of
+/// them have issues.
+pub fn validate_both_ways(path: &str, text: &str) -> (usize, usize) {
     use crate::load::DocKind;
     use crate::model::k8s::Object;
     use crate::schema::{Plan, Results, envoy, tree_json, validate};
@@ -149,7 +150,7 @@ pub fn validate_both_ways(path: &str, text: &str) -> usize {
         builtin: true,
         user_rules: Vec::new(),
     };
-    let mut compared = 0;
+    let (mut compared, mut with_issues) = (0, 0);
     for (doc, kind) in lf.docs.iter().zip(&lf.doc_kinds) {
         if !tree_json::validates_in_place(doc) {
             continue;
@@ -172,8 +173,9 @@ pub fn validate_both_ways(path: &str, text: &str) -> usize {
         };
         assert_eq!(show(&a), show(&b), "{path}:\n{text}");
         compared += 1;
+        with_issues += usize::from(!a.issues.is_empty());
     }
-    compared
+    (compared, with_issues)
 }
 
 /// Schema validation in place against validation of the converted value.

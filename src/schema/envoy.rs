@@ -9,12 +9,12 @@ use super::Results;
 use super::catalog::{self, Family};
 use super::convert::{self, Typing};
 use super::tree_json::{Reading, RootKeys, TYPE_URL, validates_in_place};
-
-/// The Any's type URL is not a field of the message.
-const ROOT_KEYS: RootKeys = RootKeys::Without(TYPE_URL);
 use super::validate::{self, Subject};
 use crate::finding::Resource;
 use crate::parse::tree::{Doc, NodeId, NodeRef};
+
+/// The Any's type URL is not a field of the message.
+const ROOT_KEYS: RootKeys = RootKeys::Without(TYPE_URL);
 
 /// Most nodes walked looking for `@type` (the arena is already bounded; this
 /// keeps a hostile document from costing more than its own size).
@@ -202,8 +202,11 @@ pub(crate) fn check_doc_as(doc: &Doc, allow_in_place: bool) -> Results {
             typing: Typing::Envoy,
             name_node: t.node.get("name"),
         };
-        out.issues
-            .extend(validate::builtin_issues(&subject, fam, t.def, false));
+        out.issues.extend(
+            validate::builtin_issues(&subject, fam, t.def, false)
+                .into_iter()
+                .flatten(),
+        );
     }
     out
 }

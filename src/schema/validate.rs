@@ -84,55 +84,46 @@ pub(crate) fn check_object_as(o: &Object<'_>, plan: &Plan, allow_in_place: bool)
         && builtin
             .iter()
             .all(|(f, d)| f.def_for_object("*", "*", true) == Some(*d));
-    // A plain tree is validated in place when no user rule needs the value.
-    if allow_in_place && rules.is_empty() && tree_json::validates_in_place(o.node.doc) {
-        let how = Reading {
-            root_keys: if metadata_only {
-                RootKeys::Only("metadata")
+    // A plain tree is validated in place when no user rule needs the value;
+    // otherwise it is converted (just the metadata where that is all that is read).
+    let converted;
+    let instance =
+        if allow_in_place && rules.is_empty() && tree_json::validates_in_place(o.node.doc) {
+            Instance::InPlace(Reading {
+                root_keys: if metadata_only {
+                    RootKeys::Only("metadata")
+                } else {
+                    RootKeys::All
+                },
+                ..Reading::plain(Typing::Kubernetes)
+            })
+        } else {
+            let result = if metadata_only {
+                metadata_of(o.node)
             } else {
-                RootKeys::All
-            },
-            ..Reading::plain(Typing::Kubernetes)
+                convert::to_json(o.node, Typing::Kubernetes)
+            };
+            converted = match result {
+                Ok(c) => c,
+                Err(e) => {
+                    let what = format!("{} {}", o.kind, o.name);
+                    out.limits.push((o.name_loc(), limit_message(&what, e)));
+                    return out;
+                }
+            };
+            Instance::Converted(&converted)
         };
-        let subject = Subject {
-            root: o.node,
-            instance: Instance::InPlace(how),
-            resource: Some(o.resource()),
-            typing: Typing::Kubernetes,
-            name_node,
-        };
-        for (family, def) in builtin {
-            out.issues
-                .extend(builtin_issues(&subject, family, def, false));
-        }
-        return out;
-    }
-    // Otherwise convert (just the metadata where that is all that is read).
-    let converted = if metadata_only {
-        metadata_of(o.node)
-    } else {
-        convert::to_json(o.node, Typing::Kubernetes)
-    };
-    let converted = match converted {
-        Ok(c) => c,
-        Err(e) => {
-            let what = format!("{} {}", o.kind, o.name);
-            out.limits.push((o.name_loc(), limit_message(&what, e)));
-            return out;
-        }
-    };
     let subject = Subject {
         root: o.node,
-        instance: Instance::Converted(&converted),
+        instance,
         resource: Some(o.resource()),
         typing: Typing::Kubernetes,
         name_node,
     };
     let mut octal_done = false;
     for (family, def) in builtin {
-        if family.validator(def).is_some() {
-            out.issues
-                .extend(builtin_issues(&subject, family, def, !octal_done));
+        if let Some(issues) = builtin_issues(&subject, family, def, !octal_done) {
+            out.issues.extend(issues);
             octal_done = true;
         }
     }
@@ -157,18 +148,24 @@ fn metadata_of(node: NodeRef<'_>) -> Result<Converted, ConvertError> {
     Ok(c)
 }
 
-/// Issues of a resource against a built-in schema.
-/// `octal`: also report the leading-zero numbers of the resource (once per resource).
-pub fn builtin_issues(s: &Subject<'_>, family: &Family, def: &str, octal: bool) -> Vec<Issue> {
+/// Issues of a resource against a built-in schema (`None`: the definition
+/// has no validator). `octal`: also report the leading-zero numbers of the
+/// resource (once per resource).
+pub fn builtin_issues(
+    s: &Subject<'_>,
+    family: &Family,
+    def: &str,
+    octal: bool,
+) -> Option<Vec<Issue>> {
     let mut out = Vec::new();
     let mut type_errors_on: Vec<u32> = Vec::new();
     let errors = match s.instance {
-        Instance::Converted(c) => family.validator(def).map(|v| v.iter_errors(&c.value)),
+        Instance::Converted(c) => family.validator(def)?.iter_errors(&c.value),
         Instance::InPlace(how) => family
-            .tree_validator(def)
-            .map(|v| v.iter_errors(TreeValue::root(s.root, how))),
+            .tree_validator(def)?
+            .iter_errors(TreeValue::root(s.root, how)),
     };
-    for e in errors.into_iter().flatten() {
+    for e in errors {
         for i in map_error(s, &family.doc, Some(family), &e) {
             if i.kind == IssueKind::WrongType
                 && matches!(e.kind(), ValidationErrorKind::Type { .. })
@@ -197,7 +194,7 @@ pub fn builtin_issues(s: &Subject<'_>, family: &Family, def: &str, octal: bool) 
             out.push(octal_issue(s, node, lz, needs_string));
         }
     }
-    out
+    Some(out)
 }
 
 fn octal_issue(
