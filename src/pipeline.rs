@@ -231,17 +231,15 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         .map(|(i, input)| read_one(i as u32, input, max))
         .collect();
 
-    // File ids must be dense: renumber in input order, skipping skipped files.
-    let mut sources = Sources::default();
+    // A file's id is its index among the inputs (skipped ones leave a gap).
+    let mut sources = Sources::with_inputs(reads.len());
     let mut loaded: Vec<LoadedFile> = Vec::with_capacity(reads.len());
     for r in reads {
         match r {
             Read::Skipped(s) => skipped.push(s),
             Read::Loaded(src, lf) => {
-                let mut lf = *lf;
-                let id = sources.add(src);
-                renumber(&mut lf, id);
-                loaded.push(lf);
+                sources.insert(lf.file, src);
+                loaded.push(*lf);
             }
         }
     }
@@ -350,7 +348,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             });
         }
     }
-    let paths = (0..sources.len() as u32)
+    let paths = (0..sources.id_bound() as u32)
         .map(|i| sources.get(i).map(|s| s.path.clone()).unwrap_or_default())
         .collect();
     let nginx_files = crate::model::nginx::NginxFiles {
@@ -511,14 +509,6 @@ fn schema_findings(
         });
     }
     out
-}
-
-/// Point a file's documents at its final id.
-fn renumber(lf: &mut LoadedFile, id: u32) {
-    lf.file = id;
-    for d in lf.docs.iter_mut() {
-        d.file = id;
-    }
 }
 
 #[cfg(test)]

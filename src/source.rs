@@ -164,28 +164,55 @@ impl SourceFile {
     }
 }
 
-/// Every file of a run, addressed by [`FileId`].
+/// Every file of a run, addressed by [`FileId`]: the file's index among the
+/// run's inputs, so ids are known while files load in parallel (inputs that
+/// were skipped leave their id unused).
 #[derive(Debug, Default)]
 pub struct Sources {
-    files: Vec<SourceFile>,
+    files: Vec<Option<SourceFile>>,
+    count: usize,
 }
 
 impl Sources {
-    pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(file);
-        (self.files.len() - 1) as FileId
+    /// Room for `inputs` ids, none of them used yet.
+    pub fn with_inputs(inputs: usize) -> Sources {
+        Sources {
+            files: std::iter::repeat_with(|| None).take(inputs).collect(),
+            count: 0,
+        }
+    }
+    /// Put a file at its id (growing the table if the id is new).
+    pub fn insert(&mut self, id: FileId, file: SourceFile) {
+        let i = id as usize;
+        if self.files.len() <= i {
+            self.files.resize_with(i + 1, || None);
+        }
+        if let Some(slot) = self.files.get_mut(i) {
+            if slot.is_none() {
+                self.count += 1;
+            }
+            *slot = Some(file);
+        }
     }
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id as usize)
+        self.files.get(id as usize).and_then(Option::as_ref)
     }
+    /// Number of files held.
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.count
     }
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.count == 0
+    }
+    /// One past the largest id.
+    pub fn id_bound(&self) -> usize {
+        self.files.len()
     }
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (i as FileId, f))
+        self.files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((i as FileId, f.as_ref()?)))
     }
 }
 
