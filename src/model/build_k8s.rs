@@ -28,11 +28,17 @@ fn container_ports(c: NodeRef<'_>) -> Vec<ContainerPort<'_>> {
     c.get("ports")
         .map(|ps| {
             ps.items()
-                .map(|p| ContainerPort {
-                    name: p.str_at("name"),
-                    number: p.get("containerPort").and_then(|n| n.as_int()),
-                    protocol: p.str_at("protocol").unwrap_or("TCP"),
-                    node: p,
+                .map(|p| {
+                    let number = p.get("containerPort");
+                    let name = p.get("name");
+                    ContainerPort {
+                        name: name.and_then(|n| n.as_str()),
+                        number: number.and_then(|n| n.as_int()),
+                        protocol: p.str_at("protocol").unwrap_or("TCP"),
+                        loc: p.loc(),
+                        name_loc: name.map(|n| n.loc()),
+                        number_loc: number.map(|n| n.loc()),
+                    }
                 })
                 .collect()
         })
@@ -58,12 +64,20 @@ fn probes(c: NodeRef<'_>) -> Vec<Probe<'_>> {
                     kind,
                     handler,
                     port,
-                    port_node,
+                    port_loc: port_node.loc(),
                 });
             }
         }
     }
     out
+}
+
+/// `securityContext.runAsUser` of a pod spec or a container.
+fn run_as_user(n: NodeRef<'_>) -> Option<IntField> {
+    n.path(&["securityContext", "runAsUser"]).map(|u| IntField {
+        value: u.as_int(),
+        loc: u.loc(),
+    })
 }
 
 fn containers<'a>(spec: NodeRef<'a>, key: &str, init: bool) -> impl Iterator<Item = Container<'a>> {
@@ -72,14 +86,59 @@ fn containers<'a>(spec: NodeRef<'a>, key: &str, init: bool) -> impl Iterator<Ite
         .flat_map(|l| l.items())
         .map(move |c| Container {
             name: c.str_at("name").unwrap_or(""),
-            node: c,
             ports: container_ports(c),
             probes: probes(c),
             has_pre_stop: c.path(&["lifecycle", "preStop"]).is_some(),
             init,
             sidecar: init && c.str_at("restartPolicy") == Some("Always"),
             image: c.str_at("image").unwrap_or(""),
+            command_args: ["command", "args"]
+                .iter()
+                .filter_map(|k| c.get(k))
+                .flat_map(|l| l.items())
+                .filter_map(|i| i.scalar().map(|(s, _)| s))
+                .collect(),
+            env: c
+                .get("env")
+                .into_iter()
+                .flat_map(|l| l.items())
+                .map(|e| EnvVar {
+                    name: e.str_at("name"),
+                    value: e.str_at("value"),
+                })
+                .collect(),
+            run_as_user: run_as_user(c),
         })
+}
+
+/// A LabelSelector (or a plain map) as written.
+fn label_selector(sel: NodeRef<'_>) -> LabelSelector<'_> {
+    let match_labels = sel.get("matchLabels");
+    let expressions = sel.get("matchExpressions");
+    let structured = match_labels.is_some() || expressions.is_some();
+    LabelSelector {
+        loc: sel.loc(),
+        null: sel.is_null(),
+        match_labels: if structured {
+            match_labels.map(|m| m.string_pairs()).unwrap_or_default()
+        } else {
+            sel.string_pairs()
+        },
+        expressions: expressions
+            .into_iter()
+            .flat_map(|m| m.items())
+            .map(|e| SelectorExpression {
+                key: e.str_at("key"),
+                operator: e.str_at("operator"),
+                values: e
+                    .get("values")
+                    .into_iter()
+                    .flat_map(|v| v.items())
+                    .filter_map(|v| v.as_str())
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 fn pod_template<'a>(obj: &Object<'a>, index: usize) -> Option<PodTemplate<'a>> {
@@ -102,19 +161,24 @@ fn pod_template<'a>(obj: &Object<'a>, index: usize) -> Option<PodTemplate<'a>> {
     cs.extend(containers(spec, "initContainers", true));
     let grace_period = spec
         .get("terminationGracePeriodSeconds")
-        .and_then(|n| n.as_int().map(|v| (v, n)));
+        .and_then(|n| n.as_int().map(|v| (v, n.loc())));
     let selector = if path.is_empty() {
         None
     } else {
-        obj.node.path(&["spec", "selector"])
+        obj.node.path(&["spec", "selector"]).map(label_selector)
     };
     Some(PodTemplate {
         object: index,
         labels,
         annotations,
-        spec,
+        spec_loc: spec.loc(),
+        template_labels_loc: obj
+            .node
+            .path(&["spec", "template", "metadata", "labels"])
+            .map(|n| n.loc()),
         containers: cs,
         grace_period,
+        run_as_user: run_as_user(spec),
         selector,
     })
 }
@@ -128,13 +192,22 @@ fn service<'a>(obj: &Object<'a>, index: usize) -> Service<'a> {
         .and_then(|s| s.get("ports"))
         .map(|ps| {
             ps.items()
-                .map(|p| ServicePort {
-                    name: p.str_at("name"),
-                    port: p.get("port").and_then(|n| n.as_int()),
-                    target: p.get("targetPort").and_then(PortRef::from_node),
-                    protocol: p.str_at("protocol").unwrap_or("TCP"),
-                    app_protocol: p.str_at("appProtocol"),
-                    node: p,
+                .map(|p| {
+                    let loc_of = |k: &str| p.get(k).map(|n| n.loc());
+                    ServicePort {
+                        name: p.str_at("name"),
+                        port: p.get("port").and_then(|n| n.as_int()),
+                        target: p.get("targetPort").and_then(PortRef::from_node),
+                        protocol: p.str_at("protocol").unwrap_or("TCP"),
+                        app_protocol: p.str_at("appProtocol"),
+                        loc: p.loc(),
+                        port_field: p
+                            .get("port")
+                            .map(|n| (n.loc(), n.scalar().map(|s| s.0).unwrap_or(""))),
+                        target_loc: loc_of("targetPort"),
+                        name_loc: loc_of("name"),
+                        app_protocol_loc: loc_of("appProtocol"),
+                    }
                 })
                 .collect()
         })
@@ -145,7 +218,7 @@ fn service<'a>(obj: &Object<'a>, index: usize) -> Service<'a> {
         selector: selector_node
             .map(|n| n.string_pairs())
             .filter(|s| !s.is_empty()),
-        selector_node,
+        selector_loc: selector_node.map(|n| n.loc()),
         ports,
         headless: spec.and_then(|s| s.str_at("clusterIP")) == Some("None"),
         external_name: spec.and_then(|s| s.str_at("externalName")),

@@ -13,6 +13,9 @@ pub struct Object<'a> {
     /// Effective namespace (`--namespace` where unset).
     pub namespace: String,
     pub node: NodeRef<'a>,
+    /// The whole object, and its `metadata.labels` when written.
+    pub loc: Loc,
+    pub labels_loc: Option<Loc>,
     pub labels: Vec<(&'a str, &'a str)>,
     pub annotations: Vec<(&'a str, &'a str)>,
 }
@@ -36,6 +39,8 @@ impl<'a> Object<'a> {
                 .unwrap_or(default_ns)
                 .to_string(),
             node,
+            loc: node.loc(),
+            labels_loc: meta.and_then(|m| m.get("labels")).map(|n| n.loc()),
             labels: pairs("labels"),
             annotations: pairs("annotations"),
         })
@@ -110,7 +115,22 @@ pub struct ContainerPort<'a> {
     pub number: Option<i64>,
     /// `TCP` when unset.
     pub protocol: &'a str,
-    pub node: NodeRef<'a>,
+    /// The port's entry in `ports`.
+    pub loc: Loc,
+    /// The `name` and `containerPort` values, when written.
+    pub name_loc: Option<Loc>,
+    pub number_loc: Option<Loc>,
+}
+
+impl ContainerPort<'_> {
+    /// The `containerPort` value, else the entry.
+    pub fn number_or_entry(&self) -> Loc {
+        self.number_loc.unwrap_or(self.loc)
+    }
+    /// The `name` value, else the entry.
+    pub fn name_or_entry(&self) -> Loc {
+        self.name_loc.unwrap_or(self.loc)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,13 +156,26 @@ pub struct Probe<'a> {
     /// `httpGet`, `tcpSocket` or `grpc`.
     pub handler: &'static str,
     pub port: PortRef<'a>,
-    pub port_node: NodeRef<'a>,
+    pub port_loc: Loc,
+}
+
+/// An integer setting where it is written (`None`: written, not an integer).
+#[derive(Clone, Copy, Debug)]
+pub struct IntField {
+    pub value: Option<i64>,
+    pub loc: Loc,
+}
+
+/// One `env` entry: its name and value as strings (`None`: unset or null).
+#[derive(Clone, Debug)]
+pub struct EnvVar<'a> {
+    pub name: Option<&'a str>,
+    pub value: Option<&'a str>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Container<'a> {
     pub name: &'a str,
-    pub node: NodeRef<'a>,
     pub ports: Vec<ContainerPort<'a>>,
     pub probes: Vec<Probe<'a>>,
     pub has_pre_stop: bool,
@@ -150,6 +183,11 @@ pub struct Container<'a> {
     pub init: bool,
     pub sidecar: bool,
     pub image: &'a str,
+    /// The scalar items of `command`, then of `args`.
+    pub command_args: Vec<&'a str>,
+    pub env: Vec<EnvVar<'a>>,
+    /// `securityContext.runAsUser`, when written.
+    pub run_as_user: Option<IntField>,
 }
 
 impl<'a> Container<'a> {
@@ -163,27 +201,36 @@ impl<'a> Container<'a> {
     /// listen on ports given there without declaring them (`--port 18080`).
     pub fn mentions_number(&self, n: i64) -> bool {
         let wanted = n.to_string();
-        let mut texts = Vec::new();
-        for key in ["command", "args"] {
-            texts.extend(
-                self.node
-                    .get(key)
-                    .into_iter()
-                    .flat_map(|l| l.items())
-                    .filter_map(|i| i.scalar().map(|s| s.0)),
-            );
-        }
-        for e in self.node.get("env").into_iter().flat_map(|l| l.items()) {
-            texts.extend(e.get("value").and_then(|v| v.scalar().map(|s| s.0)));
-        }
-        texts
+        self.command_args
             .iter()
+            .copied()
+            .chain(self.env.iter().filter_map(|e| e.value))
             .any(|t| t.split(|c: char| !c.is_ascii_digit()).any(|w| w == wanted))
     }
     /// Serves traffic while the pod runs (app containers and native sidecars).
     pub fn serves(&self) -> bool {
         !self.init || self.sidecar
     }
+}
+
+/// One `matchExpressions` entry (`None`: the field is missing or not a string).
+#[derive(Clone, Debug)]
+pub struct SelectorExpression<'a> {
+    pub key: Option<&'a str>,
+    pub operator: Option<&'a str>,
+    pub values: Vec<&'a str>,
+}
+
+/// A controller's `spec.selector`: a LabelSelector, or a plain map as in
+/// ReplicationController.
+#[derive(Clone, Debug)]
+pub struct LabelSelector<'a> {
+    pub loc: Loc,
+    /// Written as null (`selector:` with no value).
+    pub null: bool,
+    /// `matchLabels`, or the plain map's pairs.
+    pub match_labels: Vec<(&'a str, &'a str)>,
+    pub expressions: Vec<SelectorExpression<'a>>,
 }
 
 /// A pod template, from a Pod or any workload controller.
@@ -193,11 +240,16 @@ pub struct PodTemplate<'a> {
     pub object: usize,
     pub labels: Vec<(&'a str, &'a str)>,
     pub annotations: Vec<(&'a str, &'a str)>,
-    pub spec: NodeRef<'a>,
+    /// The pod spec (the template itself when it has no `spec`).
+    pub spec_loc: Loc,
+    /// `spec.template.metadata.labels` of the object, when written.
+    pub template_labels_loc: Option<Loc>,
     pub containers: Vec<Container<'a>>,
-    pub grace_period: Option<(i64, NodeRef<'a>)>,
+    pub grace_period: Option<(i64, Loc)>,
+    /// The pod's `securityContext.runAsUser`, when written.
+    pub run_as_user: Option<IntField>,
     /// The controller's own `spec.selector` (matchLabels or plain map), if any.
-    pub selector: Option<NodeRef<'a>>,
+    pub selector: Option<LabelSelector<'a>>,
 }
 
 impl PodTemplate<'_> {
@@ -223,7 +275,14 @@ pub struct ServicePort<'a> {
     pub target: Option<PortRef<'a>>,
     pub protocol: &'a str,
     pub app_protocol: Option<&'a str>,
-    pub node: NodeRef<'a>,
+    /// The port's entry in `ports`.
+    pub loc: Loc,
+    /// The `port` value and its text (`""` for a collection), when written.
+    pub port_field: Option<(Loc, &'a str)>,
+    /// Where `targetPort`, `name` and `appProtocol` are written.
+    pub target_loc: Option<Loc>,
+    pub name_loc: Option<Loc>,
+    pub app_protocol_loc: Option<Loc>,
 }
 
 impl<'a> ServicePort<'a> {
@@ -231,12 +290,17 @@ impl<'a> ServicePort<'a> {
     pub fn effective_target(&self) -> Option<PortRef<'a>> {
         self.target.or(self.port.map(PortRef::Number))
     }
-    /// The node to point at for the target: `targetPort`, else `port`.
-    pub fn target_node(&self) -> NodeRef<'a> {
-        self.node
-            .get("targetPort")
-            .or_else(|| self.node.get("port"))
-            .unwrap_or(self.node)
+    /// The `port` value, else the entry.
+    pub fn port_or_entry(&self) -> Loc {
+        self.port_field.map_or(self.loc, |(l, _)| l)
+    }
+    /// The `name` value, else the entry.
+    pub fn name_or_entry(&self) -> Loc {
+        self.name_loc.unwrap_or(self.loc)
+    }
+    /// Where to point for the target: `targetPort`, else `port`, else the entry.
+    pub fn target_or_port(&self) -> Loc {
+        self.target_loc.unwrap_or_else(|| self.port_or_entry())
     }
     pub fn describe(&self) -> String {
         match (self.name, self.port) {
@@ -254,7 +318,7 @@ pub struct Service<'a> {
     pub type_: &'a str,
     /// `None` when the Service has no selector (manual Endpoints).
     pub selector: Option<Vec<(&'a str, &'a str)>>,
-    pub selector_node: Option<NodeRef<'a>>,
+    pub selector_loc: Option<Loc>,
     pub ports: Vec<ServicePort<'a>>,
     pub headless: bool,
     pub external_name: Option<&'a str>,

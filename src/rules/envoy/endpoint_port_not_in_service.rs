@@ -59,10 +59,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 )
                 .resource(c.resource());
             for p in svc.ports.iter().take(4) {
-                f.related(
-                    p.node.get("port").unwrap_or(p.node).loc(),
-                    format!("Service port {}", p.describe()),
-                );
+                f.related(p.port_or_entry(), format!("Service port {}", p.describe()));
             }
             match (target_of, svc.ports.as_slice()) {
                 (Some(p), _) | (None, [p]) => {

@@ -123,7 +123,7 @@ fn reasons(
                     .map(|o| format!("{}/{}", o.namespace, o.name))
                     .unwrap_or_default();
                 out.push((
-                    port.node.loc(),
+                    port.loc,
                     format!(
                         "Service {name} port {} is declared gRPC/HTTP2",
                         port.describe()

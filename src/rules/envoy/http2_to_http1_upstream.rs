@@ -30,7 +30,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     .map(|o| format!("{}/{}", o.namespace, o.name))
                     .unwrap_or_default();
                 evidence = Some((
-                    port.node.loc(),
+                    port.loc,
                     format!(
                         "Service {name} port {} declares appProtocol `{}`",
                         port.describe(),

@@ -64,7 +64,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 )
                 .resource(obj.resource());
             for p in svc.ports.iter().take(4) {
-                let at = p.node.get("port").unwrap_or(p.node).loc();
+                let at = p.port_or_entry();
                 f.related(at, format!("Service {} exposes {}", b.name, p.describe()));
             }
             let service_port = |p: &ServicePort<'_>| {

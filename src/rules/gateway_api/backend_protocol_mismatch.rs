@@ -121,7 +121,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .resource(obj.resource())
                 .help(help(*proto, obj.kind));
             f.related(
-                first.node.loc(),
+                first.loc,
                 format!("Service {} port {}", b.name, first.describe()),
             );
         }

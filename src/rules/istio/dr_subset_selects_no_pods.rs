@@ -92,13 +92,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 if let Some(o) = m.k8s.template_object(t) {
                     let labels: Vec<String> =
                         t.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    let at = o
-                        .node
-                        .path(&["spec", "template", "metadata", "labels"])
-                        .or_else(|| o.node.path(&["metadata", "labels"]))
-                        .unwrap_or(o.node);
+                    let at = t.template_labels_loc.or(o.labels_loc).unwrap_or(o.loc);
                     f.related(
-                        at.loc(),
+                        at,
                         format!("{} {} has {}", o.kind, o.name, labels.join(",")),
                     );
                 }

@@ -21,7 +21,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             if !matches!(p, Protocol::Tcp | Protocol::Unknown) {
                 continue;
             }
-            emit.at(sp.node.get("name").unwrap_or(sp.node).loc(), format!(
+            emit.at(sp.name_or_entry(), format!(
                 "ExternalName Service {}/{} port {} is {}: sidecars send TCP traffic for ExternalName hosts through a port-wide listener that can swallow other destinations on the same port",
                 obj.namespace, obj.name, sp.describe(), if p == Protocol::Tcp { "named tcp" } else { "unnamed" }
             ))

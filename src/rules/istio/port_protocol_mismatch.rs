@@ -71,7 +71,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     continue;
                 };
                 emit.at(
-                    sp.node.get("appProtocol").or_else(|| sp.node.get("name")).unwrap_or(sp.node).loc(),
+                    sp.app_protocol_loc.or(sp.name_loc).unwrap_or(sp.loc),
                     format!(
                         "Service {}/{} declares port {} as {}, but it targets the container port `{}`, which is {}: {why}",
                         obj.namespace,
@@ -84,7 +84,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 )
                 .resource(obj.resource())
                 .severity(severity)
-                .related(cport.node.get("name").unwrap_or(cport.node).loc(), format!("container port `{}`", cport.name.unwrap_or("")))
+                .related(cport.name_or_entry(), format!("container port `{}`", cport.name.unwrap_or("")))
                 .help(format!("name the Service port after the protocol the server speaks (e.g. `{}`), or set appProtocol", actual.as_str().to_ascii_lowercase().replace('/', "")));
                 break;
             }

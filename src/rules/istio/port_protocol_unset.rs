@@ -40,7 +40,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             if src != ProtocolSource::Detected {
                 continue;
             }
-            let at = sp.node.get("name").unwrap_or(sp.node).loc();
+            let at = sp.name_or_entry();
             let f = match server_first_hint(sp.name, sp.port) {
                 Some(proto) => emit
                     .at(at, format!(

@@ -29,7 +29,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let Some(obj) = m.k8s.template_object(t) else {
             continue;
         };
-        emit.at(node.loc(), format!(
+        emit.at(node, format!(
             "{} {}: terminationGracePeriodSeconds {grace} is shorter than the sidecar's {drain} s drain, and no container has a preStop hook: in-flight requests are reset on every rollout",
             obj.kind, obj.name
         ))

@@ -16,13 +16,12 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let Some(obj) = m.k8s.template_object(t) else {
             continue;
         };
-        let pod_uid = t.spec.path(&["securityContext", "runAsUser"]);
         for c in t.containers.iter().filter(|c| c.name != "istio-proxy") {
-            let uid = c.node.path(&["securityContext", "runAsUser"]).or(pod_uid);
-            let Some(node) = uid.filter(|n| n.as_int() == Some(1337)) else {
+            let uid = c.run_as_user.or(t.run_as_user);
+            let Some(uid) = uid.filter(|u| u.value == Some(1337)) else {
                 continue;
             };
-            emit.at(node.loc(), format!(
+            emit.at(uid.loc, format!(
                 "container `{}` of {} {} runs as UID 1337, the proxy's own UID: iptables lets its traffic bypass the sidecar, so it gets no mTLS and mTLS-only servers reset it",
                 c.name, obj.kind, obj.name
             ))

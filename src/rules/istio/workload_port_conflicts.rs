@@ -62,9 +62,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 } else {
                     continue;
                 };
-                emit.at(sp.node.get("name").or_else(|| sp.node.get("port")).unwrap_or(sp.node).loc(), format!("{} {}/{}: pod port {target} is exposed {what}", wl.kind, wl.namespace, wl.name))
+                emit.at(sp.name_loc.or(sp.port_field.map(|(l, _)| l)).unwrap_or(sp.loc), format!("{} {}/{}: pod port {target} is exposed {what}", wl.kind, wl.namespace, wl.name))
                     .resource(wl.resource())
-                    .related(first.node.loc(), format!("Service {first_svc}"))
+                    .related(first.loc, format!("Service {first_svc}"))
                     .help("expose one pod port with one protocol and one Service port number across Services");
             }
         }

@@ -21,30 +21,30 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         for c in &t.containers {
             for p in &c.ports {
                 let who = format!("container `{}` of {} {}", c.name, obj.kind, obj.name);
-                if let Some(node) = p.node.get("containerPort") {
+                if let Some(at) = p.number_loc {
                     match p.number {
                         Some(n) if !(1..=65535).contains(&n) => {
-                            emit.at(node.loc(), format!("{who}: containerPort {n} is outside 1-65535; the API rejects it")).resource(obj.resource());
+                            emit.at(at, format!("{who}: containerPort {n} is outside 1-65535; the API rejects it")).resource(obj.resource());
                         }
                         None => {
-                            emit.at(node.loc(), format!("{who}: containerPort must be a number"))
+                            emit.at(at, format!("{who}: containerPort must be a number"))
                                 .resource(obj.resource());
                         }
                         _ => {}
                     }
                 }
-                let (Some(name), Some(node)) = (p.name, p.node.get("name")) else {
+                let (Some(name), Some(at)) = (p.name, p.name_loc) else {
                     continue;
                 };
                 if let Some(why) = port_name_problem(name) {
                     emit.at(
-                        node.loc(),
+                        at,
                         format!("{who}: port name `{name}` {why}; the API rejects it"),
                     )
                     .resource(obj.resource());
                 } else if let Some(first) = names.get(name) {
                     emit.at(
-                        node.loc(),
+                        at,
                         format!(
                             "{who}: port name `{name}` is used twice in the pod; the API rejects it"
                         ),
@@ -52,7 +52,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     .resource(obj.resource())
                     .related(*first, "first used here");
                 } else {
-                    names.insert(name, node.loc());
+                    names.insert(name, at);
                 }
             }
         }

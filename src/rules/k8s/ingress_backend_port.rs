@@ -35,7 +35,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .resource(obj.resource());
         if let Some(so) = k.service_object(svc) {
             for p in svc.ports.iter().take(4) {
-                let at = p.node.get("port").unwrap_or(p.node).loc();
+                let at = p.port_or_entry();
                 f.related(at, format!("Service {} exposes {}", so.name, p.describe()));
             }
         }

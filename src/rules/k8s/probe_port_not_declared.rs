@@ -24,7 +24,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 );
                 match probe.port {
                     PortRef::Name(name) if probe.handler == "grpc" => {
-                        emit.at(probe.port_node.loc(), format!("{what}: a gRPC probe takes a port number, not the name `{name}`; the API rejects it"))
+                        emit.at(probe.port_loc, format!("{what}: a gRPC probe takes a port number, not the name `{name}`; the API rejects it"))
                             .resource(obj.resource())
                             .help(c.port_named(name).and_then(|p| p.number).map(|n| format!("use {n}")).unwrap_or_else(|| "use the port number".into()));
                     }
@@ -32,7 +32,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         match c.port_named(name) {
                             None => {
                                 let f = emit
-                                .at(probe.port_node.loc(), format!("{what} probes the port name `{name}`, which the container does not declare; the probe fails and the pod is {}", consequence(field)))
+                                .at(probe.port_loc, format!("{what} probes the port name `{name}`, which the container does not declare; the probe fails and the pod is {}", consequence(field)))
                                 .resource(obj.resource());
                                 match c.ports.iter().filter_map(|p| p.name).collect::<Vec<_>>().as_slice() {
                                 [] => f.help(format!("declare the port: ports: [{{name: {name}, containerPort: N}}], or probe a number")),
@@ -43,9 +43,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                                 if probe.handler != "grpc"
                                     && !p.protocol.eq_ignore_ascii_case("TCP") =>
                             {
-                                emit.at(probe.port_node.loc(), format!("{what} probes `{name}`, a {} port; {} probes connect over TCP", p.protocol, probe.handler))
+                                emit.at(probe.port_loc, format!("{what} probes `{name}`, a {} port; {} probes connect over TCP", p.protocol, probe.handler))
                                 .resource(obj.resource())
-                                .related(p.node.loc(), format!("`{name}` is declared {}", p.protocol))
+                                .related(p.loc, format!("`{name}` is declared {}", p.protocol))
                                 .help("probe a TCP port");
                             }
                             Some(_) => {}
@@ -54,7 +54,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     PortRef::Number(n) => {
                         if !(1..=65535).contains(&n) {
                             emit.at(
-                                probe.port_node.loc(),
+                                probe.port_loc,
                                 format!("{what} probes port {n}, outside 1-65535"),
                             )
                             .resource(obj.resource());
@@ -70,7 +70,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                             .collect();
                         let f = emit
                             .at(
-                                probe.port_node.loc(),
+                                probe.port_loc,
                                 format!(
                                     "{what} probes port {n}, but the container declares only {}",
                                     declared.join(", ")
@@ -79,7 +79,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                             .resource(obj.resource())
                             .severity(Severity::Warning);
                         if let Some(first) = c.ports.first() {
-                            f.related(first.node.loc(), "declared ports");
+                            f.related(first.loc, "declared ports");
                         }
                         f.help("probe the port the application listens on (or declare it)");
                     }

@@ -30,7 +30,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             }
             let f = emit
                 .at(
-                    port.target_node().loc(),
+                    port.target_or_port(),
                     format!(
                         "Service {}/{} targets the port name `{name}` ({}), but no container of its pods declares a port with that name",
                         obj.namespace, obj.name, port.protocol
@@ -42,14 +42,14 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 for (c, p) in t.declared_ports() {
                     if p.name == Some(name) {
                         f.related(
-                            p.node.loc(),
+                            p.loc,
                             format!(
                                 "container {} names a {} port `{name}`; the protocols differ",
                                 c.name, p.protocol
                             ),
                         );
                     } else if let Some(n) = p.name {
-                        candidates.push((n, p.number, p.node.loc()));
+                        candidates.push((n, p.number, p.loc));
                     }
                 }
             }

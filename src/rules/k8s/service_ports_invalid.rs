@@ -22,27 +22,24 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let mut names: HashMap<&str, &crate::model::k8s::ServicePort<'_>> = HashMap::new();
         let several = svc.ports.len() > 1;
         for p in &svc.ports {
-            match (p.port, p.node.get("port")) {
-                (Some(n), Some(node)) if !(1..=65535).contains(&n) => {
+            match (p.port, p.port_field) {
+                (Some(n), Some((at, _))) if !(1..=65535).contains(&n) => {
                     emit.at(
-                        node.loc(),
+                        at,
                         format!("{who}: port {n} is outside 1-65535; the API rejects it"),
                     )
                     .resource(obj.resource());
                 }
-                (None, Some(node)) => {
+                (None, Some((at, text))) => {
                     emit.at(
-                        node.loc(),
-                        format!(
-                            "{who}: port must be a number; the API rejects `{}`",
-                            node.scalar().map(|s| s.0).unwrap_or("")
-                        ),
+                        at,
+                        format!("{who}: port must be a number; the API rejects `{text}`"),
                     )
                     .resource(obj.resource());
                 }
                 (None, None) if svc.type_ != "ExternalName" || !svc.ports.is_empty() => {
                     emit.at(
-                        p.node.loc(),
+                        p.loc,
                         format!("{who}: a port entry without `port`; the API rejects it"),
                     )
                     .resource(obj.resource())
@@ -50,11 +47,11 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 }
                 _ => {}
             }
-            if let (Some(t), Some(node)) = (p.target, p.node.get("targetPort")) {
+            if let (Some(t), Some(at)) = (p.target, p.target_loc) {
                 match t {
                     PortRef::Number(n) if !(1..=65535).contains(&n) => {
                         emit.at(
-                            node.loc(),
+                            at,
                             format!("{who}: targetPort {n} is outside 1-65535; the API rejects it"),
                         )
                         .resource(obj.resource());
@@ -62,7 +59,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     PortRef::Name(name) => {
                         if let Some(why) = port_name_problem(name) {
                             emit.at(
-                                node.loc(),
+                                at,
                                 format!(
                                     "{who}: targetPort name `{name}` {why}; the API rejects it"
                                 ),
@@ -75,7 +72,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             }
             if several && p.name.is_none() {
                 emit.at(
-                    p.node.loc(),
+                    p.loc,
                     format!(
                         "{who} has several ports, so each needs a name; the API rejects this one"
                     ),
@@ -87,14 +84,14 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 let key = (n, p.protocol.to_ascii_uppercase());
                 if let Some(first) = numbers.get(&key) {
                     emit.at(
-                        p.node.get("port").unwrap_or(p.node).loc(),
+                        p.port_or_entry(),
                         format!(
                             "{who} exposes port {n}/{} twice; the API rejects the duplicate",
                             p.protocol
                         ),
                     )
                     .resource(obj.resource())
-                    .related(first.node.loc(), "first defined here");
+                    .related(first.loc, "first defined here");
                 } else {
                     numbers.insert(key, p);
                 }
@@ -102,13 +99,13 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             if let Some(name) = p.name {
                 if let Some(first) = names.get(name) {
                     emit.at(
-                        p.node.get("name").unwrap_or(p.node).loc(),
+                        p.name_or_entry(),
                         format!(
                             "{who} has two ports named `{name}`; the API rejects the duplicate"
                         ),
                     )
                     .resource(obj.resource())
-                    .related(first.node.loc(), "first defined here");
+                    .related(first.loc, "first defined here");
                 } else {
                     names.insert(name, p);
                 }

@@ -13,7 +13,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let k = &ctx.model.k8s;
     for svc in &k.services {
         let (Some(obj), Some(selector), Some(sel_node)) =
-            (k.service_object(svc), &svc.selector, svc.selector_node)
+            (k.service_object(svc), &svc.selector, svc.selector_loc)
         else {
             continue;
         };
@@ -34,7 +34,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let wanted: Vec<String> = selector.iter().map(|(a, b)| format!("{a}={b}")).collect();
         let f = emit
             .at(
-                sel_node.loc(),
+                sel_node,
                 format!(
                     "Service {}/{} selects {}, but no pod template in namespace {} has these labels",
                     obj.namespace,
@@ -79,13 +79,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 })
                 .collect();
             if let Some(o) = k.template_object(t) {
-                let at = t.spec.doc.node(t.spec.id);
-                let labels_loc = o
-                    .node
-                    .path(&["spec", "template", "metadata", "labels"])
-                    .or_else(|| o.node.path(&["metadata", "labels"]))
-                    .unwrap_or(at)
-                    .loc();
+                let labels_loc = t.template_labels_loc.or(o.labels_loc).unwrap_or(t.spec_loc);
                 f.related(
                     labels_loc,
                     format!(

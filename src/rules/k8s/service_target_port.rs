@@ -42,7 +42,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             };
             let f = emit
                 .at(
-                    port.target_node().loc(),
+                    port.target_or_port(),
                     format!(
                         "Service {}/{} {which} {n}, but no container of its pods ({owner}) declares that port",
                         obj.namespace, obj.name
@@ -58,7 +58,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     (Some(num), None) => format!("container {} listens on {num}", c.name),
                     _ => format!("container {} declares a port without a number", c.name),
                 };
-                f.related(p.node.get("containerPort").unwrap_or(p.node).loc(), what);
+                f.related(p.number_or_entry(), what);
             }
             if let [(_, only)] = declared.as_slice() {
                 if let Some(num) = only.number {

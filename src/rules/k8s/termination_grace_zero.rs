@@ -24,7 +24,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let injected = ctx.model.sidecar_injected(t);
         let f = emit
             .at(
-                node.loc(),
+                node,
                 format!(
                     "{} {}: terminationGracePeriodSeconds is 0, so pods behind Service {svc_name} are killed with connections open; clients see resets on every rollout",
                     obj.kind, obj.name

@@ -62,7 +62,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     ),
                 )
                 .resource(super::level_resource(c, p.level))
-                .related(d.service_port.node.loc(), format!("Service port {}", d.service_port.describe()))
+                .related(d.service_port.loc, format!("Service port {}", d.service_port.describe()))
                 .help(fix);
         }
     }

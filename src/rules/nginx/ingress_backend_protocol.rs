@@ -105,7 +105,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             ),
         )
         .resource(obj.resource())
-        .related(sp.node.loc(), format!("Service port {}", sp.describe()))
+        .related(sp.loc, format!("Service port {}", sp.describe()))
         .help(format!("set the annotation `{key}: \"{want}\"`"));
     }
 }

@@ -27,14 +27,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 || c.image.contains("nginx-ingress-controller")
         })
         .map(|c| {
-            ["command", "args"].iter().any(|key| {
-                c.node
-                    .get(key)
-                    .into_iter()
-                    .flat_map(|l| l.items())
-                    .filter_map(|i| i.as_str())
-                    .any(|a| a.starts_with("--enable-ssl-passthrough") && !a.ends_with("=false"))
-            })
+            c.command_args
+                .iter()
+                .any(|a| a.starts_with("--enable-ssl-passthrough") && !a.ends_with("=false"))
         })
         .collect();
     for o in k

@@ -14,17 +14,14 @@ pub static RULE: Rule = Rule {
 
 /// Words of a container's command, args and `GUNICORN_CMD_ARGS`.
 fn words(c: &Container<'_>) -> Vec<String> {
-    let mut out = Vec::new();
-    for key in ["command", "args"] {
-        for i in c.node.get(key).into_iter().flat_map(|l| l.items()) {
-            if let Some((s, _)) = i.scalar() {
-                out.extend(s.split_whitespace().map(str::to_string));
-            }
-        }
-    }
-    for e in c.node.get("env").into_iter().flat_map(|l| l.items()) {
-        if e.str_at("name") == Some("GUNICORN_CMD_ARGS")
-            && let Some(v) = e.str_at("value")
+    let mut out: Vec<String> = c
+        .command_args
+        .iter()
+        .flat_map(|s| s.split_whitespace().map(str::to_string))
+        .collect();
+    for e in &c.env {
+        if e.name == Some("GUNICORN_CMD_ARGS")
+            && let Some(v) = e.value
         {
             out.extend(v.split_whitespace().map(str::to_string));
         }

@@ -42,7 +42,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 )
                 .resource(e.resource.clone());
             for p in svc.ports.iter().take(4) {
-                let at = p.node.get("port").unwrap_or(p.node).loc();
+                let at = p.port_or_entry();
                 f.related(at, format!("Service {} exposes {}", sn.name, p.describe()));
             }
             let via_target = svc.ports.iter().find(|p| {

@@ -74,7 +74,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     ),
                 )
                 .resource(super::level_resource(c, p.level))
-                .related(sp.node.loc(), format!("Service port {}", sp.describe()))
+                .related(sp.loc, format!("Service port {}", sp.describe()))
                 .help(fix);
         }
     }
