@@ -221,6 +221,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         ignore: args.ignore.clone(),
         config,
         max_file_size,
+        keep_trees: false,
     };
     let mut report = pipeline::analyze(inputs, discovered.walk_errors, &opts);
     if context_root.is_some() {

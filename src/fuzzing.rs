@@ -157,12 +157,15 @@ pub fn validate_both_ways(path: &str, text: &str) -> (usize, usize) {
         }
         let (a, b) = match kind {
             DocKind::K8s => {
-                let Some(o) = doc.root().and_then(|r| Object::new(r, "default")) else {
+                let Some((o, root)) = doc
+                    .root()
+                    .and_then(|r| Some((Object::new(r, "default")?, r)))
+                else {
                     continue;
                 };
                 (
-                    validate::check_object_as(&o, &plan, true),
-                    validate::check_object_as(&o, &plan, false),
+                    validate::check_object_as(&o, root, &plan, true),
+                    validate::check_object_as(&o, root, &plan, false),
                 )
             }
             DocKind::Envoy => (

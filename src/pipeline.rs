@@ -8,8 +8,9 @@ use crate::config::{Config, rule_matches};
 use crate::discover::{Candidate, Skipped};
 use crate::finding::{Finding, Severity};
 use crate::load::{self, DocKind, LoadedFile, Text};
-use crate::model::k8s::Object;
+use crate::model::read_k8s::{self, FileFacts};
 use crate::model::{Model, ModelOptions};
+use crate::parse::tree::TextStore;
 use crate::parse::{LoadProblem, ProblemKind};
 use crate::rules::meta::RuleMeta;
 use crate::rules::{self, Ctx, tool};
@@ -41,6 +42,10 @@ pub struct Options {
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     pub max_file_size: u64,
+    /// Keep every document's tree to the end of the run (by default a
+    /// document drops its tree once its file is read if nothing reads it
+    /// later); the findings are the same either way, which tests check.
+    pub keep_trees: bool,
 }
 
 impl Options {
@@ -97,12 +102,70 @@ impl Report {
     }
 }
 
-enum Read {
-    Loaded(SourceFile, Box<LoadedFile>),
+enum Read<'s> {
+    Loaded(SourceFile, Box<LoadedFile>, Box<FileRead<'s>>),
     Skipped(Skipped),
 }
 
-fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
+/// What is read of a file while it loads, besides its trees.
+#[derive(Default)]
+struct FileRead<'s> {
+    k8s: FileFacts<'s>,
+    /// Schema issues of its objects, then of its Envoy documents.
+    objects_schema: schema::Results,
+    envoy_schema: schema::Results,
+    /// Suppressions written as object annotations.
+    suppressions: Vec<suppress::Suppression>,
+}
+
+/// What every file is read for while it loads.
+struct ReadFor<'r> {
+    max_size: u64,
+    keep_trees: bool,
+    default_ns: &'r str,
+    plan: &'r schema::Plan,
+}
+
+/// Read a loaded file's objects (validating each while its tree is there),
+/// validate its Envoy documents, and drop the trees no later stage reads.
+fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>) -> FileRead<'s> {
+    let mut out = FileRead::default();
+    let (objects_schema, suppressions) = (&mut out.objects_schema, &mut out.suppressions);
+    out.k8s = read_k8s::read_file(
+        &lf.docs,
+        &lf.doc_kinds,
+        |_, d| store.hold(d),
+        with.default_ns,
+        |o, root| {
+            if with.plan.any() {
+                objects_schema.append(&mut schema::validate::check_object(o, root, with.plan));
+            }
+            if let Some(v) = o.annotation(suppress::ANNOTATION) {
+                let at = root
+                    .path(&["metadata", "annotations", suppress::ANNOTATION])
+                    .map_or(o.name_loc, |n| n.loc());
+                suppressions.push(suppress::from_annotation(at, root.span(), v));
+            }
+        },
+    );
+    let kept = out.k8s.kept_docs(lf.docs.len());
+    for ((doc, kind), kept) in lf.docs.iter_mut().zip(&lf.doc_kinds).zip(kept) {
+        match kind {
+            DocKind::Envoy => {
+                if with.plan.builtin {
+                    out.envoy_schema.append(&mut schema::envoy::check_doc(doc));
+                }
+            }
+            _ if with.keep_trees => {}
+            DocKind::K8s if kept => {}
+            DocKind::K8s | DocKind::Other => doc.drop_nodes(),
+        }
+    }
+    out
+}
+
+fn read_one<'s>(index: u32, input: &Input, store: &'s TextStore, with: &ReadFor<'s>) -> Read<'s> {
+    let max_size = with.max_size;
     let display = input.display().to_string();
     let skip = |reason: String| {
         Read::Skipped(Skipped {
@@ -150,16 +213,17 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
                 nginx: None,
                 embedded_nginx: Vec::new(),
             };
-            return Read::Loaded(source, Box::new(lf));
+            return Read::Loaded(source, Box::new(lf), Box::default());
         }
     };
     if !nginx_name && let Some(reason) = load::template_reason(&text) {
         return skip(reason.to_string());
     }
-    let loaded = load::load(index, &display, &text);
+    let mut loaded = load::load(index, &display, &text);
     if let Some(reason) = load::not_nginx_reason(&display, &text, &loaded) {
         return skip(reason.to_string());
     }
+    let read = read_loaded(&mut loaded, store, with);
     // The trees own what the rules read: a file on disk drops its text here
     // and reads it again only if a finding needs it.
     let source = match (input, stamp) {
@@ -168,7 +232,7 @@ fn read_one(index: u32, input: &Input, max_size: u64) -> Read {
         }
         _ => SourceFile::new(display, Arc::from(text)),
     };
-    Read::Loaded(source, Box::new(loaded))
+    Read::Loaded(source, Box::new(loaded), Box::new(read))
 }
 
 /// Read a file again as `read_one` read it, if its size and modification
@@ -225,21 +289,40 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     } else {
         opts.max_file_size
     };
+    let plan = schema::Plan {
+        builtin: rules::schema::RULES.iter().any(|r| opts.enabled(r.id)),
+        user_rules: opts
+            .config
+            .user_rules
+            .iter()
+            .filter(|r| opts.enabled(r.id))
+            .cloned()
+            .collect(),
+    };
+    let with = ReadFor {
+        max_size: max,
+        keep_trees: opts.keep_trees,
+        default_ns: &opts.model.default_namespace,
+        plan: &plan,
+    };
+    let store = TextStore::new(inputs.len());
     let reads: Vec<Read> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_one(i as u32, input, max))
+        .map(|(i, input)| read_one(i as u32, input, &store, &with))
         .collect();
 
     // A file's id is its index among the inputs (skipped ones leave a gap).
     let mut sources = Sources::with_inputs(reads.len());
     let mut loaded: Vec<LoadedFile> = Vec::with_capacity(reads.len());
+    let mut file_reads: Vec<Box<FileRead>> = Vec::with_capacity(reads.len());
     for r in reads {
         match r {
             Read::Skipped(s) => skipped.push(s),
-            Read::Loaded(src, lf) => {
+            Read::Loaded(src, lf, read) => {
                 sources.insert(lf.file, src);
                 loaded.push(*lf);
+                file_reads.push(read);
             }
         }
     }
@@ -253,65 +336,25 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         }
     }
 
-    let mut objects = Vec::new();
-    for lf in &loaded {
-        for (doc, kind) in lf.docs.iter().zip(&lf.doc_kinds) {
-            if *kind != DocKind::K8s {
-                continue;
-            }
-            let Some(root) = doc.root() else { continue };
-            // `kind: List` carries its objects in `items`.
-            if root
-                .str_at("kind")
-                .is_some_and(|k| k == "List" || k.ends_with("List"))
-                && root.get("items").is_some()
-            {
-                objects.extend(
-                    root.get("items")
-                        .into_iter()
-                        .flat_map(|i| i.items())
-                        .filter_map(|n| Object::new(n, &opts.model.default_namespace)),
-                );
-            } else if let Some(o) = Object::new(root, &opts.model.default_namespace) {
-                objects.push(o);
-            }
-        }
+    let mut objects = FileFacts::with_room_for(file_reads.iter().map(|r| &r.k8s));
+    let mut schema_results = schema::Results::default();
+    let mut envoy_schema = schema::Results::default();
+    for (lf, mut read) in loaded.iter().zip(file_reads) {
+        objects.append(read.k8s.with_trees(&lf.docs, opts.keep_trees));
+        schema_results.append(&mut read.objects_schema);
+        envoy_schema.append(&mut read.envoy_schema);
+        sups.append(&mut read.suppressions);
     }
-    objects.shrink_to_fit();
-    for o in &objects {
-        if let Some(v) = o.annotation(suppress::ANNOTATION) {
-            let at = o
-                .node
-                .path(&["metadata", "annotations", suppress::ANNOTATION])
-                .map(|n| n.loc())
-                .unwrap_or_else(|| o.name_loc());
-            sups.push(suppress::from_annotation(at, o.node.span(), v));
-        }
-    }
-    let plan = schema::Plan {
-        builtin: rules::schema::RULES.iter().any(|r| opts.enabled(r.id)),
-        user_rules: opts
-            .config
-            .user_rules
-            .iter()
-            .filter(|r| opts.enabled(r.id))
-            .cloned()
-            .collect(),
-    };
+    schema_results.append(&mut envoy_schema);
     let envoy_docs: Vec<&crate::parse::tree::Doc> = loaded
         .iter()
         .flat_map(|lf| lf.docs.iter().zip(&lf.doc_kinds))
         .filter(|(_, k)| **k == DocKind::Envoy)
         .map(|(d, _)| d)
         .collect();
-    let (schema_results, envoy) = rayon::join(
-        || schema::analyze(&objects, &envoy_docs, &plan),
-        || {
-            crate::model::envoy::build(envoy_docs.iter().copied(), &|f| {
-                sources.get(f).map(|s| s.path.clone()).unwrap_or_default()
-            })
-        },
-    );
+    let envoy = crate::model::envoy::build(envoy_docs.iter().copied(), &|f| {
+        sources.get(f).map(|s| s.path.clone()).unwrap_or_default()
+    });
     findings.extend(schema_findings(&schema_results, &opts.config.user_rules));
     let mut nginx_files = Vec::new();
     for lf in &loaded {

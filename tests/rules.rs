@@ -11,7 +11,10 @@ use confaudit::rules::{self, meta};
 /// An example may carry a `.confaudit.yaml` (thresholds a rule needs); it is
 /// applied as the run's config, not analysed.
 fn run(files: &[(String, String)]) -> confaudit::pipeline::Report {
-    let mut opts = Options::default();
+    run_with(files, Options::default())
+}
+
+fn run_with(files: &[(String, String)], mut opts: Options) -> confaudit::pipeline::Report {
     let mut inputs = Vec::new();
     for (name, text) in files {
         if name == ".confaudit.yaml" {
@@ -78,6 +81,29 @@ fn failing_examples_fire() {
             m.id,
             report.findings
         );
+    }
+}
+
+/// Documents drop their trees once read unless a later stage reads them
+/// (`read_k8s::reads_tree_later`): a kind listed there by mistake would
+/// hide findings of the rules that read it, so every example must find the
+/// same with every tree kept.
+#[test]
+fn dropped_trees_hide_no_finding() {
+    let keep = || Options {
+        keep_trees: true,
+        ..Options::default()
+    };
+    let show = |r: &confaudit::pipeline::Report| format!("{:?}", r.findings);
+    for m in meta::all() {
+        for ex in [&m.fail, &m.pass] {
+            assert_eq!(
+                show(&run(&ex.files)),
+                show(&run_with(&ex.files, keep())),
+                "{}",
+                m.id
+            );
+        }
     }
 }
 

@@ -71,7 +71,7 @@ pub struct GatewayApi<'a> {
 }
 
 fn route<'a>(o: &Object<'a>, index: usize) -> Route<'a> {
-    let spec = o.node.get("spec");
+    let spec = o.get("spec");
     let parent_refs = spec
         .and_then(|s| s.get("parentRefs"))
         .into_iter()
@@ -137,7 +137,7 @@ pub fn build<'a>(objects: &[Object<'a>]) -> GatewayApi<'a> {
         }
         match o.kind {
             "Gateway" => {
-                let spec = o.node.get("spec");
+                let spec = o.get("spec");
                 m.gateways.push(GwGateway {
                     object: i,
                     class: spec.and_then(|s| s.str_at("gatewayClassName")),
@@ -159,7 +159,7 @@ pub fn build<'a>(objects: &[Object<'a>]) -> GatewayApi<'a> {
                 m.routes.push(route(o, i))
             }
             "ReferenceGrant" => {
-                let spec = o.node.get("spec");
+                let spec = o.get("spec");
                 let list = |k: &str| {
                     spec.and_then(|s| s.get(k))
                         .into_iter()

@@ -193,7 +193,7 @@ fn destination<'a>(
 }
 
 fn virtual_service<'a>(o: &Object<'a>, index: usize) -> VirtualService<'a> {
-    let spec = o.node.get("spec");
+    let spec = o.get("spec");
     let mut destinations = Vec::new();
     let mut match_gateways = Vec::new();
     for (key, kind) in [
@@ -245,7 +245,7 @@ fn virtual_service<'a>(o: &Object<'a>, index: usize) -> VirtualService<'a> {
 }
 
 fn destination_rule<'a>(o: &Object<'a>, index: usize) -> Option<DestinationRule<'a>> {
-    let spec = o.node.get("spec")?;
+    let spec = o.get("spec")?;
     let host_node = spec.get("host")?;
     Some(DestinationRule {
         object: index,
@@ -278,7 +278,7 @@ fn destination_rule<'a>(o: &Object<'a>, index: usize) -> Option<DestinationRule<
 }
 
 fn gateway<'a>(o: &Object<'a>, index: usize) -> Gateway<'a> {
-    let spec = o.node.get("spec");
+    let spec = o.get("spec");
     let selector_node = spec.and_then(|s| s.get("selector"));
     Gateway {
         object: index,
@@ -307,7 +307,7 @@ fn gateway<'a>(o: &Object<'a>, index: usize) -> Gateway<'a> {
 }
 
 fn peer_authentication<'a>(o: &Object<'a>, index: usize) -> PeerAuthentication<'a> {
-    let spec = o.node.get("spec");
+    let spec = o.get("spec");
     PeerAuthentication {
         object: index,
         selector: spec
@@ -330,7 +330,7 @@ fn peer_authentication<'a>(o: &Object<'a>, index: usize) -> PeerAuthentication<'
 }
 
 fn service_entry<'a>(o: &Object<'a>, index: usize) -> ServiceEntry<'a> {
-    let spec = o.node.get("spec");
+    let spec = o.get("spec");
     let get = |k: &str| spec.and_then(|s| s.get(k));
     ServiceEntry {
         object: index,
@@ -371,7 +371,7 @@ pub fn build<'a>(objects: &[Object<'a>]) -> Istio<'a> {
             ("networking.istio.io", "Gateway") => m.gateways.push(gateway(o, i)),
             ("networking.istio.io", "ServiceEntry") => m.service_entries.push(service_entry(o, i)),
             ("networking.istio.io", "Sidecar") => {
-                let sel = o.node.path(&["spec", "workloadSelector", "labels"]);
+                let sel = o.path(&["spec", "workloadSelector", "labels"]);
                 m.sidecars.push(Sidecar {
                     object: i,
                     selector: sel.map(|l| l.string_pairs()),

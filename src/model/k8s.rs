@@ -1,7 +1,7 @@
 //! Kubernetes facts: objects, pod templates, Services, Ingresses, Namespaces.
 
 use crate::finding::Resource;
-use crate::parse::tree::NodeRef;
+use crate::parse::tree::{NodeRef, Texts};
 use crate::source::Loc;
 
 /// A Kubernetes-style object (anything with apiVersion and kind).
@@ -11,56 +11,88 @@ pub struct Object<'a> {
     pub kind: &'a str,
     pub name: &'a str,
     /// Effective namespace (`--namespace` where unset).
-    pub namespace: String,
-    pub node: NodeRef<'a>,
+    pub namespace: &'a str,
+    /// The object's tree, for kinds the models read after loading
+    /// ([`reads_tree_later`]); `None` for the others, whose documents drop
+    /// their trees once their file is read.
+    pub node: Option<NodeRef<'a>>,
     /// The whole object, and its `metadata.labels` when written.
     pub loc: Loc,
     pub labels_loc: Option<Loc>,
+    /// Where to point when the whole object is at fault: its name, else its kind.
+    pub name_loc: Loc,
     pub labels: Vec<(&'a str, &'a str)>,
     pub annotations: Vec<(&'a str, &'a str)>,
 }
 
 impl<'a> Object<'a> {
-    pub fn new(node: NodeRef<'a>, default_ns: &str) -> Option<Object<'a>> {
-        let api_version = node.str_at("apiVersion")?;
-        let kind = node.str_at("kind")?;
+    /// An object and its tree (both read from the document).
+    pub fn new(node: NodeRef<'a>, default_ns: &'a str) -> Option<Object<'a>> {
+        Object::read(node, &Texts::of_doc(node.doc), default_ns).map(|o| o.with_node(node))
+    }
+
+    /// An object's metadata, its texts re-borrowed from `texts` (no tree).
+    pub fn read(node: NodeRef<'_>, texts: &Texts<'a>, default_ns: &'a str) -> Option<Object<'a>> {
+        let api_version = texts.keep(node.str_at("apiVersion")?);
+        let kind = texts.keep(node.str_at("kind")?);
         let meta = node.get("metadata");
         let pairs = |key: &str| {
             meta.and_then(|m| m.get(key))
-                .map(|n| n.string_pairs())
+                .map(|n| texts.keep_pairs(n.string_pairs()))
                 .unwrap_or_default()
         };
         Some(Object {
             api_version,
             kind,
-            name: meta.and_then(|m| m.str_at("name")).unwrap_or(""),
+            name: meta
+                .and_then(|m| m.str_at("name"))
+                .map_or("", |n| texts.keep(n)),
             namespace: meta
                 .and_then(|m| m.str_at("namespace"))
-                .unwrap_or(default_ns)
-                .to_string(),
-            node,
+                .map_or(default_ns, |n| texts.keep(n)),
+            node: None,
             loc: node.loc(),
             labels_loc: meta.and_then(|m| m.get("labels")).map(|n| n.loc()),
+            name_loc: node
+                .path(&["metadata", "name"])
+                .or_else(|| node.get("kind"))
+                .unwrap_or(node)
+                .loc(),
             labels: pairs("labels"),
             annotations: pairs("annotations"),
         })
     }
 
+    /// The same object with its tree.
+    pub fn with_node<'n>(self, node: NodeRef<'n>) -> Object<'n>
+    where
+        'a: 'n,
+    {
+        Object {
+            node: Some(node),
+            ..self
+        }
+    }
+
     pub fn resource(&self) -> Resource {
         Resource {
             kind: self.kind.to_string(),
-            namespace: Some(self.namespace.clone()),
+            namespace: Some(self.namespace.to_string()),
             name: self.name.to_string(),
         }
     }
 
-    /// Where to point when the whole object is at fault: its name, else its kind.
     pub fn name_loc(&self) -> Loc {
-        self.node
-            .path(&["metadata", "name"])
-            .or_else(|| self.node.get("kind"))
-            .unwrap_or(self.node)
-            .loc()
+        self.name_loc
+    }
+
+    /// A key of the object's tree (`None` for kinds read while loading).
+    pub fn get(&self, key: &str) -> Option<NodeRef<'a>> {
+        self.node?.get(key)
+    }
+    /// A path of keys in the object's tree.
+    pub fn path(&self, keys: &[&str]) -> Option<NodeRef<'a>> {
+        self.node?.path(keys)
     }
 
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
@@ -96,6 +128,16 @@ impl<'a> PortRef<'a> {
         match s.parse::<i64>() {
             Ok(i) => Some(PortRef::Number(i)),
             Err(_) => Some(PortRef::Name(s)),
+        }
+    }
+}
+
+impl<'a> PortRef<'a> {
+    /// The same reference, its name re-borrowed from held texts.
+    pub fn kept<'s>(self, x: &Texts<'s>) -> PortRef<'s> {
+        match self {
+            PortRef::Number(n) => PortRef::Number(n),
+            PortRef::Name(s) => PortRef::Name(x.keep(s)),
         }
     }
 }

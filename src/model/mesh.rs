@@ -52,7 +52,7 @@ impl<'a> Model<'a> {
         match o.annotation("networking.istio.io/exportTo") {
             Some(list) => {
                 let v: Vec<&str> = list.split(',').map(str::trim).collect();
-                exported_to(&v, &o.namespace, from_ns)
+                exported_to(&v, o.namespace, from_ns)
             }
             None => true,
         }
@@ -63,7 +63,7 @@ impl<'a> Model<'a> {
             let ns = self
                 .k8s
                 .object(se.object)
-                .map(|o| o.namespace.as_str())
+                .map(|o| o.namespace)
                 .unwrap_or("");
             exported_to(&se.export_to, ns, from_ns)
                 && se
@@ -105,7 +105,7 @@ impl<'a> Model<'a> {
     ) -> impl Iterator<Item = (&DestinationRule<'a>, &super::k8s::Object<'a>, &Service<'a>)> {
         self.istio.destination_rules.iter().filter_map(|dr| {
             let obj = self.k8s.object(dr.object)?;
-            match self.resolve_mesh_host(dr.host, &obj.namespace) {
+            match self.resolve_mesh_host(dr.host, obj.namespace) {
                 HostTarget::Service(svc) => Some((dr, obj, svc)),
                 _ => None,
             }
@@ -164,7 +164,7 @@ impl<'a> Model<'a> {
                 let ns = self
                     .k8s
                     .object(dr.object)
-                    .map(|o| o.namespace.as_str())
+                    .map(|o| o.namespace)
                     .unwrap_or("");
                 let host = self.istio_fqdn(dr.host, ns).to_ascii_lowercase();
                 if host.starts_with('*') {
@@ -199,7 +199,7 @@ impl<'a> Model<'a> {
                 let ns = self
                     .k8s
                     .object(dr.object)
-                    .map(|o| o.namespace.as_str())
+                    .map(|o| o.namespace)
                     .unwrap_or("");
                 exported_to(&dr.export_to, ns, from_ns)
                     && host_matches(&self.istio_fqdn(dr.host, ns), fqdn)
@@ -232,7 +232,7 @@ impl<'a> Model<'a> {
         if pod_says == Some("false") {
             return Some(true);
         }
-        let ns = self.k8s.template_object(t).map(|o| o.namespace.as_str())?;
+        let ns = self.k8s.template_object(t).map(|o| o.namespace)?;
         // A Namespace object in the tree without injection labels says "no sidecar".
         self.k8s.namespaces.contains_key(ns).then_some(true)
     }
@@ -301,7 +301,7 @@ impl<'a> Model<'a> {
     /// PeerAuthentication in effect for a pod port: workload (port-level first),
     /// then namespace, then mesh-wide in the root namespace. `UNSET` inherits.
     pub fn effective_mtls(&self, t: &PodTemplate<'a>, port: Option<i64>) -> Option<MtlsSetting> {
-        let ns = self.k8s.template_object(t)?.namespace.as_str();
+        let ns = self.k8s.template_object(t)?.namespace;
         let root = self.options.istio_root_namespace.as_str();
         let mut levels: Vec<(u8, &super::istio::PeerAuthentication<'a>)> = Vec::new();
         for pa in &self.istio.peer_authentications {
@@ -350,20 +350,15 @@ impl<'a> Model<'a> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::k8s::Object;
+    use crate::model::read_k8s::FileFacts;
     use crate::model::{Model, ModelOptions};
     use crate::parse::yaml;
 
     fn with_model(text: &str, f: impl FnOnce(&Model<'_>)) {
         let loaded = yaml::load(text, 0);
-        let objects: Vec<Object<'_>> = loaded
-            .docs
-            .iter()
-            .filter_map(|d| d.root().and_then(|r| Object::new(r, "default")))
-            .collect();
         let m = Model::build(
             ModelOptions::default(),
-            objects,
+            FileFacts::of_docs(&loaded.docs, "default"),
             Default::default(),
             Default::default(),
         );

@@ -9,6 +9,7 @@ pub mod k8s;
 pub mod mesh;
 pub mod nginx;
 pub mod protocol;
+pub mod read_k8s;
 
 use std::collections::{HashMap, HashSet};
 
@@ -114,7 +115,7 @@ impl<'a> K8s<'a> {
     /// Pod templates behind a Service (none for selector-less Services).
     pub fn service_templates<'s>(&'s self, s: &'s Service<'a>) -> Vec<&'s PodTemplate<'a>> {
         match (&s.selector, self.objects.get(s.object)) {
-            (Some(sel), Some(o)) => self.selected_templates(&o.namespace, sel).collect(),
+            (Some(sel), Some(o)) => self.selected_templates(o.namespace, sel).collect(),
             _ => Vec::new(),
         }
     }
@@ -147,7 +148,7 @@ impl<'a> K8s<'a> {
         let ns = self
             .objects
             .get(t.object)
-            .map(|o| o.namespace.as_str())
+            .map(|o| o.namespace)
             .unwrap_or("");
         let mut ids: Vec<usize> = t
             .labels
@@ -190,7 +191,7 @@ impl<'a> Model<'a> {
     /// Envoy resources and the parsed NGINX files.
     pub fn build(
         options: ModelOptions,
-        objects: Vec<Object<'a>>,
+        objects: read_k8s::FileFacts<'a>,
         envoy: envoy::Envoy<'a>,
         nginx_files: nginx::NginxFiles<'a>,
     ) -> Model<'a> {
@@ -199,7 +200,7 @@ impl<'a> Model<'a> {
         // The NGINX model needs nothing from the others until `relate`.
         let ((k8s, istio, gateway_api), nginx) = rayon::join(
             || {
-                let k8s = build_k8s::build(objects);
+                let k8s = build_k8s::build(objects.objects, objects.templates, objects.services);
                 let istio = istio::build(&k8s.objects);
                 let gateway_api = gateway_api::build(&k8s.objects);
                 (k8s, istio, gateway_api)
@@ -245,7 +246,7 @@ impl Model<'_> {
         if t.annotation("linkerd.io/inject") == Some("enabled") {
             return true;
         }
-        let Some(ns) = self.k8s.template_object(t).map(|o| o.namespace.as_str()) else {
+        let Some(ns) = self.k8s.template_object(t).map(|o| o.namespace) else {
             return false;
         };
         self.namespace_label(ns, "istio-injection") == Some("enabled")

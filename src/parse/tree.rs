@@ -188,12 +188,84 @@ impl Doc {
             _ => None,
         })
     }
+    /// Free the nodes of a document no later stage reads (its texts stay
+    /// with the file: see [`TextStore`]). Reading it afterwards finds nothing.
+    pub fn drop_nodes(&mut self) {
+        self.nodes = Nodes::default();
+        self.root = None;
+    }
     /// Number of nodes (ids are `0..len()`).
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
     pub fn is_empty(&self) -> bool {
         self.nodes.len() == 0
+    }
+}
+
+/// Every file's scalar texts for a run, by file id: what a model reads of a
+/// document while its file loads stays readable after the document's nodes
+/// are dropped.
+#[derive(Debug, Default)]
+pub struct TextStore {
+    files: Vec<std::sync::OnceLock<Arc<str>>>,
+}
+
+impl TextStore {
+    /// Room for the files `0..files`.
+    pub fn new(files: usize) -> TextStore {
+        TextStore {
+            files: std::iter::repeat_with(std::sync::OnceLock::new)
+                .take(files)
+                .collect(),
+        }
+    }
+    /// Hold the texts of a document's file (once per file) and return them
+    /// for re-borrowing; `None` if the file id is out of range.
+    pub fn hold(&self, doc: &Doc) -> Option<Texts<'_>> {
+        let held = self
+            .files
+            .get(doc.file as usize)?
+            .get_or_init(|| Arc::clone(&doc.strings));
+        // The documents of a file share one buffer.
+        Arc::ptr_eq(held, &doc.strings).then(|| Texts {
+            held,
+            of: held.as_ptr() as usize,
+        })
+    }
+}
+
+/// One file's texts, held by a [`TextStore`] (or by the document itself).
+#[derive(Clone, Copy, Debug)]
+pub struct Texts<'s> {
+    held: &'s str,
+    /// Address of the document buffer the texts to re-borrow come from.
+    of: usize,
+}
+
+impl<'s> Texts<'s> {
+    /// A document's own texts (for reading a tree that is kept).
+    pub fn of_doc(doc: &'s Doc) -> Texts<'s> {
+        Texts {
+            held: &doc.strings,
+            of: doc.strings.as_ptr() as usize,
+        }
+    }
+    /// The same text as `s` (read from the document), borrowed from the held
+    /// texts. Only texts of the document and `""` can be re-borrowed; anything
+    /// else gives `""`.
+    pub fn keep(&self, s: &str) -> &'s str {
+        let start = (s.as_ptr() as usize).wrapping_sub(self.of);
+        start
+            .checked_add(s.len())
+            .and_then(|end| self.held.get(start..end))
+            .unwrap_or("")
+    }
+    pub fn keep_pairs(&self, pairs: Vec<(&str, &str)>) -> Vec<(&'s str, &'s str)> {
+        pairs
+            .into_iter()
+            .map(|(k, v)| (self.keep(k), self.keep(v)))
+            .collect()
     }
 }
 

@@ -19,11 +19,7 @@ pub mod validate;
 
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use crate::finding::{Resource, Severity};
-use crate::model::k8s::Object;
-use crate::parse::tree::Doc;
 use crate::source::Loc;
 
 /// What a schema problem is; each built-in kind is one SCH rule.
@@ -78,27 +74,18 @@ pub struct Plan {
     pub user_rules: Vec<Arc<user::UserRule>>,
 }
 
-/// Validate every object and Envoy document (in parallel).
-pub fn analyze(objects: &[Object<'_>], envoy_docs: &[&Doc], plan: &Plan) -> Results {
-    let mut out = Results::default();
-    if !plan.builtin && plan.user_rules.is_empty() {
-        return out;
+impl Plan {
+    /// Is there anything to validate?
+    pub fn any(&self) -> bool {
+        self.builtin || !self.user_rules.is_empty()
     }
-    let parts: Vec<Results> = objects
-        .par_iter()
-        .map(|o| validate::check_object(o, plan))
-        .chain(
-            envoy_docs
-                .par_iter()
-                .filter(|_| plan.builtin)
-                .map(|d| envoy::check_doc(d)),
-        )
-        .collect();
-    for mut p in parts {
-        out.issues.append(&mut p.issues);
-        out.limits.append(&mut p.limits);
+}
+
+impl Results {
+    pub fn append(&mut self, other: &mut Results) {
+        self.issues.append(&mut other.issues);
+        self.limits.append(&mut other.limits);
     }
-    out
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ impl KindMatch {
             && self
                 .namespace
                 .as_ref()
-                .is_none_or(|g| g.is_match(o.namespace.as_str()))
+                .is_none_or(|g| g.is_match(o.namespace))
             && self.name.as_ref().is_none_or(|g| g.is_match(o.name))
     }
 }

@@ -51,15 +51,20 @@ pub fn limit_message(what: &str, e: ConvertError) -> String {
     }
 }
 
-/// Validate one Kubernetes-style object with its built-in schema and every
-/// user rule that applies to it.
-pub fn check_object(o: &Object<'_>, plan: &Plan) -> Results {
-    check_object_as(o, plan, true)
+/// Validate one Kubernetes-style object (its metadata and its tree `root`)
+/// with its built-in schema and every user rule that applies to it.
+pub fn check_object(o: &Object<'_>, root: NodeRef<'_>, plan: &Plan) -> Results {
+    check_object_as(o, root, plan, true)
 }
 
 /// `check_object`, validating in place only if `allow_in_place` (tests
 /// compare both ways).
-pub(crate) fn check_object_as(o: &Object<'_>, plan: &Plan, allow_in_place: bool) -> Results {
+pub(crate) fn check_object_as(
+    o: &Object<'_>,
+    root: NodeRef<'_>,
+    plan: &Plan,
+    allow_in_place: bool,
+) -> Results {
     let mut out = Results::default();
     let builtin = if plan.builtin {
         catalog::for_object(o.api_version, o.kind)
@@ -75,10 +80,7 @@ pub(crate) fn check_object_as(o: &Object<'_>, plan: &Plan, allow_in_place: bool)
     if builtin.is_empty() && rules.is_empty() {
         return out;
     }
-    let name_node = o
-        .node
-        .path(&["metadata", "name"])
-        .or_else(|| o.node.get("kind"));
+    let name_node = o.path(&["metadata", "name"]).or_else(|| o.get("kind"));
     // Kinds we do not model are checked for their metadata only.
     let metadata_only = rules.is_empty()
         && builtin
@@ -87,34 +89,34 @@ pub(crate) fn check_object_as(o: &Object<'_>, plan: &Plan, allow_in_place: bool)
     // A plain tree is validated in place when no user rule needs the value;
     // otherwise it is converted (just the metadata where that is all that is read).
     let converted;
-    let instance =
-        if allow_in_place && rules.is_empty() && tree_json::validates_in_place(o.node.doc) {
-            Instance::InPlace(Reading {
-                root_keys: if metadata_only {
-                    RootKeys::Only("metadata")
-                } else {
-                    RootKeys::All
-                },
-                ..Reading::plain(Typing::Kubernetes)
-            })
-        } else {
-            let result = if metadata_only {
-                metadata_of(o.node)
+    let instance = if allow_in_place && rules.is_empty() && tree_json::validates_in_place(root.doc)
+    {
+        Instance::InPlace(Reading {
+            root_keys: if metadata_only {
+                RootKeys::Only("metadata")
             } else {
-                convert::to_json(o.node, Typing::Kubernetes)
-            };
-            converted = match result {
-                Ok(c) => c,
-                Err(e) => {
-                    let what = format!("{} {}", o.kind, o.name);
-                    out.limits.push((o.name_loc(), limit_message(&what, e)));
-                    return out;
-                }
-            };
-            Instance::Converted(&converted)
+                RootKeys::All
+            },
+            ..Reading::plain(Typing::Kubernetes)
+        })
+    } else {
+        let result = if metadata_only {
+            metadata_of(root)
+        } else {
+            convert::to_json(root, Typing::Kubernetes)
         };
+        converted = match result {
+            Ok(c) => c,
+            Err(e) => {
+                let what = format!("{} {}", o.kind, o.name);
+                out.limits.push((o.name_loc(), limit_message(&what, e)));
+                return out;
+            }
+        };
+        Instance::Converted(&converted)
+    };
     let subject = Subject {
-        root: o.node,
+        root,
         instance,
         resource: Some(o.resource()),
         typing: Typing::Kubernetes,

@@ -95,7 +95,7 @@ pub fn relate(model: &mut Model<'_>, paths: &[String]) {
         .services
         .iter()
         .filter_map(|s| model.k8s.service_object(s))
-        .filter_map(|o| paths.get(o.node.loc().file as usize))
+        .filter_map(|o| paths.get(o.loc.file as usize))
         .map(|p| dir_of(&super::includes::normalize(p)).to_string())
         .collect();
     let service_dir_parents: std::collections::HashSet<&str> =

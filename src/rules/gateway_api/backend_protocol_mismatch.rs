@@ -37,7 +37,7 @@ fn backend_tls_configured(model: &Model<'_>, ns: &str, name: &str) -> bool {
         o.kind == "BackendTLSPolicy"
             && o.group() == GROUP
             && o.namespace == ns
-            && o.node.get("spec").is_some_and(|s| {
+            && o.get("spec").is_some_and(|s| {
                 s.get("targetRefs")
                     .into_iter()
                     .flat_map(|t| t.items())
@@ -49,7 +49,7 @@ fn backend_tls_configured(model: &Model<'_>, ns: &str, name: &str) -> bool {
         || model.istio.destination_rules.iter().any(|d| {
             model.k8s.object(d.object).is_some_and(|o| {
                 model
-                    .istio_service_name(d.host, &o.namespace)
+                    .istio_service_name(d.host, o.namespace)
                     .is_some_and(|s| s.namespace == ns && s.name == name)
             })
         })

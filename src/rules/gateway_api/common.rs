@@ -22,7 +22,7 @@ pub fn routes<'m, 'a>(
 
 /// The namespace a backendRef resolves in: its own, else the route's.
 pub fn backend_namespace<'x>(route: &'x Object<'_>, b: &'x BackendRef<'_>) -> &'x str {
-    b.namespace.unwrap_or(route.namespace.as_str())
+    b.namespace.unwrap_or(route.namespace)
 }
 
 /// Every Service of that namespace and name (a tree may define one twice).
@@ -41,7 +41,7 @@ pub fn is_gateway_ref(p: &ParentRef<'_>) -> bool {
 
 /// The namespace a parentRef resolves in: its own, else the route's.
 pub fn parent_namespace<'x>(route: &'x Object<'_>, p: &'x ParentRef<'_>) -> &'x str {
-    p.namespace.unwrap_or(route.namespace.as_str())
+    p.namespace.unwrap_or(route.namespace)
 }
 
 /// Every Gateway of that namespace and name, with its object.

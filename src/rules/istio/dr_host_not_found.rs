@@ -17,7 +17,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         if dr.host.contains('*') {
             continue;
         }
-        let (missing, partial) = match m.resolve_mesh_host(dr.host, &obj.namespace) {
+        let (missing, partial) = match m.resolve_mesh_host(dr.host, obj.namespace) {
             HostTarget::MissingService(name) if m.namespace_has_services(&name.namespace) => (
                 format!("there is no Service {}/{}", name.namespace, name.name),
                 false,
@@ -42,7 +42,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             f.severity(crate::finding::Severity::Info);
         }
         let short = dr.host.split('.').next().unwrap_or(dr.host);
-        match m.k8s.nearest_service_name(&obj.namespace, short) {
+        match m.k8s.nearest_service_name(obj.namespace, short) {
             Some(near) => f.help(format!("did you mean `{near}`?")),
             None => f.help("set host to an existing Service (short names resolve in the DestinationRule's namespace)"),
         };

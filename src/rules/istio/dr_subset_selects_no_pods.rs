@@ -29,7 +29,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .service_object(svc)
             .map(|o| format!("{}/{}", o.namespace, o.name))
             .unwrap_or_default();
-        let fqdn = m.istio_fqdn(dr.host, &obj.namespace);
+        let fqdn = m.istio_fqdn(dr.host, obj.namespace);
         for subset in &dr.subsets {
             let pod_labels: Vec<(&str, &str)> = subset
                 .labels
@@ -49,11 +49,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 continue;
             }
             let routed = m.istio.virtual_services.iter().any(|vs| {
-                let ns = m
-                    .k8s
-                    .object(vs.object)
-                    .map(|o| o.namespace.as_str())
-                    .unwrap_or("");
+                let ns = m.k8s.object(vs.object).map(|o| o.namespace).unwrap_or("");
                 vs.destinations.iter().any(|d| {
                     d.subset.map(|s| s.0) == Some(subset.name)
                         && !d.mirror

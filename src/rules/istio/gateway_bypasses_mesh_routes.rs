@@ -27,7 +27,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .any(|d| d.subset.is_some() && !d.mirror)
         {
             for (h, _) in &vs.hosts {
-                split_hosts.push((m.istio_fqdn(h, &o.namespace), o));
+                split_hosts.push((m.istio_fqdn(h, o.namespace), o));
             }
         }
     }
@@ -45,7 +45,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .iter()
             .filter(|d| d.subset.is_none() && !d.mirror)
         {
-            let fqdn = m.istio_fqdn(d.host, &obj.namespace);
+            let fqdn = m.istio_fqdn(d.host, obj.namespace);
             let Some((_, mesh_vs)) = split_hosts.iter().find(|(h, _)| *h == fqdn) else {
                 continue;
             };

@@ -23,7 +23,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         emit.at(
-            gw.selector_node.unwrap_or(obj.node).loc(),
+            gw.selector_node.map_or(obj.loc, |n| n.loc()),
             format!(
                 "Gateway {}/{} selects {}, but no gateway pod in the analysed files has these labels; no proxy serves its servers",
                 obj.namespace,

@@ -26,7 +26,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let Some(obj) = m.k8s.service_object(svc) else {
             continue;
         };
-        if SYSTEM_NAMESPACES.contains(&obj.namespace.as_str())
+        if SYSTEM_NAMESPACES.contains(&obj.namespace)
             || obj
                 .labels
                 .iter()

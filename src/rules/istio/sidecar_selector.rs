@@ -49,9 +49,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     && selects(sel, &t.labels)
             })
             .collect();
-        let at = sc.selector_node.unwrap_or(obj.node).loc();
+        let at = sc.selector_node.map_or(obj.loc, |n| n.loc());
         if pods.is_empty() {
-            if m.k8s.template_namespaces.contains(&obj.namespace) {
+            if m.k8s.template_namespaces.contains(obj.namespace) {
                 emit.at(at, format!("Sidecar {}/{} selects no pod in namespace {}; its egress and ingress settings apply to nothing", obj.namespace, obj.name, obj.namespace))
                     .resource(obj.resource())
                     .help("match the workloadSelector labels to a workload in the Sidecar's namespace");

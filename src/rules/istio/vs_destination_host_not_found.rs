@@ -23,7 +23,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .filter(|e| *e != "*" && *e != "." && *e != "~")
             .collect();
         if viewers.is_empty() || vs.export_to.contains(&".") {
-            viewers.push(obj.namespace.as_str());
+            viewers.push(obj.namespace);
         }
         for d in &vs.destinations {
             for viewer in &viewers {
@@ -82,7 +82,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     f.help(format!("Istio does not expand `{}`: write `{svc}` (same namespace) or `{svc}.{ns}.svc.{}`", d.host, m.options.cluster_domain));
                 } else {
                     let short = d.host.split('.').next().unwrap_or(d.host);
-                    match m.k8s.nearest_service_name(&obj.namespace, short) {
+                    match m.k8s.nearest_service_name(obj.namespace, short) {
                         Some(near) => f.help(format!("did you mean `{near}`?")),
                         None => f.help("point the destination at an existing Service, or declare the external host with a ServiceEntry"),
                     };

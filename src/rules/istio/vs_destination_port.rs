@@ -16,7 +16,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         };
         let who = format!("VirtualService {}/{}", obj.namespace, obj.name);
         for d in &vs.destinations {
-            match (m.resolve_mesh_host(d.host, &obj.namespace), d.port) {
+            match (m.resolve_mesh_host(d.host, obj.namespace), d.port) {
                 (HostTarget::Service(svc), None) if svc.ports.len() > 1 => {
                     emit.at(d.host_node.loc(), format!(
                         "{who} routes to `{}`, which exposes several ports ({}), without saying which; Istio cannot pick one",

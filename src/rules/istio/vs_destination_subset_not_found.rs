@@ -17,8 +17,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let Some((subset, subset_node)) = d.subset else {
                 continue;
             };
-            let fqdn = m.istio_fqdn(d.host, &obj.namespace);
-            let rules = m.destination_rules_for(&fqdn, &obj.namespace);
+            let fqdn = m.istio_fqdn(d.host, obj.namespace);
+            let rules = m.destination_rules_for(&fqdn, obj.namespace);
             // Istio merges the subsets of rules for one host, so any may define it.
             let Some(dr) = rules.first() else {
                 emit.at(subset_node.loc(), format!(

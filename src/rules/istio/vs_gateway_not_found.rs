@@ -19,7 +19,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             }
             let (ns, name) = match gw_ref.split_once('/') {
                 Some((ns, name)) => (ns, name),
-                None => (obj.namespace.as_str(), *gw_ref),
+                None => (obj.namespace, *gw_ref),
             };
             let found = m.istio.gateways.iter().any(|g| {
                 m.k8s

@@ -22,9 +22,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             continue;
         };
         for (gw_ref, _) in &vs.gateways {
-            let (ns, name) = gw_ref
-                .split_once('/')
-                .unwrap_or((obj.namespace.as_str(), gw_ref));
+            let (ns, name) = gw_ref.split_once('/').unwrap_or((obj.namespace, gw_ref));
             // (host pattern as `ns/host`, where it is written) of the named Gateway:
             // an Istio Gateway's server hosts, or a Gateway API Gateway's listener hostnames.
             let istio_gw = m.istio.gateways.iter().find_map(|g| {
@@ -33,7 +31,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             });
             let (gw_ns, admitted): (&str, Vec<(&str, crate::source::Loc)>) = match istio_gw {
                 Some((gw, o)) => (
-                    o.namespace.as_str(),
+                    o.namespace,
                     gw.servers
                         .iter()
                         .flat_map(|s| s.hosts.iter().map(|(h, n)| (*h, n.loc())))
@@ -52,13 +50,13 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         .map(|l| (l.hostname.unwrap_or("*"), l.node.loc()))
                         .collect();
                     // Listener hostnames carry no `namespace/` prefix: any namespace.
-                    (o.namespace.as_str(), hosts)
+                    (o.namespace, hosts)
                 }
             };
             for (host, node) in &vs.hosts {
                 let served = admitted
                     .iter()
-                    .any(|(sh, _)| server_admits(sh, gw_ns, &obj.namespace, host));
+                    .any(|(sh, _)| server_admits(sh, gw_ns, obj.namespace, host));
                 if served {
                     continue;
                 }

@@ -15,7 +15,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         else {
             continue;
         };
-        let Some(svc) = k.service(&obj.namespace, b.service) else {
+        let Some(svc) = k.service(obj.namespace, b.service) else {
             continue;
         };
         if svc.type_ == "ExternalName" || svc.port_by_ref(port).is_some() {

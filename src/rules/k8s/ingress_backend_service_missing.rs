@@ -13,7 +13,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let Some(obj) = k.object(b.object) else {
             continue;
         };
-        if k.service(&obj.namespace, b.service).is_some() {
+        if k.service(obj.namespace, b.service).is_some() {
             continue;
         }
         let f = emit
@@ -25,7 +25,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 ),
             )
             .resource(obj.resource());
-        if let Some(near) = k.nearest_service_name(&obj.namespace, b.service) {
+        if let Some(near) = k.nearest_service_name(obj.namespace, b.service) {
             f.help(format!("did you mean Service `{near}`?"));
         } else {
             f.help("create the Service in the Ingress's namespace, or fix the name");

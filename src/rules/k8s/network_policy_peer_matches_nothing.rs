@@ -17,17 +17,11 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     {
         // When the pods the policy protects are not in the tree, neither may be their peers.
         let targets_known = obj
-            .node
             .path(&["spec", "podSelector"])
             .and_then(simple_selector)
-            .is_some_and(|sel| k.selected_templates(&obj.namespace, &sel).next().is_some());
+            .is_some_and(|sel| k.selected_templates(obj.namespace, &sel).next().is_some());
         for (dir, peers_key) in [("ingress", "from"), ("egress", "to")] {
-            for rule in obj
-                .node
-                .path(&["spec", dir])
-                .into_iter()
-                .flat_map(|r| r.items())
-            {
+            for rule in obj.path(&["spec", dir]).into_iter().flat_map(|r| r.items()) {
                 for peer in rule.get(peers_key).into_iter().flat_map(|p| p.items()) {
                     // A namespaceSelector widens the podSelector to other namespaces: unknown here.
                     if peer.get("namespaceSelector").is_some() {
@@ -40,7 +34,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         continue;
                     };
                     if labels.is_empty()
-                        || k.selected_templates(&obj.namespace, &labels)
+                        || k.selected_templates(obj.namespace, &labels)
                             .next()
                             .is_some()
                     {

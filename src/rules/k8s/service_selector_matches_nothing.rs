@@ -24,13 +24,13 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         {
             continue;
         }
-        if k.selected_templates(&obj.namespace, selector)
+        if k.selected_templates(obj.namespace, selector)
             .next()
             .is_some()
         {
             continue;
         }
-        let ns_has_workloads = k.template_namespaces.contains(&obj.namespace);
+        let ns_has_workloads = k.template_namespaces.contains(obj.namespace);
         let wanted: Vec<String> = selector.iter().map(|(a, b)| format!("{a}={b}")).collect();
         let f = emit
             .at(

@@ -200,7 +200,6 @@ fn ingress(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         };
         let full = format!("{PREFIX}{key}");
         let at = o
-            .node
             .path(&["metadata", "annotations", full.as_str()])
             .map(|n| n.loc())
             .unwrap_or_else(|| o.name_loc());

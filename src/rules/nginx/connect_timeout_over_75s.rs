@@ -60,7 +60,6 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             continue;
         }
         let at = o
-            .node
             .path(&["metadata", "annotations", key.as_str()])
             .map(|n| n.loc())
             .unwrap_or_else(|| o.name_loc());

@@ -15,7 +15,6 @@ pub(crate) const PREFIX: &str = "nginx.ingress.kubernetes.io/";
 /// Is this Ingress served by ingress-nginx? (Its class, or its annotations.)
 pub(crate) fn ingress_nginx(o: &Object<'_>) -> bool {
     let class = o
-        .node
         .path(&["spec", "ingressClassName"])
         .and_then(|n| n.as_str())
         .or_else(|| o.annotation("kubernetes.io/ingress.class"));
@@ -38,7 +37,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         if obj.annotation(&format!("{PREFIX}ssl-passthrough")) == Some("true") {
             continue;
         }
-        let Some(svc) = k.service(&obj.namespace, b.service) else {
+        let Some(svc) = k.service(obj.namespace, b.service) else {
             continue;
         };
         let Some(sp) = svc.port_by_ref(port) else {
@@ -80,7 +79,6 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         };
         let at = match set {
             Some(_) => obj
-                .node
                 .path(&["metadata", "annotations", key.as_str()])
                 .map(|n| n.loc())
                 .unwrap_or_else(|| obj.name_loc()),

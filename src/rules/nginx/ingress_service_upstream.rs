@@ -38,7 +38,6 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .collect();
         let Some(first) = used.first() else { continue };
         let at = o
-            .node
             .path(&["metadata", "annotations", &format!("{PREFIX}{first}")])
             .map(|n| n.loc())
             .unwrap_or_else(|| o.name_loc());

@@ -42,8 +42,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             continue;
         }
         let at = |k: &str| {
-            o.node
-                .path(&["metadata", "annotations", k])
+            o.path(&["metadata", "annotations", k])
                 .map(|n| n.loc())
                 .unwrap_or_else(|| o.name_loc())
         };

@@ -1,0 +1,415 @@
+//! Kubernetes facts read from a file's documents while the file loads:
+//! each object's metadata, pod templates and Services, their texts
+//! re-borrowed from the run's [`TextStore`](crate::parse::tree::TextStore)
+//! so that the documents can drop their trees (see [`reads_tree_later`]).
+
+use super::k8s::*;
+use crate::load::DocKind;
+use crate::parse::tree::{Doc, NodeId, NodeRef, Texts};
+
+/// Where a workload kind keeps its pod template.
+pub fn template_path(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "Pod" => &[],
+        "Deployment"
+        | "ReplicaSet"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicationController"
+        | "DeploymentConfig"
+        | "Job"
+        | "Rollout" => &["spec", "template"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template"],
+        "PodTemplate" => &["template"],
+        _ => return None,
+    })
+}
+
+fn container_ports<'s>(c: NodeRef<'_>, x: &Texts<'s>) -> Vec<ContainerPort<'s>> {
+    c.get("ports")
+        .map(|ps| {
+            ps.items()
+                .map(|p| {
+                    let number = p.get("containerPort");
+                    let name = p.get("name");
+                    ContainerPort {
+                        name: name.and_then(|n| n.as_str()).map(|n| x.keep(n)),
+                        number: number.and_then(|n| n.as_int()),
+                        protocol: p.str_at("protocol").map_or("TCP", |s| x.keep(s)),
+                        loc: p.loc(),
+                        name_loc: name.map(|n| n.loc()),
+                        number_loc: number.map(|n| n.loc()),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn probes<'s>(c: NodeRef<'_>, x: &Texts<'s>) -> Vec<Probe<'s>> {
+    let mut out = Vec::new();
+    for kind in [
+        ProbeKind::Liveness,
+        ProbeKind::Readiness,
+        ProbeKind::Startup,
+    ] {
+        let Some(probe) = c.get(kind.field()) else {
+            continue;
+        };
+        for handler in ["httpGet", "tcpSocket", "grpc"] {
+            let Some(port_node) = probe.get(handler).and_then(|h| h.get("port")) else {
+                continue;
+            };
+            if let Some(port) = PortRef::from_node(port_node).map(|p| p.kept(x)) {
+                out.push(Probe {
+                    kind,
+                    handler,
+                    port,
+                    port_loc: port_node.loc(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `securityContext.runAsUser` of a pod spec or a container.
+fn run_as_user(n: NodeRef<'_>) -> Option<IntField> {
+    n.path(&["securityContext", "runAsUser"]).map(|u| IntField {
+        value: u.as_int(),
+        loc: u.loc(),
+    })
+}
+
+fn containers<'n, 's>(
+    spec: NodeRef<'n>,
+    key: &'n str,
+    init: bool,
+    x: &'n Texts<'s>,
+) -> impl Iterator<Item = Container<'s>> + 'n {
+    spec.get(key)
+        .into_iter()
+        .flat_map(|l| l.items())
+        .map(move |c| Container {
+            name: c.str_at("name").map_or("", |s| x.keep(s)),
+            ports: container_ports(c, x),
+            probes: probes(c, x),
+            has_pre_stop: c.path(&["lifecycle", "preStop"]).is_some(),
+            init,
+            sidecar: init && c.str_at("restartPolicy") == Some("Always"),
+            image: c.str_at("image").map_or("", |s| x.keep(s)),
+            command_args: ["command", "args"]
+                .iter()
+                .filter_map(|k| c.get(k))
+                .flat_map(|l| l.items())
+                .filter_map(|i| i.scalar().map(|(s, _)| x.keep(s)))
+                .collect(),
+            env: c
+                .get("env")
+                .into_iter()
+                .flat_map(|l| l.items())
+                .map(|e| EnvVar {
+                    name: e.str_at("name").map(|s| x.keep(s)),
+                    value: e.str_at("value").map(|s| x.keep(s)),
+                })
+                .collect(),
+            run_as_user: run_as_user(c),
+        })
+}
+
+/// A LabelSelector (or a plain map) as written.
+fn label_selector<'s>(sel: NodeRef<'_>, x: &Texts<'s>) -> LabelSelector<'s> {
+    let match_labels = sel.get("matchLabels");
+    let expressions = sel.get("matchExpressions");
+    let structured = match_labels.is_some() || expressions.is_some();
+    LabelSelector {
+        loc: sel.loc(),
+        null: sel.is_null(),
+        match_labels: if structured {
+            match_labels
+                .map(|m| x.keep_pairs(m.string_pairs()))
+                .unwrap_or_default()
+        } else {
+            x.keep_pairs(sel.string_pairs())
+        },
+        expressions: expressions
+            .into_iter()
+            .flat_map(|m| m.items())
+            .map(|e| SelectorExpression {
+                key: e.str_at("key").map(|s| x.keep(s)),
+                operator: e.str_at("operator").map(|s| x.keep(s)),
+                values: e
+                    .get("values")
+                    .into_iter()
+                    .flat_map(|v| v.items())
+                    .filter_map(|v| v.as_str())
+                    .map(|v| x.keep(v))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The pod template of a workload object (`root` is its tree).
+pub fn pod_template<'s>(
+    obj: &Object<'s>,
+    root: NodeRef<'_>,
+    index: usize,
+    x: &Texts<'s>,
+) -> Option<PodTemplate<'s>> {
+    let path = template_path(obj.kind)?;
+    let template = root.path(path)?;
+    let (labels, annotations) = if path.is_empty() {
+        (obj.labels.clone(), obj.annotations.clone())
+    } else {
+        let meta = template.get("metadata");
+        let pairs = |k: &str| {
+            meta.and_then(|m| m.get(k))
+                .map(|n| x.keep_pairs(n.string_pairs()))
+                .unwrap_or_default()
+        };
+        (pairs("labels"), pairs("annotations"))
+    };
+    // A Pod without spec still carries labels that selectors match.
+    let spec = template.get("spec").unwrap_or(template);
+    let mut cs: Vec<Container<'s>> = containers(spec, "containers", false, x).collect();
+    cs.extend(containers(spec, "initContainers", true, x));
+    let grace_period = spec
+        .get("terminationGracePeriodSeconds")
+        .and_then(|n| n.as_int().map(|v| (v, n.loc())));
+    let selector = if path.is_empty() {
+        None
+    } else {
+        root.path(&["spec", "selector"])
+            .map(|s| label_selector(s, x))
+    };
+    Some(PodTemplate {
+        object: index,
+        labels,
+        annotations,
+        spec_loc: spec.loc(),
+        template_labels_loc: root
+            .path(&["spec", "template", "metadata", "labels"])
+            .map(|n| n.loc()),
+        containers: cs,
+        grace_period,
+        run_as_user: run_as_user(spec),
+        selector,
+    })
+}
+
+/// A Service object (`root` is its tree).
+pub fn service<'s>(root: NodeRef<'_>, index: usize, x: &Texts<'s>) -> Service<'s> {
+    let spec = root.get("spec");
+    let selector_node = spec
+        .and_then(|s| s.get("selector"))
+        .filter(|n| !n.is_null());
+    let ports = spec
+        .and_then(|s| s.get("ports"))
+        .map(|ps| {
+            ps.items()
+                .map(|p| {
+                    let loc_of = |k: &str| p.get(k).map(|n| n.loc());
+                    ServicePort {
+                        name: p.str_at("name").map(|s| x.keep(s)),
+                        port: p.get("port").and_then(|n| n.as_int()),
+                        target: p
+                            .get("targetPort")
+                            .and_then(PortRef::from_node)
+                            .map(|t| t.kept(x)),
+                        protocol: p.str_at("protocol").map_or("TCP", |s| x.keep(s)),
+                        app_protocol: p.str_at("appProtocol").map(|s| x.keep(s)),
+                        loc: p.loc(),
+                        port_field: p
+                            .get("port")
+                            .map(|n| (n.loc(), n.scalar().map_or("", |s| x.keep(s.0)))),
+                        target_loc: loc_of("targetPort"),
+                        name_loc: loc_of("name"),
+                        app_protocol_loc: loc_of("appProtocol"),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Service {
+        object: index,
+        type_: spec
+            .and_then(|s| s.str_at("type"))
+            .map_or("ClusterIP", |s| x.keep(s)),
+        selector: selector_node
+            .map(|n| x.keep_pairs(n.string_pairs()))
+            .filter(|s| !s.is_empty()),
+        selector_loc: selector_node.map(|n| n.loc()),
+        ports,
+        headless: spec.and_then(|s| s.str_at("clusterIP")) == Some("None"),
+        external_name: spec
+            .and_then(|s| s.str_at("externalName"))
+            .map(|s| x.keep(s)),
+    }
+}
+
+/// Kinds whose every use is read here, while their file loads: workloads,
+/// Services, Namespaces, Endpoints, and kinds no model reads beyond their
+/// metadata. Their documents drop their trees; every other kind keeps its
+/// tree for the models and rules that read it later (Ingress, NetworkPolicy,
+/// Istio, Gateway API, ... and kinds unknown here).
+fn read_while_loading(o: &Object<'_>) -> bool {
+    if template_path(o.kind).is_some() {
+        return true;
+    }
+    matches!(
+        (o.group(), o.kind),
+        (
+            "",
+            "Service"
+                | "Namespace"
+                | "Endpoints"
+                | "ConfigMap"
+                | "Secret"
+                | "ServiceAccount"
+                | "PersistentVolumeClaim"
+                | "PersistentVolume"
+                | "ResourceQuota"
+                | "LimitRange"
+        ) | ("discovery.k8s.io", "EndpointSlice")
+            | ("policy", "PodDisruptionBudget")
+            | ("autoscaling", "HorizontalPodAutoscaler")
+            | (
+                "rbac.authorization.k8s.io",
+                "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+            )
+            | ("apiextensions.k8s.io", "CustomResourceDefinition")
+            | ("storage.k8s.io", "StorageClass")
+            | ("scheduling.k8s.io", "PriorityClass")
+    )
+}
+
+/// Does a model or rule read this object's tree after its file is loaded?
+pub fn reads_tree_later(o: &Object<'_>) -> bool {
+    !read_while_loading(o)
+}
+
+/// What the models need of Kubernetes-style documents: read per file while
+/// it loads, then appended file after file into the run's.
+#[derive(Debug, Default)]
+pub struct FileFacts<'s> {
+    /// Every object, in document order.
+    pub objects: Vec<Object<'s>>,
+    /// While a file's own: (document index, root node) of each object, to
+    /// give back the trees that are kept ([`FileFacts::with_trees`]).
+    roots: Vec<(usize, NodeId)>,
+    /// `object` is an index into `objects`.
+    pub templates: Vec<PodTemplate<'s>>,
+    pub services: Vec<Service<'s>>,
+}
+
+impl<'s> FileFacts<'s> {
+    /// Give the objects whose trees are read later (`all`: every object)
+    /// their trees (`docs` are the file's documents, `read_file`'s input,
+    /// kept ones with their nodes).
+    pub fn with_trees(mut self, docs: &'s [Doc], all: bool) -> FileFacts<'s> {
+        for (o, &(d, id)) in self.objects.iter_mut().zip(&self.roots) {
+            if let Some(doc) = docs.get(d).filter(|_| all || reads_tree_later(o)) {
+                o.node = Some(doc.node(id));
+            }
+        }
+        self.roots = Vec::new();
+        self
+    }
+
+    /// Empty facts with room for all of `files` (appended one by one).
+    pub fn with_room_for<'f>(files: impl Iterator<Item = &'f FileFacts<'f>> + Clone) -> Self {
+        let room = |n: fn(&FileFacts<'_>) -> usize| files.clone().map(n).sum::<usize>();
+        FileFacts {
+            objects: Vec::with_capacity(room(|f| f.objects.len())),
+            roots: Vec::new(),
+            templates: Vec::with_capacity(room(|f| f.templates.len())),
+            services: Vec::with_capacity(room(|f| f.services.len())),
+        }
+    }
+
+    /// Add another file's facts after these (with their trees given back).
+    pub fn append(&mut self, other: FileFacts<'s>) {
+        let base = self.objects.len();
+        self.objects.extend(other.objects);
+        self.templates
+            .extend(other.templates.into_iter().map(|t| PodTemplate {
+                object: t.object + base,
+                ..t
+            }));
+        self.services
+            .extend(other.services.into_iter().map(|s| Service {
+                object: s.object + base,
+                ..s
+            }));
+    }
+
+    /// Which documents of the file keep their trees.
+    pub fn kept_docs(&self, docs: usize) -> Vec<bool> {
+        let mut kept = vec![false; docs];
+        for (o, (d, _)) in self.objects.iter().zip(&self.roots) {
+            if reads_tree_later(o)
+                && let Some(k) = kept.get_mut(*d)
+            {
+                *k = true;
+            }
+        }
+        kept
+    }
+
+    /// Every object of some documents read with its tree (tests).
+    pub fn of_docs(docs: &'s [Doc], default_ns: &'s str) -> FileFacts<'s> {
+        let kinds = vec![DocKind::K8s; docs.len()];
+        let texts = |i: usize, _: &Doc| docs.get(i).map(Texts::of_doc);
+        read_file(docs, &kinds, texts, default_ns, |_, _| {}).with_trees(docs, true)
+    }
+}
+
+/// The objects of a document: its root, or the `items` of a `kind: List`.
+pub fn object_nodes<'n>(doc: &'n Doc) -> Vec<NodeRef<'n>> {
+    let Some(root) = doc.root() else {
+        return Vec::new();
+    };
+    let items = root.get("items");
+    if root
+        .str_at("kind")
+        .is_some_and(|k| k == "List" || k.ends_with("List"))
+        && items.is_some()
+    {
+        items.into_iter().flat_map(|i| i.items()).collect()
+    } else {
+        vec![root]
+    }
+}
+
+/// Read a file's objects; `each` sees every object with its tree (for
+/// checks that need the whole tree, such as schema validation).
+pub fn read_file<'s>(
+    docs: &[Doc],
+    kinds: &[DocKind],
+    texts: impl Fn(usize, &Doc) -> Option<Texts<'s>>,
+    default_ns: &'s str,
+    mut each: impl FnMut(&Object<'s>, NodeRef<'_>),
+) -> FileFacts<'s> {
+    let mut out = FileFacts::default();
+    for (d, (doc, kind)) in docs.iter().zip(kinds).enumerate() {
+        if *kind != DocKind::K8s {
+            continue;
+        }
+        let Some(x) = texts(d, doc) else { continue };
+        for node in object_nodes(doc) {
+            let Some(o) = Object::read(node, &x, default_ns) else {
+                continue;
+            };
+            each(&o, node);
+            let index = out.objects.len();
+            match (o.group(), o.kind) {
+                ("", "Service") => out.services.push(service(node, index, &x)),
+                _ => out.templates.extend(pod_template(&o, node, index, &x)),
+            }
+            out.objects.push(o);
+            out.roots.push((d, node.id));
+        }
+    }
+    out
+}
