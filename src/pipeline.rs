@@ -352,9 +352,15 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         .filter(|(_, k)| **k == DocKind::Envoy)
         .map(|(d, _)| d)
         .collect();
-    let envoy = crate::model::envoy::build(envoy_docs.iter().copied(), &|f| {
-        sources.get(f).map(|s| s.path.clone()).unwrap_or_default()
-    });
+    let sources_ref = &sources;
+    let envoy = move || {
+        crate::model::envoy::build(envoy_docs.iter().copied(), &|f| {
+            sources_ref
+                .get(f)
+                .map(|s| s.path.clone())
+                .unwrap_or_default()
+        })
+    };
     findings.extend(schema_findings(&schema_results, &opts.config.user_rules));
     let mut nginx_files = Vec::new();
     for lf in &loaded {

@@ -359,7 +359,7 @@ mod tests {
         let m = Model::build(
             ModelOptions::default(),
             FileFacts::of_docs(&loaded.docs, "default"),
-            Default::default(),
+            Default::default,
             Default::default(),
         );
         f(&m);

@@ -188,24 +188,30 @@ pub struct Model<'a> {
 
 impl<'a> Model<'a> {
     /// Build every system's facts from the Kubernetes-style objects, the
-    /// Envoy resources and the parsed NGINX files.
+    /// Envoy resources (built by `envoy`) and the parsed NGINX files.
     pub fn build(
         options: ModelOptions,
         objects: read_k8s::FileFacts<'a>,
-        envoy: envoy::Envoy<'a>,
+        envoy: impl FnOnce() -> envoy::Envoy<'a> + Send,
         nginx_files: nginx::NginxFiles<'a>,
     ) -> Model<'a> {
         let paths = nginx_files.paths;
         let version = options.nginx_version;
-        // The NGINX model needs nothing from the others until `relate`.
-        let ((k8s, istio, gateway_api), nginx) = rayon::join(
+        // The Envoy and NGINX models need nothing from the others until `relate`.
+        let (((k8s, istio, gateway_api), nginx), envoy) = rayon::join(
             || {
-                let k8s = build_k8s::build(objects.objects, objects.templates, objects.services);
-                let istio = istio::build(&k8s.objects);
-                let gateway_api = gateway_api::build(&k8s.objects);
-                (k8s, istio, gateway_api)
+                rayon::join(
+                    || {
+                        let k8s =
+                            build_k8s::build(objects.objects, objects.templates, objects.services);
+                        let istio = istio::build(&k8s.objects);
+                        let gateway_api = gateway_api::build(&k8s.objects);
+                        (k8s, istio, gateway_api)
+                    },
+                    || nginx::build(version, nginx_files.files),
+                )
             },
-            || nginx::build(version, nginx_files.files),
+            envoy,
         );
         let mut model = Model {
             options,
