@@ -92,19 +92,16 @@ pub fn build<'a>(
             _ => {}
         }
     }
-    let mut by_name: HashMap<(String, String), usize> = HashMap::new();
+    let mut by_name: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, s) in k.services.iter().enumerate() {
         if let Some(o) = objects.get(s.object) {
-            by_name.insert((o.namespace.to_string(), o.name.to_string()), i);
+            by_name.insert((o.namespace, o.name), i);
         }
     }
     k.service_index = by_name;
     for (i, t) in k.templates.iter().enumerate() {
         if let Some(o) = objects.get(t.object) {
-            k.templates_by_ns
-                .entry(o.namespace.to_string())
-                .or_default()
-                .push(i);
+            k.templates_by_ns.entry(o.namespace).or_default().push(i);
         }
     }
     for (i, t) in k.templates.iter().enumerate() {
@@ -117,10 +114,7 @@ pub fn build<'a>(
     }
     for (i, s) in k.services.iter().enumerate() {
         if let Some(o) = objects.get(s.object) {
-            k.services_by_ns
-                .entry(o.namespace.to_string())
-                .or_default()
-                .push(i);
+            k.services_by_ns.entry(o.namespace).or_default().push(i);
         }
         let Some(sel) = &s.selector else { continue };
         match sel.iter().find(|(key, _)| !CONTROLLER_LABELS.contains(key)) {
@@ -131,7 +125,7 @@ pub fn build<'a>(
     k.template_namespaces = k
         .templates
         .iter()
-        .filter_map(|t| objects.get(t.object).map(|o| o.namespace.to_string()))
+        .filter_map(|t| objects.get(t.object).map(|o| o.namespace))
         .collect::<HashSet<_>>();
     k.objects = objects;
     k

@@ -48,12 +48,12 @@ pub struct K8s<'a> {
     pub namespaces: HashMap<String, usize>,
     /// (namespace, service name) with manual Endpoints or EndpointSlices.
     pub endpoints: HashSet<(String, String)>,
-    pub(crate) service_index: HashMap<(String, String), usize>,
+    pub(crate) service_index: HashMap<(&'a str, &'a str), usize>,
     /// Namespaces that hold at least one pod template in the tree.
-    pub template_namespaces: HashSet<String>,
+    pub template_namespaces: HashSet<&'a str>,
     /// Namespace -> indexes into `templates` / `services` (selectors never cross namespaces).
-    pub(crate) templates_by_ns: HashMap<String, Vec<usize>>,
-    pub(crate) services_by_ns: HashMap<String, Vec<usize>>,
+    pub(crate) templates_by_ns: HashMap<&'a str, Vec<usize>>,
+    pub(crate) services_by_ns: HashMap<&'a str, Vec<usize>>,
     /// Label (key, value) -> indexes into `templates` that carry it, ascending.
     pub(crate) templates_by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
     /// First selector pair (controller labels aside) -> indexes into
@@ -70,7 +70,7 @@ impl<'a> K8s<'a> {
     }
     pub fn service(&self, namespace: &str, name: &str) -> Option<&Service<'a>> {
         self.service_index
-            .get(&(namespace.to_string(), name.to_string()))
+            .get(&(namespace, name))
             .and_then(|&i| self.services.get(i))
     }
     pub fn service_object(&self, s: &Service<'a>) -> Option<&Object<'a>> {

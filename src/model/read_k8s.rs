@@ -70,7 +70,15 @@ fn probes<'s>(c: NodeRef<'_>, x: &Texts<'s>) -> Vec<Probe<'s>> {
             }
         }
     }
+    out.shrink_to_fit();
     out
+}
+
+/// Facts are kept for the whole run: collect without spare capacity.
+fn exact<T>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut v: Vec<T> = items.collect();
+    v.shrink_to_fit();
+    v
 }
 
 /// `securityContext.runAsUser` of a pod spec or a container.
@@ -98,12 +106,13 @@ fn containers<'n, 's>(
             init,
             sidecar: init && c.str_at("restartPolicy") == Some("Always"),
             image: c.str_at("image").map_or("", |s| x.keep(s)),
-            command_args: ["command", "args"]
-                .iter()
-                .filter_map(|k| c.get(k))
-                .flat_map(|l| l.items())
-                .filter_map(|i| i.scalar().map(|(s, _)| x.keep(s)))
-                .collect(),
+            command_args: exact(
+                ["command", "args"]
+                    .iter()
+                    .filter_map(|k| c.get(k))
+                    .flat_map(|l| l.items())
+                    .filter_map(|i| i.scalar().map(|(s, _)| x.keep(s))),
+            ),
             env: c
                 .get("env")
                 .into_iter()
@@ -172,8 +181,12 @@ pub fn pod_template<'s>(
     };
     // A Pod without spec still carries labels that selectors match.
     let spec = template.get("spec").unwrap_or(template);
-    let mut cs: Vec<Container<'s>> = containers(spec, "containers", false, x).collect();
-    cs.extend(containers(spec, "initContainers", true, x));
+    let cs = exact(containers(spec, "containers", false, x).chain(containers(
+        spec,
+        "initContainers",
+        true,
+        x,
+    )));
     let grace_period = spec
         .get("terminationGracePeriodSeconds")
         .and_then(|n| n.as_int().map(|v| (v, n.loc())));

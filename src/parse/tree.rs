@@ -422,9 +422,13 @@ impl<'a> NodeRef<'a> {
 
     /// A `map[string]string` (labels, annotations, selectors) as pairs.
     pub fn string_pairs(&self) -> Vec<(&'a str, &'a str)> {
-        self.entries()
+        let mut out: Vec<_> = self
+            .entries()
             .filter_map(|(k, v)| Some((k.as_str()?, v.scalar().map(|(s, _)| s).unwrap_or(""))))
-            .collect()
+            .collect();
+        // Models keep these for the whole run: no spare capacity.
+        out.shrink_to_fit();
+        out
     }
 }
 
