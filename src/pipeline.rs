@@ -116,6 +116,8 @@ struct FileRead<'s> {
     envoy_schema: schema::Results,
     /// Suppressions written as object annotations.
     suppressions: Vec<suppress::Suppression>,
+    /// Documents the file held (those whose trees are dropped included).
+    documents: usize,
 }
 
 /// What every file is read for while it loads.
@@ -148,19 +150,26 @@ fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>
             }
         },
     );
-    let kept = out.k8s.kept_docs(lf.docs.len());
-    for ((doc, kind), kept) in lf.docs.iter_mut().zip(&lf.doc_kinds).zip(kept) {
-        match kind {
-            DocKind::Envoy => {
-                if with.plan.builtin {
-                    out.envoy_schema.append(&mut schema::envoy::check_doc(doc));
-                }
-            }
-            _ if with.keep_trees => {}
-            DocKind::K8s if kept => {}
-            DocKind::K8s | DocKind::Other => doc.drop_nodes(),
+    out.documents = lf
+        .docs
+        .len()
+        .max(usize::from(lf.format == load::Format::Nginx));
+    let mut kept = out.k8s.kept_docs(lf.docs.len());
+    for ((doc, kind), kept) in lf.docs.iter().zip(&lf.doc_kinds).zip(kept.iter_mut()) {
+        if *kind == DocKind::Envoy && with.plan.builtin {
+            out.envoy_schema.append(&mut schema::envoy::check_doc(doc));
         }
+        *kept |= with.keep_trees || *kind == DocKind::Envoy;
     }
+    // The others go now, trees and all.
+    let mut keep = kept.iter();
+    lf.docs.retain(|_| keep.next().copied().unwrap_or(true));
+    let mut keep = kept.iter();
+    lf.doc_kinds
+        .retain(|_| keep.next().copied().unwrap_or(true));
+    lf.docs.shrink_to_fit();
+    lf.doc_kinds.shrink_to_fit();
+    out.k8s.keep_docs(&kept);
     out
 }
 
@@ -339,7 +348,9 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     let mut objects = FileFacts::with_room_for(file_reads.iter().map(|r| &r.k8s));
     let mut schema_results = schema::Results::default();
     let mut envoy_schema = schema::Results::default();
+    let mut documents = 0;
     for (lf, mut read) in loaded.iter().zip(file_reads) {
+        documents += read.documents;
         objects.append(read.k8s.with_trees(&lf.docs, opts.keep_trees));
         schema_results.append(&mut read.objects_schema);
         envoy_schema.append(&mut read.envoy_schema);
@@ -411,14 +422,6 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     drop_covered_schema_findings(&mut findings);
     drop(model);
     drop(schema_results);
-    let documents = loaded
-        .iter()
-        .map(|l| {
-            l.docs
-                .len()
-                .max(usize::from(l.format == load::Format::Nginx))
-        })
-        .sum();
     // Millions of small nodes take a while to free: do it beside the rest
     // of the run (the findings own their data; nothing borrows the trees now).
     rayon::spawn(move || drop(loaded));

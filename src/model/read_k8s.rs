@@ -357,6 +357,24 @@ impl<'s> FileFacts<'s> {
             }));
     }
 
+    /// The file keeps only the documents marked in `kept`: point the
+    /// objects at their documents' new places.
+    pub fn keep_docs(&mut self, kept: &[bool]) {
+        let mut new_index = Vec::with_capacity(kept.len());
+        let mut next = 0;
+        for k in kept {
+            new_index.push(next);
+            next += usize::from(*k);
+        }
+        for (d, _) in self.roots.iter_mut() {
+            match (kept.get(*d), new_index.get(*d)) {
+                (Some(true), Some(&i)) => *d = i,
+                // Its document is gone: no tree to give back.
+                _ => *d = usize::MAX,
+            }
+        }
+    }
+
     /// Which documents of the file keep their trees.
     pub fn kept_docs(&self, docs: usize) -> Vec<bool> {
         let mut kept = vec![false; docs];

@@ -188,12 +188,6 @@ impl Doc {
             _ => None,
         })
     }
-    /// Free the nodes of a document no later stage reads (its texts stay
-    /// with the file: see [`TextStore`]). Reading it afterwards finds nothing.
-    pub fn drop_nodes(&mut self) {
-        self.nodes = Nodes::default();
-        self.root = None;
-    }
     /// Number of nodes (ids are `0..len()`).
     pub fn len(&self) -> usize {
         self.nodes.len()
