@@ -7,16 +7,20 @@ use rayon::prelude::*;
 use crate::config::{Config, rule_matches};
 use crate::discover::{Candidate, Skipped};
 use crate::finding::{Finding, Severity};
-use crate::load::{self, DocKind, LoadedFile, Text};
-use crate::model::read_k8s::{self, FileFacts};
+use crate::load::{DocKind, LoadedFile};
+use crate::model::read_k8s::FileFacts;
 use crate::model::{Model, ModelOptions};
 use crate::parse::tree::TextStore;
 use crate::parse::{LoadProblem, ProblemKind};
 use crate::rules::meta::RuleMeta;
 use crate::rules::{self, Ctx, tool};
 use crate::schema::{self, IssueKind};
-use crate::source::{Loc, SourceFile, Sources};
+use crate::source::{Loc, Sources};
 use crate::suppress;
+
+mod read;
+
+use read::{FileRead, Read, ReadFor, read_one};
 
 /// One input: a file on disk, or text already read (stdin, tests).
 #[derive(Clone, Debug)]
@@ -100,167 +104,6 @@ impl Report {
         self.summary.warnings = count(Severity::Warning);
         self.summary.infos = count(Severity::Info);
     }
-}
-
-enum Read<'s> {
-    Loaded(SourceFile, Box<LoadedFile>, Box<FileRead<'s>>),
-    Skipped(Skipped),
-}
-
-/// What is read of a file while it loads, besides its trees.
-#[derive(Default)]
-struct FileRead<'s> {
-    k8s: FileFacts<'s>,
-    /// Schema issues of its objects, then of its Envoy documents.
-    objects_schema: schema::Results,
-    envoy_schema: schema::Results,
-    /// Suppressions written as object annotations.
-    suppressions: Vec<suppress::Suppression>,
-    /// Documents the file held (those whose trees are dropped included).
-    documents: usize,
-}
-
-/// What every file is read for while it loads.
-struct ReadFor<'r> {
-    max_size: u64,
-    keep_trees: bool,
-    default_ns: &'r str,
-    plan: &'r schema::Plan,
-}
-
-/// Read a loaded file's objects (validating each while its tree is there),
-/// validate its Envoy documents, and drop the trees no later stage reads.
-fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>) -> FileRead<'s> {
-    let mut out = FileRead::default();
-    let (objects_schema, suppressions) = (&mut out.objects_schema, &mut out.suppressions);
-    out.k8s = read_k8s::read_file(
-        &lf.docs,
-        &lf.doc_kinds,
-        |_, d| store.hold(d),
-        with.default_ns,
-        |o, root| {
-            if with.plan.any() {
-                objects_schema.append(&mut schema::validate::check_object(o, root, with.plan));
-            }
-            if let Some(v) = o.annotation(suppress::ANNOTATION) {
-                let at = root
-                    .path(&["metadata", "annotations", suppress::ANNOTATION])
-                    .map_or(o.name_loc, |n| n.loc());
-                suppressions.push(suppress::from_annotation(at, root.span(), v));
-            }
-        },
-    );
-    out.documents = lf
-        .docs
-        .len()
-        .max(usize::from(lf.format == load::Format::Nginx));
-    let mut kept = out.k8s.kept_docs(lf.docs.len());
-    for ((doc, kind), kept) in lf.docs.iter().zip(&lf.doc_kinds).zip(kept.iter_mut()) {
-        if *kind == DocKind::Envoy && with.plan.builtin {
-            out.envoy_schema.append(&mut schema::envoy::check_doc(doc));
-        }
-        *kept |= with.keep_trees || *kind == DocKind::Envoy;
-    }
-    // The others go now, trees and all.
-    let mut keep = kept.iter();
-    lf.docs.retain(|_| keep.next().copied().unwrap_or(true));
-    let mut keep = kept.iter();
-    lf.doc_kinds
-        .retain(|_| keep.next().copied().unwrap_or(true));
-    lf.docs.shrink_to_fit();
-    lf.doc_kinds.shrink_to_fit();
-    out.k8s.keep_docs(&kept);
-    out
-}
-
-fn read_one<'s>(index: u32, input: &Input, store: &'s TextStore, with: &ReadFor<'s>) -> Read<'s> {
-    let max_size = with.max_size;
-    let display = input.display().to_string();
-    let skip = |reason: String| {
-        Read::Skipped(Skipped {
-            path: display.clone(),
-            reason,
-        })
-    };
-    let nginx_name = !load::is_yaml_name(&display) && load::nginx_by_name(&display);
-    let mut stamp = None;
-    let text = match input {
-        Input::Text { text, .. } => Text::Ok(text.clone()),
-        Input::File(c) => {
-            match std::fs::metadata(&c.fs_path) {
-                Ok(m) if !m.is_file() => {
-                    return skip(crate::discover::NOT_REGULAR.to_string());
-                }
-                Ok(m) if m.len() > max_size => {
-                    return skip(format!(
-                        "larger than the {} byte limit (--max-file-size)",
-                        max_size
-                    ));
-                }
-                Err(e) => return skip(format!("unreadable: {e}")),
-                Ok(m) => stamp = Some((m.len(), m.modified().ok())),
-            }
-            match std::fs::read(&c.fs_path) {
-                Ok(bytes) => load::decode(bytes, nginx_name),
-                Err(e) => return skip(format!("unreadable: {e}")),
-            }
-        }
-    };
-    let text = match text {
-        Text::Ok(t) => t,
-        Text::Skip(reason) => return skip(reason),
-        Text::Invalid(problem, prefix) => {
-            // Keep the bytes' valid prefix so the finding has a line and column.
-            let source = SourceFile::new(display.clone(), Arc::from(prefix));
-            let lf = LoadedFile {
-                file: index,
-                format: load::Format::Yaml,
-                docs: Vec::new(),
-                doc_kinds: Vec::new(),
-                comments: Vec::new(),
-                problems: vec![problem],
-                nginx: None,
-                embedded_nginx: Vec::new(),
-            };
-            return Read::Loaded(source, Box::new(lf), Box::default());
-        }
-    };
-    if !nginx_name && let Some(reason) = load::template_reason(&text) {
-        return skip(reason.to_string());
-    }
-    let mut loaded = load::load(index, &display, &text);
-    if let Some(reason) = load::not_nginx_reason(&display, &text, &loaded) {
-        return skip(reason.to_string());
-    }
-    let read = read_loaded(&mut loaded, store, with);
-    // The trees own what the rules read: a file on disk drops its text here
-    // and reads it again only if a finding needs it.
-    let source = match (input, stamp) {
-        (Input::File(c), Some(stamp)) => {
-            SourceFile::on_disk(display, reread(c.fs_path.clone(), nginx_name, stamp))
-        }
-        _ => SourceFile::new(display, Arc::from(text)),
-    };
-    Read::Loaded(source, Box::new(loaded), Box::new(read))
-}
-
-/// Read a file again as `read_one` read it, if its size and modification
-/// time are still what they were (else its spans may no longer fit).
-fn reread(
-    path: std::path::PathBuf,
-    nginx_name: bool,
-    stamp: (u64, Option<std::time::SystemTime>),
-) -> crate::source::Reload {
-    Box::new(move || {
-        let m = std::fs::metadata(&path).ok()?;
-        if (m.len(), m.modified().ok()) != stamp {
-            return None;
-        }
-        match load::decode(std::fs::read(&path).ok()?, nginx_name) {
-            Text::Ok(t) => Some(t),
-            _ => None,
-        }
-    })
 }
 
 fn problem_finding(file: u32, p: &LoadProblem) -> Finding {
@@ -561,24 +404,4 @@ fn schema_findings(
         });
     }
     out
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_changed_after_the_read_is_not_read_again() {
-        let dir = std::env::temp_dir().join(format!("confaudit-reread-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("a.yaml");
-        std::fs::write(&path, "a: 1\n").unwrap();
-        let m = std::fs::metadata(&path).unwrap();
-        let again = reread(path.clone(), false, (m.len(), m.modified().ok()));
-        assert_eq!(again().as_deref(), Some("a: 1\n"));
-        std::fs::write(&path, "a: 1\nb: 22\n").unwrap();
-        assert_eq!(again(), None);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 }
