@@ -33,8 +33,8 @@ impl<'a> Object<'a> {
 
     /// An object's metadata, its texts re-borrowed from `texts` (no tree).
     pub fn read(node: NodeRef<'_>, texts: &Texts<'a>, default_ns: &'a str) -> Option<Object<'a>> {
-        let api_version = texts.keep(node.str_at("apiVersion")?);
-        let kind = texts.keep(node.str_at("kind")?);
+        let api_version = texts.str_at(node, "apiVersion")?;
+        let kind = texts.str_at(node, "kind")?;
         let meta = node.get("metadata");
         let pairs = |key: &str| {
             meta.and_then(|m| m.get(key))
@@ -44,12 +44,10 @@ impl<'a> Object<'a> {
         Some(Object {
             api_version,
             kind,
-            name: meta
-                .and_then(|m| m.str_at("name"))
-                .map_or("", |n| texts.keep(n)),
+            name: meta.and_then(|m| texts.str_at(m, "name")).unwrap_or(""),
             namespace: meta
-                .and_then(|m| m.str_at("namespace"))
-                .map_or(default_ns, |n| texts.keep(n)),
+                .and_then(|m| texts.str_at(m, "namespace"))
+                .unwrap_or(default_ns),
             node: None,
             loc: node.loc(),
             labels_loc: meta.and_then(|m| m.get("labels")).map(|n| n.loc()),

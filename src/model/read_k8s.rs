@@ -35,7 +35,7 @@ fn container_ports<'s>(c: NodeRef<'_>, x: &Texts<'s>) -> Vec<ContainerPort<'s>> 
                     ContainerPort {
                         name: name.and_then(|n| n.as_str()).map(|n| x.keep(n)),
                         number: number.and_then(|n| n.as_int()),
-                        protocol: p.str_at("protocol").map_or("TCP", |s| x.keep(s)),
+                        protocol: x.str_at(p, "protocol").unwrap_or("TCP"),
                         loc: p.loc(),
                         name_loc: name.map(|n| n.loc()),
                         number_loc: number.map(|n| n.loc()),
@@ -99,13 +99,13 @@ fn containers<'n, 's>(
         .into_iter()
         .flat_map(|l| l.items())
         .map(move |c| Container {
-            name: c.str_at("name").map_or("", |s| x.keep(s)),
+            name: x.str_at(c, "name").unwrap_or(""),
             ports: container_ports(c, x),
             probes: probes(c, x),
             has_pre_stop: c.path(&["lifecycle", "preStop"]).is_some(),
             init,
             sidecar: init && c.str_at("restartPolicy") == Some("Always"),
-            image: c.str_at("image").map_or("", |s| x.keep(s)),
+            image: x.str_at(c, "image").unwrap_or(""),
             command_args: exact(
                 ["command", "args"]
                     .iter()
@@ -118,8 +118,8 @@ fn containers<'n, 's>(
                 .into_iter()
                 .flat_map(|l| l.items())
                 .map(|e| EnvVar {
-                    name: e.str_at("name").map(|s| x.keep(s)),
-                    value: e.str_at("value").map(|s| x.keep(s)),
+                    name: x.str_at(e, "name"),
+                    value: x.str_at(e, "value"),
                 })
                 .collect(),
             run_as_user: run_as_user(c),
@@ -145,8 +145,8 @@ fn label_selector<'s>(sel: NodeRef<'_>, x: &Texts<'s>) -> LabelSelector<'s> {
             .into_iter()
             .flat_map(|m| m.items())
             .map(|e| SelectorExpression {
-                key: e.str_at("key").map(|s| x.keep(s)),
-                operator: e.str_at("operator").map(|s| x.keep(s)),
+                key: x.str_at(e, "key"),
+                operator: x.str_at(e, "operator"),
                 values: e
                     .get("values")
                     .into_iter()
@@ -224,14 +224,14 @@ pub fn service<'s>(root: NodeRef<'_>, index: usize, x: &Texts<'s>) -> Service<'s
                 .map(|p| {
                     let loc_of = |k: &str| p.get(k).map(|n| n.loc());
                     ServicePort {
-                        name: p.str_at("name").map(|s| x.keep(s)),
+                        name: x.str_at(p, "name"),
                         port: p.get("port").and_then(|n| n.as_int()),
                         target: p
                             .get("targetPort")
                             .and_then(PortRef::from_node)
                             .map(|t| t.kept(x)),
-                        protocol: p.str_at("protocol").map_or("TCP", |s| x.keep(s)),
-                        app_protocol: p.str_at("appProtocol").map(|s| x.keep(s)),
+                        protocol: x.str_at(p, "protocol").unwrap_or("TCP"),
+                        app_protocol: x.str_at(p, "appProtocol"),
                         loc: p.loc(),
                         port_field: p
                             .get("port")
@@ -247,17 +247,15 @@ pub fn service<'s>(root: NodeRef<'_>, index: usize, x: &Texts<'s>) -> Service<'s
     Service {
         object: index,
         type_: spec
-            .and_then(|s| s.str_at("type"))
-            .map_or("ClusterIP", |s| x.keep(s)),
+            .and_then(|s| x.str_at(s, "type"))
+            .unwrap_or("ClusterIP"),
         selector: selector_node
             .map(|n| x.keep_pairs(n.string_pairs()))
             .filter(|s| !s.is_empty()),
         selector_loc: selector_node.map(|n| n.loc()),
         ports,
         headless: spec.and_then(|s| s.str_at("clusterIP")) == Some("None"),
-        external_name: spec
-            .and_then(|s| s.str_at("externalName"))
-            .map(|s| x.keep(s)),
+        external_name: spec.and_then(|s| x.str_at(s, "externalName")),
     }
 }
 

@@ -255,6 +255,10 @@ impl<'s> Texts<'s> {
             .and_then(|end| self.held.get(start..end))
             .unwrap_or("")
     }
+    /// A node's string value at a key (`NodeRef::str_at`), re-borrowed.
+    pub fn str_at(&self, node: NodeRef<'_>, key: &str) -> Option<&'s str> {
+        node.str_at(key).map(|s| self.keep(s))
+    }
     pub fn keep_pairs(&self, pairs: Vec<(&str, &str)>) -> Vec<(&'s str, &'s str)> {
         pairs
             .into_iter()
