@@ -19,8 +19,9 @@ pub struct Object<'a> {
     /// The whole object, and its `metadata.labels` when written.
     pub loc: Loc,
     pub labels_loc: Option<Loc>,
-    /// Where to point when the whole object is at fault: its name, else its kind.
-    pub name_loc: Loc,
+    /// Where to point when the whole object is at fault: its name, else its
+    /// kind ([`Object::name_loc`]).
+    name_loc: Loc,
     pub labels: Vec<(&'a str, &'a str)>,
     pub annotations: Vec<(&'a str, &'a str)>,
 }
@@ -80,6 +81,7 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// Where to point when the whole object is at fault: its name, else its kind.
     pub fn name_loc(&self) -> Loc {
         self.name_loc
     }
@@ -128,9 +130,7 @@ impl<'a> PortRef<'a> {
             Err(_) => Some(PortRef::Name(s)),
         }
     }
-}
 
-impl<'a> PortRef<'a> {
     /// The same reference, its name re-borrowed from held texts.
     pub fn kept<'s>(self, x: &Texts<'s>) -> PortRef<'s> {
         match self {

@@ -8,7 +8,7 @@ use crate::load::DocKind;
 use crate::parse::tree::{Doc, NodeId, NodeRef, Texts};
 
 /// Where a workload kind keeps its pod template.
-pub fn template_path(kind: &str) -> Option<&'static [&'static str]> {
+fn template_path(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "Pod" => &[],
         "Deployment"

@@ -56,7 +56,7 @@ fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>
             if let Some(v) = o.annotation(suppress::ANNOTATION) {
                 let at = root
                     .path(&["metadata", "annotations", suppress::ANNOTATION])
-                    .map_or(o.name_loc, |n| n.loc());
+                    .map_or(o.name_loc(), |n| n.loc());
                 suppressions.push(suppress::from_annotation(at, root.span(), v));
             }
         },
