@@ -198,18 +198,13 @@ impl<'a> Model<'a> {
         let paths = nginx_files.paths;
         let version = options.nginx_version;
         // The Envoy and NGINX models need nothing from the others until `relate`.
-        let (((k8s, istio, gateway_api), nginx), envoy) = rayon::join(
+        // The Envoy model needs nothing from the others.
+        let ((k8s, istio, gateway_api), envoy) = rayon::join(
             || {
-                rayon::join(
-                    || {
-                        let k8s =
-                            build_k8s::build(objects.objects, objects.templates, objects.services);
-                        let istio = istio::build(&k8s.objects);
-                        let gateway_api = gateway_api::build(&k8s.objects);
-                        (k8s, istio, gateway_api)
-                    },
-                    || nginx::build(version, nginx_files.files),
-                )
+                let k8s = build_k8s::build(objects.objects, objects.templates, objects.services);
+                let istio = istio::build(&k8s.objects);
+                let gateway_api = gateway_api::build(&k8s.objects);
+                (k8s, istio, gateway_api)
             },
             envoy,
         );
@@ -219,10 +214,10 @@ impl<'a> Model<'a> {
             istio,
             gateway_api,
             envoy,
-            nginx,
+            nginx: nginx::Nginx::new(version, nginx_files.files),
             dr_index: std::sync::OnceLock::new(),
         };
-        nginx::k8s::relate(&mut model, &paths);
+        nginx::k8s::mark_near_services(&mut model, &paths);
         model
     }
 }

@@ -13,7 +13,7 @@ use crate::model::{Model, ModelOptions};
 use crate::parse::tree::TextStore;
 use crate::parse::{LoadProblem, ProblemKind};
 use crate::rules::meta::RuleMeta;
-use crate::rules::{self, Ctx, tool};
+use crate::rules::{self, tool};
 use crate::schema::{self, IssueKind};
 use crate::source::{Loc, Sources};
 use crate::suppress;
@@ -260,8 +260,12 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     };
     let model = Model::build(opts.model.clone(), objects, envoy, nginx_files);
 
-    let ctx = Ctx::new(&model, &opts.config.thresholds, &schema_results);
-    findings.extend(rules::run(&ctx, |id| opts.enabled(id)));
+    findings.extend(rules::run(
+        &model,
+        &opts.config.thresholds,
+        &schema_results,
+        |id| opts.enabled(id),
+    ));
     drop_covered_schema_findings(&mut findings);
     drop(model);
     drop(schema_results);

@@ -12,6 +12,7 @@ pub mod schema;
 use crate::config::Thresholds;
 use crate::finding::{Finding, Related, Resource, Severity};
 use crate::model::Model;
+use crate::model::nginx::{IncludeNote, NginxConfig};
 use crate::source::Loc;
 
 /// A check over the model.
@@ -26,21 +27,45 @@ pub struct Ctx<'m, 'a> {
     pub thresholds: &'m Thresholds,
     /// What schema validation found (read by the SCH rules).
     pub schema: &'m crate::schema::Results,
-    /// Every NGINX configuration's endpoints, derived once for the rules
+    /// Which pass this is (see [`run`]).
+    pub pass: Pass,
+    /// The NGINX configurations a check reads: one in a
+    /// [`Pass::NginxConfig`], none in the model pass.
+    pub nginx_configs: &'m [NginxConfig<'a>],
+    /// Every configuration's unresolved includes, in configuration order.
+    pub nginx_notes: &'m [IncludeNote],
+    /// Each NGINX configuration's endpoints, derived once for the rules
     /// that read them (see `nginx::config_endpoints`).
     pub(crate) nginx_endpoints: std::sync::OnceLock<Vec<Vec<nginx::Endpoint<'m>>>>,
 }
 
+/// Every rule runs once over the whole model; the rules that read NGINX
+/// configurations also run once per configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    Model,
+    NginxConfig,
+}
+
 impl<'m, 'a> Ctx<'m, 'a> {
-    pub fn new(
+    fn new(
         model: &'m Model<'a>,
         thresholds: &'m Thresholds,
         schema: &'m crate::schema::Results,
+        nginx_configs: &'m [NginxConfig<'a>],
+        nginx_notes: &'m [IncludeNote],
     ) -> Ctx<'m, 'a> {
         Ctx {
+            pass: if nginx_configs.is_empty() {
+                Pass::Model
+            } else {
+                Pass::NginxConfig
+            },
             model,
             thresholds,
             schema,
+            nginx_configs,
+            nginx_notes,
             nginx_endpoints: std::sync::OnceLock::new(),
         }
     }
@@ -132,16 +157,52 @@ impl Finding {
 
 /// Run every selected check. Checks only read the model, so they run in
 /// parallel; the findings come back in rule order (and are sorted later).
-pub fn run(ctx: &Ctx<'_, '_>, selected: impl Fn(&str) -> bool) -> Vec<Finding> {
+///
+/// NGINX configurations are built here, one per worker at a time: each is
+/// checked by [`nginx::CONFIG_RULES`] and dropped before the next.
+pub fn run(
+    model: &Model<'_>,
+    thresholds: &Thresholds,
+    schema: &crate::schema::Results,
+    selected: impl Fn(&str) -> bool + Sync,
+) -> Vec<Finding> {
     use rayon::prelude::*;
-    let rules: Vec<&Rule> = all().filter(|r| selected(r.id)).collect();
-    let per_rule: Vec<Vec<Finding>> = rules
-        .par_iter()
-        .map(|rule| {
-            let mut emit = Emit::new(rule.id);
-            (rule.check)(ctx, &mut emit);
-            emit.findings
-        })
+    let config_rules: Vec<&Rule> = nginx::CONFIG_RULES
+        .iter()
+        .copied()
+        .filter(|r| selected(r.id))
         .collect();
-    per_rule.into_iter().flatten().collect()
+    let per_config = model.nginx.each_config(|mut config| {
+        model.relate_nginx(&mut config);
+        let notes = std::mem::take(&mut config.tree.notes);
+        let ctx = Ctx::new(
+            model,
+            thresholds,
+            schema,
+            std::slice::from_ref(&config),
+            &[],
+        );
+        let findings: Vec<Finding> = config_rules
+            .iter()
+            .flat_map(|rule| check(rule, &ctx))
+            .collect();
+        (findings, notes)
+    });
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    for (f, n) in per_config {
+        findings.extend(f);
+        notes.extend(n);
+    }
+    let ctx = Ctx::new(model, thresholds, schema, &[], &notes);
+    let rules: Vec<&Rule> = all().filter(|r| selected(r.id)).collect();
+    let per_rule: Vec<Vec<Finding>> = rules.par_iter().map(|rule| check(rule, &ctx)).collect();
+    findings.extend(per_rule.into_iter().flatten());
+    findings
+}
+
+fn check(rule: &Rule, ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+    let mut emit = Emit::new(rule.id);
+    (rule.check)(ctx, &mut emit);
+    emit.findings
 }

@@ -81,15 +81,12 @@ fn hosts<'c>(c: &'c NginxConfig<'_>) -> impl Iterator<Item = &'c str> + 'c {
     servers.chain(passes)
 }
 
-/// Mark the configs that run beside the tree's Kubernetes objects: one of
-/// their hosts is a Service in the tree, or a Service is defined in the
-/// config's directory, the one above it, or a sibling of it
-/// (`deploy/nginx/` next to `deploy/k8s/`). A config analysed together with
-/// unrelated manifests (a docker-compose setup) is not checked for missing
-/// Services.
-pub fn relate(model: &mut Model<'_>, paths: &[String]) {
+/// Mark the NGINX files a Kubernetes Service sits near: in the file's
+/// directory, the one above it, or a sibling of it (`deploy/nginx/` next to
+/// `deploy/k8s/`). `paths` are the display paths by file id.
+pub fn mark_near_services(model: &mut Model<'_>, paths: &[String]) {
     // Directories holding Services, and their parents: sets, so each
-    // config's "is a Service near me" question is a lookup, not a scan.
+    // file's "is a Service near me" question is a lookup, not a scan.
     let service_dirs: std::collections::HashSet<String> = model
         .k8s
         .services
@@ -100,26 +97,41 @@ pub fn relate(model: &mut Model<'_>, paths: &[String]) {
         .collect();
     let service_dir_parents: std::collections::HashSet<&str> =
         service_dirs.iter().map(|d| dir_of(d)).collect();
-    let mut related = Vec::with_capacity(model.nginx.configs.len());
-    for c in &model.nginx.configs {
-        let ns = c.namespace(&model.options.default_namespace);
+    let near: Vec<bool> = model
+        .nginx
+        .sources
+        .iter()
+        .map(|s| {
+            // The display path of the source's file (a dump section's own
+            // path is where nginx read it, not where it sits in the tree).
+            let file = paths
+                .get(s.file as usize)
+                .map(|p| super::includes::normalize(p))
+                .unwrap_or_default();
+            let dir = dir_of(&file).to_string();
+            let up = dir_of(&dir).to_string();
+            service_dirs.contains(&dir)
+                || service_dirs.contains(&up)
+                || (dir != up && service_dir_parents.contains(up.as_str()))
+        })
+        .collect();
+    model.nginx.near_services = near;
+}
+
+impl<'a> Model<'a> {
+    /// Complete whether a configuration runs beside the tree's Kubernetes
+    /// objects: besides a Service near its root file or a ConfigMap holding
+    /// it, one of its hosts is a Service in the tree. A config analysed
+    /// together with unrelated manifests (a docker-compose setup) is not
+    /// checked for missing Services.
+    pub fn relate_nginx(&self, c: &mut NginxConfig<'_>) {
+        if c.k8s_related {
+            return;
+        }
+        let ns = c.namespace(&self.options.default_namespace);
         let found =
-            hosts(c).any(|h| matches!(model.resolve_nginx_host(h, ns), HostService::Found(..)));
-        // The display path of the root's file (a dump section's own path is
-        // where nginx read it, not where it sits in the tree).
-        let root = paths
-            .get(c.tree.root_file as usize)
-            .map(|p| super::includes::normalize(p))
-            .unwrap_or_default();
-        let dir = dir_of(&root).to_string();
-        let up = dir_of(&dir).to_string();
-        let near = service_dirs.contains(&dir)
-            || service_dirs.contains(&up)
-            || (dir != up && service_dir_parents.contains(up.as_str()));
-        related.push(found || near || c.configmap.is_some());
-    }
-    for (c, r) in model.nginx.configs.iter_mut().zip(related) {
-        c.k8s_related = r;
+            hosts(c).any(|h| matches!(self.resolve_nginx_host(h, ns), HostService::Found(..)));
+        c.k8s_related = found;
     }
 }
 

@@ -66,29 +66,46 @@ pub struct NginxConfig<'a> {
     pub tree: Config<'a>,
     pub facts: Facts,
     /// Does the tree say this config runs beside the Kubernetes objects it
-    /// was analysed with? (Set by [`k8s::relate`].)
+    /// was analysed with? (Completed by [`Model::relate_nginx`].)
     pub k8s_related: bool,
     /// The ConfigMap the root file is embedded in: short host names are read
     /// in its namespace.
     pub configmap: Option<ConfigMapRef>,
 }
 
-#[derive(Debug, Default)]
+/// The NGINX files of a run, ready to be read as configurations. The
+/// configurations themselves are built one at a time by
+/// [`Nginx::each_config`] and dropped after their visit: a run holds only
+/// the ones its workers are checking (their node lists and facts are
+/// several times the size of the files).
+#[derive(Default)]
 pub struct Nginx<'a> {
     pub version: Version,
-    pub configs: Vec<NginxConfig<'a>>,
+    sources: Vec<tree::Source<'a>>,
+    contexts: Vec<FileContext>,
+    resolver: includes::Resolver,
+    /// By source: does a Kubernetes Service sit near the source's file?
+    /// (Set by [`k8s::mark_near_services`].)
+    pub(super) near_services: Vec<bool>,
 }
 
-impl<'a> Nginx<'a> {
-    /// Includes that name nothing analysed, once per include and target.
-    pub fn notes(&self) -> Vec<&IncludeNote> {
-        let mut seen = HashSet::new();
-        self.configs
-            .iter()
-            .flat_map(|c| c.tree.notes.iter())
-            .filter(|n| seen.insert((n.loc, n.target.clone(), n.kind as u8)))
-            .collect()
+impl std::fmt::Debug for Nginx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Nginx")
+            .field("version", &self.version)
+            .field("files", &self.sources.len())
+            .finish()
     }
+}
+
+/// Includes that name nothing analysed, once per include and target (the
+/// first configuration that met it names it).
+pub fn unique_notes<'c>(notes: impl IntoIterator<Item = &'c IncludeNote>) -> Vec<&'c IncludeNote> {
+    let mut seen = HashSet::new();
+    notes
+        .into_iter()
+        .filter(|n| seen.insert((n.loc, n.target.clone(), n.kind as u8)))
+        .collect()
 }
 
 fn fragment_bases(path: &str) -> Vec<String> {
@@ -155,85 +172,169 @@ fn include_args(directives: &[Directive]) -> Vec<&str> {
     out
 }
 
-pub fn build<'a>(version: Version, mut inputs: Vec<NginxInput<'a>>) -> Nginx<'a> {
-    inputs.sort_by(|a, b| a.path.cmp(&b.path));
-    let sources: Vec<tree::Source<'a>> = inputs.into_iter().flat_map(split_dump).collect();
-    let contexts: Vec<FileContext> = sources
-        .iter()
-        .map(|s| nginx::infer_context(s.directives))
-        .collect();
-    let resolver = includes::Resolver::new(
-        sources
+/// A configuration to build: its root source, the context its top level
+/// is read in, and the directories its includes resolve against.
+struct Root {
+    source: usize,
+    context: FileContext,
+    bases: Vec<String>,
+}
+
+impl<'a> Nginx<'a> {
+    pub fn new(version: Version, mut inputs: Vec<NginxInput<'a>>) -> Nginx<'a> {
+        inputs.sort_by(|a, b| a.path.cmp(&b.path));
+        let sources: Vec<tree::Source<'a>> = inputs.into_iter().flat_map(split_dump).collect();
+        let contexts = sources
             .iter()
-            .enumerate()
-            .map(|(i, s)| (i, s.path.as_str())),
-    );
-    let mut reached = vec![false; sources.len()];
-    let mut configs = Vec::new();
-    let mut add = |root: usize, ctx: FileContext, bases: Vec<String>, reached: &mut Vec<bool>| {
-        if let Some(cfg) = tree::build(&sources, &resolver, root, ctx, &bases) {
-            for &f in &cfg.files {
+            .map(|s| nginx::infer_context(s.directives))
+            .collect();
+        let resolver = includes::Resolver::new(
+            sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i, s.path.as_str())),
+        );
+        Nginx {
+            version,
+            near_services: vec![false; sources.len()],
+            sources,
+            contexts,
+            resolver,
+        }
+    }
+
+    fn context(&self, i: usize) -> FileContext {
+        self.contexts
+            .get(i)
+            .copied()
+            .unwrap_or(FileContext::Unknown)
+    }
+
+    /// Build every configuration and hand each to `visit`, returning what
+    /// the visits return in configuration order. Configurations are built
+    /// in parallel and each is dropped after its visit.
+    ///
+    /// Roots are chosen in three rounds (main configs, fragments no other
+    /// fragment includes, then whatever is left); within a round a
+    /// candidate already read by an earlier one is not a root, and its
+    /// visit's result is dropped.
+    pub fn each_config<R: Send>(&self, visit: impl Fn(NginxConfig<'a>) -> R + Sync) -> Vec<R> {
+        let mut reached = vec![false; self.sources.len()];
+        let mut out = Vec::new();
+        // 1. Main configs.
+        let mains = (0..self.sources.len())
+            .filter(|&i| self.context(i) == FileContext::Main)
+            .filter_map(|i| {
+                let s = self.sources.get(i)?;
+                Some(Root {
+                    source: i,
+                    context: FileContext::Main,
+                    bases: vec![includes::dir_of(&s.path).to_string()],
+                })
+            })
+            .collect();
+        self.round(mains, &mut reached, &visit, &mut out);
+        // 2. Fragments no other fragment includes.
+        let mut included_by_fragment = vec![false; self.sources.len()];
+        for (i, s) in self.sources.iter().enumerate() {
+            if reached.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            for arg in include_args(s.directives) {
+                for base in fragment_bases(&s.path) {
+                    if let includes::Resolved::Files(hits) = self.resolver.resolve(&base, arg) {
+                        for h in hits.into_iter().filter(|&h| h != i) {
+                            if let Some(x) = included_by_fragment.get_mut(h) {
+                                *x = true;
+                            }
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        let free = self.fragments(|i| {
+            !reached.get(i).copied().unwrap_or(true)
+                && !included_by_fragment.get(i).copied().unwrap_or(true)
+        });
+        self.round(free, &mut reached, &visit, &mut out);
+        // 3. Whatever is left (cycles between fragments).
+        let left = self.fragments(|i| !reached.get(i).copied().unwrap_or(true));
+        self.round(left, &mut reached, &visit, &mut out);
+        out
+    }
+
+    /// Fragments (by source index) to read as roots.
+    fn fragments(&self, pick: impl Fn(usize) -> bool) -> Vec<Root> {
+        (0..self.sources.len())
+            .filter(|&i| pick(i))
+            .filter_map(|i| {
+                let s = self.sources.get(i)?;
+                Some(Root {
+                    source: i,
+                    context: self.context(i),
+                    bases: fragment_bases(&s.path),
+                })
+            })
+            .collect()
+    }
+
+    /// Build and visit the candidates in parallel, then keep, in order,
+    /// those no earlier one has read.
+    fn round<R: Send>(
+        &self,
+        candidates: Vec<Root>,
+        reached: &mut [bool],
+        visit: &(impl Fn(NginxConfig<'a>) -> R + Sync),
+        out: &mut Vec<R>,
+    ) {
+        use rayon::prelude::*;
+        let visited: Vec<(usize, Vec<usize>, R)> = candidates
+            .into_par_iter()
+            .filter_map(|r| {
+                let cfg = self.config(&r)?;
+                let files = cfg.tree.files.clone();
+                Some((r.source, files, visit(cfg)))
+            })
+            .collect();
+        for (root, files, result) in visited {
+            if reached.get(root).copied().unwrap_or(true) {
+                continue;
+            }
+            for f in files {
                 if let Some(r) = reached.get_mut(f) {
                     *r = true;
                 }
             }
-            let facts = facts::read(&cfg);
-            let configmap = sources.get(root).and_then(|s| s.configmap.clone());
-            configs.push(NginxConfig {
-                tree: cfg,
-                facts,
-                k8s_related: false,
-                configmap,
-            });
+            out.push(result);
         }
-    };
+    }
 
-    // 1. Main configs.
-    for (i, s) in sources.iter().enumerate() {
-        if contexts.get(i) == Some(&FileContext::Main) && !reached.get(i).copied().unwrap_or(true) {
-            add(
-                i,
-                FileContext::Main,
-                vec![includes::dir_of(&s.path).to_string()],
-                &mut reached,
-            );
-        }
+    fn config(&self, root: &Root) -> Option<NginxConfig<'a>> {
+        let cfg = tree::build(
+            &self.sources,
+            &self.resolver,
+            root.source,
+            root.context,
+            &root.bases,
+        )?;
+        let facts = facts::read(&cfg);
+        let configmap = self
+            .sources
+            .get(root.source)
+            .and_then(|s| s.configmap.clone());
+        let near = self
+            .near_services
+            .get(root.source)
+            .copied()
+            .unwrap_or(false);
+        Some(NginxConfig {
+            tree: cfg,
+            facts,
+            k8s_related: near || configmap.is_some(),
+            configmap,
+        })
     }
-    // 2. Fragments no other fragment includes.
-    let mut included_by_fragment = vec![false; sources.len()];
-    for (i, s) in sources.iter().enumerate() {
-        if reached.get(i).copied().unwrap_or(true) {
-            continue;
-        }
-        for arg in include_args(s.directives) {
-            for base in fragment_bases(&s.path) {
-                if let includes::Resolved::Files(hits) = resolver.resolve(&base, arg) {
-                    for h in hits.into_iter().filter(|&h| h != i) {
-                        if let Some(x) = included_by_fragment.get_mut(h) {
-                            *x = true;
-                        }
-                    }
-                    break;
-                }
-            }
-        }
-    }
-    for (i, s) in sources.iter().enumerate() {
-        let free = !reached.get(i).copied().unwrap_or(true)
-            && !included_by_fragment.get(i).copied().unwrap_or(true);
-        if free {
-            let ctx = contexts.get(i).copied().unwrap_or(FileContext::Unknown);
-            add(i, ctx, fragment_bases(&s.path), &mut reached);
-        }
-    }
-    // 3. Whatever is left (cycles between fragments).
-    for (i, s) in sources.iter().enumerate() {
-        if !reached.get(i).copied().unwrap_or(true) {
-            let ctx = contexts.get(i).copied().unwrap_or(FileContext::Unknown);
-            add(i, ctx, fragment_bases(&s.path), &mut reached);
-        }
-    }
-    Nginx { version, configs }
 }
 
 #[cfg(test)]

@@ -10,7 +10,18 @@ fn model(files: &[(&str, &str)]) -> (Vec<NginxFile>, Vec<String>) {
     (parsed, paths)
 }
 
-fn build_all<'a>(parsed: &'a [NginxFile], paths: &[String]) -> Nginx<'a> {
+/// Every configuration, as the rules see them one at a time.
+struct Built<'a> {
+    configs: Vec<NginxConfig<'a>>,
+}
+
+impl Built<'_> {
+    fn notes(&self) -> Vec<&IncludeNote> {
+        unique_notes(self.configs.iter().flat_map(|c| c.tree.notes.iter()))
+    }
+}
+
+fn build_all<'a>(parsed: &'a [NginxFile], paths: &[String]) -> Built<'a> {
     let inputs = parsed
         .iter()
         .zip(paths)
@@ -22,11 +33,13 @@ fn build_all<'a>(parsed: &'a [NginxFile], paths: &[String]) -> Nginx<'a> {
             configmap: None,
         })
         .collect();
-    build(Version::DEFAULT, inputs)
+    Built {
+        configs: Nginx::new(Version::DEFAULT, inputs).each_config(|c| c),
+    }
 }
 
 /// Root paths of the configurations.
-fn roots(n: &Nginx<'_>) -> Vec<String> {
+fn roots(n: &Built<'_>) -> Vec<String> {
     n.configs.iter().map(|c| c.tree.root_path.clone()).collect()
 }
 

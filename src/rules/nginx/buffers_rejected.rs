@@ -104,7 +104,7 @@ fn refusal<'c, 'a>(v: &Values<'c, 'a>, page: u64) -> Option<(String, Option<&'c 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     ingress(ctx, emit);
     let mut seen = HashSet::new();
-    for c in &ctx.model.nginx.configs {
+    for c in ctx.nginx_configs {
         let cfg = &c.tree;
         // Every level that sets one of the three is merged (and checked) by nginx.
         let mut levels: Vec<Level> = Vec::new();
@@ -144,14 +144,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
 /// `proxy-busy-buffers-size`; a combination nginx refuses breaks the
 /// controller's reload.
 fn ingress(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    use super::ingress_backend_protocol::{PREFIX, ingress_nginx};
-    for o in ctx
-        .model
-        .k8s
-        .objects
-        .iter()
-        .filter(|o| o.kind == "Ingress" && ingress_nginx(o))
-    {
+    use super::ingress_backend_protocol::{PREFIX, nginx_ingresses};
+    for o in nginx_ingresses(ctx) {
         let get = |k: &str| o.annotation(&format!("{PREFIX}{k}"));
         let (size_s, num_s, busy_s) = (
             get("proxy-buffer-size"),

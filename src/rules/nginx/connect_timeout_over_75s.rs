@@ -1,7 +1,7 @@
 //! NGX021: a connect timeout above 75 s, which the operating system caps:
 //! the setting has no effect.
 
-use super::ingress_backend_protocol::{PREFIX, ingress_nginx};
+use super::ingress_backend_protocol::{PREFIX, nginx_ingresses};
 use crate::model::nginx::values::{parse_time, show_secs};
 use crate::rules::{Ctx, Emit, Rule};
 
@@ -21,7 +21,7 @@ const DIRECTIVES: &[&str] = &[
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let mut seen = std::collections::HashSet::new();
-    for c in &ctx.model.nginx.configs {
+    for c in ctx.nginx_configs {
         for n in &c.tree.nodes {
             if !DIRECTIVES.contains(&n.name()) {
                 continue;
@@ -44,13 +44,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .help("set it to 75s or less; use the read/send timeouts for slow responses");
         }
     }
-    for o in ctx
-        .model
-        .k8s
-        .objects
-        .iter()
-        .filter(|o| o.kind == "Ingress" && ingress_nginx(o))
-    {
+    for o in nginx_ingresses(ctx) {
         let key = format!("{PREFIX}proxy-connect-timeout");
         let Some(v) = o.annotation(&key) else {
             continue;

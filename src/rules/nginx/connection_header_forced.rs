@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
-    for c in &model.nginx.configs {
+    for c in ctx.nginx_configs {
         let cfg = &c.tree;
         let mut seen = HashSet::new();
         for p in c.facts.passes.iter().filter(|p| p.kind == PassKind::Proxy) {

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    for c in &ctx.model.nginx.configs {
+    for c in ctx.nginx_configs {
         let cfg = &c.tree;
         let mut seen = std::collections::HashSet::new();
         for p in c.facts.passes.iter().filter(|p| p.kind == PassKind::Grpc) {

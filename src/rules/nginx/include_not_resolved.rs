@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    for n in ctx.model.nginx.notes() {
+    for n in crate::model::nginx::unique_notes(ctx.nginx_notes) {
         let (msg, help) = match n.kind {
             NoteKind::Missing => (
                 format!(

@@ -3,7 +3,7 @@
 
 use crate::model::k8s::Object;
 use crate::model::protocol::{Protocol, ProtocolSource, service_port_protocol};
-use crate::rules::{Ctx, Emit, Rule};
+use crate::rules::{Ctx, Emit, Pass, Rule};
 
 pub static RULE: Rule = Rule {
     id: "NGX004",
@@ -22,6 +22,19 @@ pub(crate) fn ingress_nginx(o: &Object<'_>) -> bool {
         Some(c) => c == "nginx" || c.contains("ingress-nginx"),
         None => o.annotations.iter().any(|(k, _)| k.starts_with(PREFIX)),
     }
+}
+
+/// The ingress-nginx Ingresses of the tree. They are read in the model pass
+/// only: a rule that also reads NGINX configurations runs once per
+/// configuration as well, and would report each annotation again.
+pub(crate) fn nginx_ingresses<'m, 'a>(ctx: &Ctx<'m, 'a>) -> impl Iterator<Item = &'m Object<'a>> {
+    let objects: &'m [Object<'a>] = match ctx.pass {
+        Pass::Model => &ctx.model.k8s.objects,
+        Pass::NginxConfig => &[],
+    };
+    objects
+        .iter()
+        .filter(|o| o.kind == "Ingress" && ingress_nginx(o))
 }
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {

@@ -2,7 +2,7 @@
 //! Service's ClusterIP, one upstream server: retries to the next upstream
 //! and session affinity have nothing to choose from.
 
-use super::ingress_backend_protocol::{PREFIX, ingress_nginx};
+use super::ingress_backend_protocol::{PREFIX, nginx_ingresses};
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -20,13 +20,7 @@ const NEEDS_ENDPOINTS: &[&str] = &[
 ];
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    for o in ctx
-        .model
-        .k8s
-        .objects
-        .iter()
-        .filter(|o| o.kind == "Ingress" && ingress_nginx(o))
-    {
+    for o in nginx_ingresses(ctx) {
         let key = format!("{PREFIX}service-upstream");
         if o.annotation(&key) != Some("true") {
             continue;

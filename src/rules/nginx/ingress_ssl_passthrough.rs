@@ -2,7 +2,7 @@
 //! `--enable-ssl-passthrough`, and every other annotation of the Ingress
 //! stops working (the TLS stream is passed on untouched, at layer 4).
 
-use super::ingress_backend_protocol::{PREFIX, ingress_nginx};
+use super::ingress_backend_protocol::{PREFIX, nginx_ingresses};
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -32,11 +32,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .any(|a| a.starts_with("--enable-ssl-passthrough") && !a.ends_with("=false"))
         })
         .collect();
-    for o in k
-        .objects
-        .iter()
-        .filter(|o| o.kind == "Ingress" && ingress_nginx(o))
-    {
+    for o in nginx_ingresses(ctx) {
         let key = format!("{PREFIX}ssl-passthrough");
         if o.annotation(&key) != Some("true") {
             continue;

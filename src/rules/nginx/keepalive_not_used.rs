@@ -16,7 +16,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     if model.nginx.version.keepalive_by_default() {
         return;
     }
-    for c in &model.nginx.configs {
+    for c in ctx.nginx_configs {
         let cfg = &c.tree;
         for u in &c.facts.upstreams {
             let Some((ka_id, n)) = u.keepalive else {

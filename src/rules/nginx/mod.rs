@@ -67,6 +67,35 @@ pub static RULES: &[&Rule] = &[
     &ingress_service_upstream::RULE,
 ];
 
+/// The rules that read NGINX configurations ([`Ctx::nginx_configs`]): they
+/// also run once per configuration, while it is built (see `rules::run`).
+/// Those that also read Ingress annotations do that in the model pass only
+/// ([`Pass::Model`]).
+pub static CONFIG_RULES: &[&Rule] = &[
+    &service_not_found::RULE,
+    &service_port_not_exposed::RULE,
+    &upstream_protocol_mismatch::RULE,
+    &grpc_through_proxy_pass::RULE,
+    &grpc_pass_without_http2::RULE,
+    &ssl_no_sni::RULE,
+    &ssl_name_upstream_group::RULE,
+    &ssl_verify_without_ca::RULE,
+    &keepalive_not_used::RULE,
+    &connection_header_forced::RULE,
+    &proxy_set_header_drops_inherited::RULE,
+    &keepalive_timeout_over_backend::RULE,
+    &websocket_upgrade_missing::RULE,
+    &websocket_read_timeout::RULE,
+    &static_dns::RULE,
+    &variable_pass_without_resolver::RULE,
+    &localhost_upstream::RULE,
+    &single_server_defaults::RULE,
+    &next_upstream_non_idempotent::RULE,
+    &connect_timeout_over_75s::RULE,
+    &buffers_rejected::RULE,
+    &worker_connections_low::RULE,
+];
+
 /// The `location` (or stream `server`) a level belongs to, for naming.
 pub(crate) fn location_of(cfg: &Config<'_>, level: Level) -> Level {
     cfg.enclosing(level, BlockKind::Location)
@@ -152,7 +181,7 @@ pub(crate) struct Endpoint<'c> {
 pub(crate) fn config_endpoints<'c, 'm, 'a>(
     ctx: &'c Ctx<'m, 'a>,
 ) -> impl Iterator<Item = (&'m NginxConfig<'a>, &'c [Endpoint<'m>])> + 'c {
-    let configs = &ctx.model.nginx.configs;
+    let configs = ctx.nginx_configs;
     let all = ctx
         .nginx_endpoints
         .get_or_init(|| configs.iter().map(endpoints).collect());

@@ -1,7 +1,7 @@
 //! NGX020: `*_next_upstream ... non_idempotent` retries POST, PATCH and
 //! LOCK on another server, repeating their side effects.
 
-use super::ingress_backend_protocol::{PREFIX, ingress_nginx};
+use super::ingress_backend_protocol::{PREFIX, nginx_ingresses};
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -21,7 +21,7 @@ const WHY: &str = "requests with a non-idempotent method (POST, PATCH, LOCK) tha
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let mut seen = std::collections::HashSet::new();
-    for c in &ctx.model.nginx.configs {
+    for c in ctx.nginx_configs {
         for n in &c.tree.nodes {
             if !DIRECTIVES.contains(&n.name()) {
                 continue;
@@ -37,12 +37,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .help("remove `non_idempotent` unless every POST/PATCH of this location is safe to repeat");
         }
     }
-    let k = &ctx.model.k8s;
-    for o in k
-        .objects
-        .iter()
-        .filter(|o| o.kind == "Ingress" && ingress_nginx(o))
-    {
+    for o in nginx_ingresses(ctx) {
         let key = format!("{PREFIX}proxy-next-upstream");
         let Some(v) = o.annotation(&key) else {
             continue;

@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
     let connection_matters = !model.nginx.version.keepalive_by_default();
-    for c in &model.nginx.configs {
+    for c in ctx.nginx_configs {
         let cfg = &c.tree;
         // Levels whose own header set a proxying location uses.
         // Levels whose own header set a proxying location uses, and whether

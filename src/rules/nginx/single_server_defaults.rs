@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
-    for c in &model.nginx.configs {
+    for c in ctx.nginx_configs {
         for u in c.facts.upstreams.iter().filter(|u| !u.stream) {
             let [s] = u.servers.as_slice() else { continue };
             if u.unknown || s.max_fails.is_some() || s.fail_timeout.is_some() || s.backup {

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    for c in &ctx.model.nginx.configs {
+    for c in ctx.nginx_configs {
         let cfg = &c.tree;
         for p in &c.facts.passes {
             let (Some(prefix), Some(g)) = (ssl_prefix(p), c.facts.group(p)) else {

@@ -57,7 +57,7 @@ fn tls_name(c: &NginxConfig<'_>, p: &Pass) -> Option<String> {
 }
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    for c in &ctx.model.nginx.configs {
+    for c in ctx.nginx_configs {
         let cfg = &c.tree;
         for p in &c.facts.passes {
             let whole_var = matches!(&p.target, Target::Variable { var: Some(v) } if cfg.node(p.node).and_then(|n| n.arg(0)) == Some(v.as_str()));

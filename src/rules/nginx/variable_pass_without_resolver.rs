@@ -57,7 +57,7 @@ fn names_needing_dns(
 }
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    for c in &ctx.model.nginx.configs {
+    for c in ctx.nginx_configs {
         let cfg = &c.tree;
         for p in &c.facts.passes {
             let Target::Variable { var } = &p.target else {

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
-    for c in &model.nginx.configs {
+    for c in ctx.nginx_configs {
         let cfg = &c.tree;
         for p in c.facts.passes.iter().filter(|p| p.kind == PassKind::Proxy) {
             let Some(s) = ws_setup(model, cfg, p.level) else {

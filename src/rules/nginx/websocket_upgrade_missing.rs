@@ -92,7 +92,7 @@ pub(crate) fn ws_setup(
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
-    for c in &model.nginx.configs {
+    for c in ctx.nginx_configs {
         let cfg = &c.tree;
         for p in c.facts.passes.iter().filter(|p| p.kind == PassKind::Proxy) {
             let Some(s) = ws_setup(model, cfg, p.level) else {

@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
     let floor = ctx.thresholds.get("nginx_min_worker_connections", 256.0);
-    for c in model.nginx.configs.iter().filter(|c| c.tree.is_main) {
+    for c in ctx.nginx_configs.iter().filter(|c| c.tree.is_main) {
         let cfg = &c.tree;
         let proxies = !c.facts.passes.is_empty();
         let events = cfg.own(None, "events").map(|(i, _)| i).next();
