@@ -18,6 +18,7 @@ pub mod finding;
 pub mod fuzzing;
 pub mod load;
 pub mod load_embedded;
+pub mod load_nginx;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -1,7 +1,7 @@
 //! Reading a file's bytes into text and parsing it into documents: the load
 //! stage between discovery and the model. Everything here is per file.
 
-use crate::parse::nginx::NginxFile;
+use crate::load_nginx::NginxText;
 use crate::parse::tree::{Doc, NodeRef};
 use crate::parse::{Comment, LoadProblem, ProblemKind, nginx, yaml};
 use crate::source::{FileId, Span};
@@ -33,7 +33,7 @@ pub struct LoadedFile {
     pub problems: Vec<LoadProblem>,
     /// The directive tree of an NGINX file (its comments and problems are
     /// also in `comments` and `problems`).
-    pub nginx: Option<NginxFile>,
+    pub nginx: Option<NginxText>,
     /// NGINX configs held in the ConfigMaps of a YAML file (spans are in
     /// this file; comments and problems are also in `comments`/`problems`).
     pub embedded_nginx: Vec<crate::load_embedded::Embedded>,
@@ -284,9 +284,9 @@ pub fn is_yaml_name(path: &str) -> bool {
 pub fn load(file: FileId, path: &str, text: &str) -> LoadedFile {
     let nginx = !is_yaml_name(path) && (nginx_by_name(path) || looks_like_nginx(text));
     if nginx {
-        let mut parsed = nginx::parse(text);
-        let comments = std::mem::take(&mut parsed.comments);
-        let problems = std::mem::take(&mut parsed.problems);
+        let parsed = nginx::parse(text);
+        let kept = NginxText::read(text, None, &parsed);
+        let (comments, problems) = (parsed.comments, parsed.problems);
         return LoadedFile {
             file,
             format: Format::Nginx,
@@ -294,7 +294,7 @@ pub fn load(file: FileId, path: &str, text: &str) -> LoadedFile {
             doc_kinds: Vec::new(),
             comments,
             problems,
-            nginx: Some(parsed),
+            nginx: Some(kept),
             embedded_nginx: Vec::new(),
         };
     }
@@ -304,8 +304,8 @@ pub fn load(file: FileId, path: &str, text: &str) -> LoadedFile {
     let mut comments = loaded.comments;
     let mut problems = loaded.problems;
     for e in embedded_nginx.iter_mut() {
-        comments.append(&mut e.parsed.comments);
-        problems.append(&mut e.parsed.problems);
+        comments.append(&mut e.comments);
+        problems.append(&mut e.problems);
     }
     LoadedFile {
         file,

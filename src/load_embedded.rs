@@ -3,14 +3,19 @@
 //! so findings point at the line inside the block scalar.
 
 use crate::load::DocKind;
+use crate::load_nginx::NginxText;
 use crate::parse::nginx::{self, Directive, NginxFile};
 use crate::parse::tree::{Doc, NodeRef, ScalarStyle};
+use crate::parse::{Comment, LoadProblem};
 use crate::source::Span;
 
 /// One NGINX config found in a ConfigMap.
 #[derive(Debug)]
 pub struct Embedded {
-    pub parsed: NginxFile,
+    pub nginx: NginxText,
+    /// The parse's comments and problems (spans in the YAML file).
+    pub comments: Vec<Comment>,
+    pub problems: Vec<LoadProblem>,
     /// ConfigMap name and namespace (`None`: not set in the object).
     pub configmap: String,
     pub namespace: Option<String>,
@@ -19,7 +24,8 @@ pub struct Embedded {
 }
 
 /// Maps offsets in a block scalar's value to offsets in the file.
-struct LineMap {
+#[derive(Debug)]
+pub struct LineMap {
     /// (offset of a value line, offset of that line in the file)
     lines: Vec<(usize, usize)>,
 }
@@ -69,6 +75,13 @@ impl LineMap {
             start: self.map(s.start),
             end: self.map(s.end).max(self.map(s.start)),
         }
+    }
+}
+
+impl LineMap {
+    /// Move every span of a tree parsed from the value into the file.
+    pub fn remap(&self, file: &mut NginxFile) {
+        remap(file, self);
     }
 }
 
@@ -146,7 +159,9 @@ fn entry(
     let mut parsed = nginx::parse(value);
     remap(&mut parsed, &map);
     Some(Embedded {
-        parsed,
+        nginx: NginxText::read(value, Some(map), &parsed),
+        comments: parsed.comments,
+        problems: parsed.problems,
         configmap: name.to_string(),
         namespace: namespace.clone(),
         key: key.to_string(),
@@ -170,13 +185,14 @@ mod tests {
             (e.configmap.as_str(), e.namespace.as_deref(), e.key.as_str()),
             ("gw", Some("shop"), "default.conf")
         );
-        let server = &e.parsed.directives[0].children()[0];
+        let parsed = e.nginx.parse();
+        let server = &parsed.directives[0].children()[0];
         let arg = &server.args[0];
         assert_eq!(
             &text[arg.span.start as usize..arg.span.end as usize],
             "api:8080"
         );
-        let listen = &e.parsed.directives[1].children()[0];
+        let listen = &parsed.directives[1].children()[0];
         assert_eq!(
             &text[listen.name_span().start as usize..listen.name_span().end as usize],
             "listen"

@@ -221,11 +221,11 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         let Some(path) = sources.get(lf.file).map(|s| s.path.clone()) else {
             continue;
         };
-        if let Some(parsed) = lf.nginx.as_ref() {
+        if let Some(text) = lf.nginx.as_ref() {
             nginx_files.push(crate::model::nginx::NginxInput {
                 file: lf.file,
                 path: path.clone(),
-                parsed,
+                text,
                 configmap: None,
             });
         }
@@ -240,7 +240,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             nginx_files.push(crate::model::nginx::NginxInput {
                 file: lf.file,
                 path: vpath,
-                parsed: &e.parsed,
+                text: &e.nginx,
                 configmap: Some(crate::model::nginx::ConfigMapRef {
                     name: e.configmap.clone(),
                     namespace: e

@@ -26,7 +26,8 @@ pub mod vars;
 
 use std::collections::HashSet;
 
-use crate::parse::nginx::{self, Directive, FileContext, NginxFile};
+use crate::load_nginx::NginxText;
+use crate::parse::nginx::{Directive, FileContext, NginxFile};
 use crate::source::FileId;
 
 pub use facts::{Addr, Facts, Host, Pass, PassKind, Scheme, Target, Upstream};
@@ -40,7 +41,7 @@ pub struct NginxInput<'a> {
     /// Display path (`/` separators); for a ConfigMap key, a virtual path
     /// `<dir of the YAML file>/<ConfigMap name>/<key>`.
     pub path: String,
-    pub parsed: &'a NginxFile,
+    pub text: &'a NginxText,
     /// The ConfigMap holding it, when embedded in one.
     pub configmap: Option<ConfigMapRef>,
 }
@@ -82,7 +83,6 @@ pub struct NginxConfig<'a> {
 pub struct Nginx<'a> {
     pub version: Version,
     sources: Vec<tree::Source<'a>>,
-    contexts: Vec<FileContext>,
     resolver: includes::Resolver,
     /// By source: does a Kubernetes Service sit near the source's file?
     /// (Set by [`k8s::mark_near_services`].)
@@ -118,58 +118,16 @@ fn fragment_bases(path: &str) -> Vec<String> {
     }
 }
 
-/// The files of an input: itself, or for an `nginx -T` dump one per
-/// `# configuration file PATH:` section, named by PATH.
-fn split_dump<'a>(input: NginxInput<'a>) -> Vec<tree::Source<'a>> {
-    let all: &'a [Directive] = &input.parsed.directives;
-    let marks: Vec<(u32, String)> = input
-        .parsed
-        .comments
-        .iter()
-        .filter_map(|c| {
-            let path = c
-                .text
-                .strip_prefix("configuration file ")?
-                .strip_suffix(':')?;
-            (!path.is_empty()).then(|| (c.span.start, path.trim().to_string()))
-        })
-        .collect();
-    if marks.is_empty() {
-        return vec![tree::Source {
-            file: input.file,
-            path: includes::normalize(&input.path),
-            directives: all,
-            configmap: input.configmap,
-        }];
-    }
-    let mut out = Vec::new();
-    let mut rest = all;
-    for (n, (_, path)) in marks.iter().enumerate() {
-        let end = marks.get(n + 1).map(|m| m.0).unwrap_or(u32::MAX);
-        let cut = rest.partition_point(|d| d.span.start < end);
-        let (section, tail) = rest.split_at(cut);
-        out.push(tree::Source {
-            file: input.file,
-            path: includes::normalize(path),
-            directives: section,
-            configmap: input.configmap.clone(),
-        });
-        rest = tail;
-    }
-    out
-}
+/// Trees parsed for one configuration, by input.
+struct Trees(Vec<(usize, NginxFile)>);
 
-/// `include` arguments anywhere in a directive list.
-fn include_args(directives: &[Directive]) -> Vec<&str> {
-    let mut out = Vec::new();
-    nginx::walk(directives, |d, _| {
-        if d.name == "include"
-            && let Some(a) = d.args.first()
-        {
-            out.push(a.value.as_str());
-        }
-    });
-    out
+impl Trees {
+    fn directives<'p>(&'p self, sources: &[tree::Source<'_>], i: usize) -> Option<&'p [Directive]> {
+        let s = sources.get(i)?;
+        let at = self.0.binary_search_by_key(&s.input, |(n, _)| *n).ok()?;
+        let (_, parsed) = self.0.get(at)?;
+        Some(s.text.section(parsed, s.section))
+    }
 }
 
 /// A configuration to build: its root source, the context its top level
@@ -183,10 +141,24 @@ struct Root {
 impl<'a> Nginx<'a> {
     pub fn new(version: Version, mut inputs: Vec<NginxInput<'a>>) -> Nginx<'a> {
         inputs.sort_by(|a, b| a.path.cmp(&b.path));
-        let sources: Vec<tree::Source<'a>> = inputs.into_iter().flat_map(split_dump).collect();
-        let contexts = sources
-            .iter()
-            .map(|s| nginx::infer_context(s.directives))
+        // A file of an `nginx -T` dump is one source per section, named by
+        // the section's path.
+        let sources: Vec<tree::Source<'a>> = inputs
+            .into_iter()
+            .enumerate()
+            .flat_map(|(n, input)| {
+                input.text.sections.iter().enumerate().map(move |(k, s)| {
+                    let path = s.path.as_deref().unwrap_or(&input.path);
+                    tree::Source {
+                        file: input.file,
+                        path: includes::normalize(path),
+                        input: n,
+                        text: input.text,
+                        section: k,
+                        configmap: input.configmap.clone(),
+                    }
+                })
+            })
             .collect();
         let resolver = includes::Resolver::new(
             sources
@@ -198,16 +170,14 @@ impl<'a> Nginx<'a> {
             version,
             near_services: vec![false; sources.len()],
             sources,
-            contexts,
             resolver,
         }
     }
 
     fn context(&self, i: usize) -> FileContext {
-        self.contexts
+        self.sources
             .get(i)
-            .copied()
-            .unwrap_or(FileContext::Unknown)
+            .map_or(FileContext::Unknown, tree::Source::context)
     }
 
     /// Build every configuration and hand each to `visit`, returning what
@@ -218,7 +188,41 @@ impl<'a> Nginx<'a> {
     /// fragment includes, then whatever is left); within a round a
     /// candidate already read by an earlier one is not a root, and its
     /// visit's result is dropped.
-    pub fn each_config<R: Send>(&self, visit: impl Fn(NginxConfig<'a>) -> R + Sync) -> Vec<R> {
+    pub fn each_config<R: Send>(&self, visit: impl Fn(NginxConfig<'_>) -> R + Sync) -> Vec<R> {
+        self.each_root(|r| {
+            let trees = self.parse_for(r);
+            let cfg = self.config(r, &|i| trees.directives(&self.sources, i))?;
+            Some((cfg.tree.files.clone(), visit(cfg)))
+        })
+    }
+
+    /// Every configuration at once, from trees of every file (for tests).
+    #[cfg(test)]
+    fn all_configs<'p>(&self, trees: &'p Trees) -> Vec<NginxConfig<'p>> {
+        self.each_root(|r| {
+            let cfg = self.config(r, &|i| trees.directives(&self.sources, i))?;
+            Some((cfg.tree.files.clone(), cfg))
+        })
+    }
+
+    /// Trees of every file (for tests).
+    #[cfg(test)]
+    fn parse_all(&self) -> Trees {
+        let mut all: Vec<(usize, NginxFile)> = Vec::new();
+        for s in &self.sources {
+            if all.last().map(|(n, _)| *n) != Some(s.input) {
+                all.push((s.input, s.text.parse()));
+            }
+        }
+        Trees(all)
+    }
+
+    /// Choose the roots and run `per_root` on each (it returns the files
+    /// the configuration read and its result; `None`: no configuration).
+    fn each_root<R: Send>(
+        &self,
+        per_root: impl Fn(&Root) -> Option<(Vec<usize>, R)> + Sync,
+    ) -> Vec<R> {
         let mut reached = vec![false; self.sources.len()];
         let mut out = Vec::new();
         // 1. Main configs.
@@ -233,14 +237,14 @@ impl<'a> Nginx<'a> {
                 })
             })
             .collect();
-        self.round(mains, &mut reached, &visit, &mut out);
+        self.round(mains, &mut reached, &per_root, &mut out);
         // 2. Fragments no other fragment includes.
         let mut included_by_fragment = vec![false; self.sources.len()];
         for (i, s) in self.sources.iter().enumerate() {
             if reached.get(i).copied().unwrap_or(true) {
                 continue;
             }
-            for arg in include_args(s.directives) {
+            for arg in s.includes() {
                 for base in fragment_bases(&s.path) {
                     if let includes::Resolved::Files(hits) = self.resolver.resolve(&base, arg) {
                         for h in hits.into_iter().filter(|&h| h != i) {
@@ -257,10 +261,10 @@ impl<'a> Nginx<'a> {
             !reached.get(i).copied().unwrap_or(true)
                 && !included_by_fragment.get(i).copied().unwrap_or(true)
         });
-        self.round(free, &mut reached, &visit, &mut out);
+        self.round(free, &mut reached, &per_root, &mut out);
         // 3. Whatever is left (cycles between fragments).
         let left = self.fragments(|i| !reached.get(i).copied().unwrap_or(true));
-        self.round(left, &mut reached, &visit, &mut out);
+        self.round(left, &mut reached, &per_root, &mut out);
         out
     }
 
@@ -285,17 +289,13 @@ impl<'a> Nginx<'a> {
         &self,
         candidates: Vec<Root>,
         reached: &mut [bool],
-        visit: &(impl Fn(NginxConfig<'a>) -> R + Sync),
+        per_root: &(impl Fn(&Root) -> Option<(Vec<usize>, R)> + Sync),
         out: &mut Vec<R>,
     ) {
         use rayon::prelude::*;
         let visited: Vec<(usize, Vec<usize>, R)> = candidates
             .into_par_iter()
-            .filter_map(|r| {
-                let cfg = self.config(&r)?;
-                let files = cfg.tree.files.clone();
-                Some((r.source, files, visit(cfg)))
-            })
+            .filter_map(|r| per_root(&r).map(|(files, result)| (r.source, files, result)))
             .collect();
         for (root, files, result) in visited {
             if reached.get(root).copied().unwrap_or(true) {
@@ -310,9 +310,42 @@ impl<'a> Nginx<'a> {
         }
     }
 
-    fn config(&self, root: &Root) -> Option<NginxConfig<'a>> {
+    /// Parse the files a configuration may read: its root and, from there,
+    /// whatever every `include` in them resolves to (a superset of the
+    /// includes the configuration follows).
+    fn parse_for(&self, root: &Root) -> Trees {
+        let mut seen = HashSet::from([root.source]);
+        let mut queue = vec![root.source];
+        while let Some(i) = queue.pop() {
+            let Some(s) = self.sources.get(i) else {
+                continue;
+            };
+            for arg in s.includes() {
+                for base in &root.bases {
+                    if let includes::Resolved::Files(hits) = self.resolver.resolve(base, arg) {
+                        for h in hits {
+                            if seen.len() < tree::MAX_FILE_READS && seen.insert(h) {
+                                queue.push(h);
+                            }
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        let mut inputs: Vec<(usize, &NginxText)> = seen
+            .iter()
+            .filter_map(|&i| self.sources.get(i).map(|s| (s.input, s.text)))
+            .collect();
+        inputs.sort_by_key(|&(n, _)| n);
+        inputs.dedup_by_key(|&mut (n, _)| n);
+        Trees(inputs.into_iter().map(|(n, t)| (n, t.parse())).collect())
+    }
+
+    fn config<'p>(&self, root: &Root, parsed: &tree::Parsed<'p, '_>) -> Option<NginxConfig<'p>> {
         let cfg = tree::build(
             &self.sources,
+            parsed,
             &self.resolver,
             root.source,
             root.context,

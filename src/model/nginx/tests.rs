@@ -4,10 +4,13 @@
 use super::*;
 use crate::parse::nginx::parse;
 
-fn model(files: &[(&str, &str)]) -> (Vec<NginxFile>, Vec<String>) {
-    let parsed = files.iter().map(|(_, t)| parse(t)).collect();
+fn model(files: &[(&str, &str)]) -> (Vec<NginxText>, Vec<String>) {
+    let texts = files
+        .iter()
+        .map(|(_, t)| NginxText::read(t, None, &parse(t)))
+        .collect();
     let paths = files.iter().map(|(p, _)| p.to_string()).collect();
-    (parsed, paths)
+    (texts, paths)
 }
 
 /// Every configuration, as the rules see them one at a time.
@@ -21,20 +24,26 @@ impl Built<'_> {
     }
 }
 
-fn build_all<'a>(parsed: &'a [NginxFile], paths: &[String]) -> Built<'a> {
-    let inputs = parsed
+/// Trees of every file and the configurations built from them.
+fn build_all<'a>(texts: &'a [NginxText], paths: &[String]) -> (Trees, Nginx<'a>) {
+    let inputs = texts
         .iter()
         .zip(paths)
         .enumerate()
         .map(|(i, (p, path))| NginxInput {
             file: i as u32,
             path: path.clone(),
-            parsed: p,
+            text: p,
             configmap: None,
         })
         .collect();
+    let n = Nginx::new(Version::DEFAULT, inputs);
+    (n.parse_all(), n)
+}
+
+fn configs<'p>(built: &'p (Trees, Nginx<'_>)) -> Built<'p> {
     Built {
-        configs: Nginx::new(Version::DEFAULT, inputs).each_config(|c| c),
+        configs: built.1.all_configs(&built.0),
     }
 }
 
@@ -63,7 +72,8 @@ fn globs_expand_sorted_and_fragments_are_not_roots() {
         ("deploy/nginx/conf.d/a.conf", "server { listen 81; }"),
         ("deploy/nginx/conf.d/sub/c.conf", "server { listen 83; }"),
     ]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     // sub/c.conf is not matched by conf.d/*.conf, so it is a root of its own.
     assert_eq!(
         roots(&n),
@@ -95,7 +105,8 @@ fn relative_includes_resolve_against_the_main_config_directory() {
         ("n/foo.conf", "location /foo { return 200; }"),
         ("n/conf.d/foo.conf", "location /decoy { return 404; }"),
     ]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     let main = &n.configs[0];
     let locs: Vec<&str> = main
         .tree
@@ -113,7 +124,8 @@ fn missing_outside_and_empty_globs_are_noted_not_fatal() {
         "nginx.conf",
         "events {}\nhttp {\n include mime.types;\n include /srv/extra.conf;\n include sites/*;\n server { listen 80; }\n}\n",
     )]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     let kinds: Vec<NoteKind> = n.notes().iter().map(|x| x.kind).collect();
     assert_eq!(
         kinds,
@@ -131,7 +143,8 @@ fn absolute_etc_nginx_includes_map_onto_the_tree() {
         ),
         ("conf.d/app.conf", "server { listen 8080; }"),
     ]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     assert_eq!(roots(&n), ["nginx.conf"]);
     assert_eq!(listens(&n.configs[0]), ["8080"]);
 }
@@ -143,7 +156,8 @@ fn cycles_and_depth_are_bounded() {
         ("a.conf", "include b.conf;\nserver { listen 1; }"),
         ("b.conf", "include a.conf;\nserver { listen 2; }"),
     ]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     assert_eq!(roots(&n), ["nginx.conf"]);
     assert!(n.notes().iter().any(|x| x.kind == NoteKind::Cycle));
     assert_eq!(listens(&n.configs[0]), ["2", "1"]);
@@ -161,7 +175,8 @@ fn cycles_and_depth_are_bounded() {
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
     let (p, paths) = model(&refs);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     assert!(n.notes().iter().any(|x| x.kind == NoteKind::TooDeep));
 }
 
@@ -174,7 +189,8 @@ fn fragments_included_by_fragments_are_not_roots() {
         ),
         ("snippets/proxy.conf", "proxy_set_header Host $host;"),
     ]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     assert_eq!(roots(&n), ["sites-enabled/app"]);
     let c = &n.configs[0];
     let pass = &c.facts.passes[0];
@@ -190,7 +206,8 @@ fn explicit_paths_with_parent_segments() {
         ("../shared/x/nginx.conf", MAIN),
         ("../shared/x/conf.d/a.conf", "server { listen 81; }"),
     ]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     assert_eq!(roots(&n), ["../shared/x/nginx.conf"]);
     assert_eq!(listens(&n.configs[0]), ["81"]);
 }
@@ -201,7 +218,8 @@ fn inheritance_inner_level_replaces_and_unknown_includes_stop_lookups() {
         "nginx.conf",
         "events {}\nhttp {\n proxy_read_timeout 30s;\n proxy_set_header Host $host;\n server {\n  location /a { proxy_pass http://x; proxy_set_header X-A 1; }\n  location /b { proxy_pass http://y; }\n  location /c { include /opt/unknown.conf; proxy_pass http://z; }\n }\n}\n",
     )]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     let c = &n.configs[0];
     let [a, b, cc] = [0, 1, 2].map(|i| c.facts.passes[i].level);
     assert_eq!(
@@ -223,7 +241,8 @@ fn upstreams_and_passes() {
         "nginx.conf",
         "events {}\nhttp {\n upstream App { server app:8080 max_fails=3 fail_timeout=5s; server b backup; keepalive 8; keepalive_timeout 30s; }\n server { listen 443 ssl http2; location / { proxy_pass http://app; } location /g { grpc_pass grpcs://g:50051; } }\n}\n",
     )]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     let c = &n.configs[0];
     let u = &c.facts.upstreams[0];
     assert_eq!(u.servers.len(), 2);
@@ -246,7 +265,8 @@ fn upstreams_and_passes() {
 fn nginx_t_dumps_are_split_into_their_files() {
     let dump = "# configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n\n# configuration file /etc/nginx/conf.d/default.conf:\nserver {\n    listen 8080;\n}\n";
     let (p, paths) = model(&[("dump.txt", dump)]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     assert_eq!(roots(&n), ["/etc/nginx/nginx.conf"]);
     assert!(n.notes().is_empty());
     let c = &n.configs[0];
@@ -275,7 +295,8 @@ fn children_and_own_match_the_parent_links() {
             "proxy_set_header A b; if ($x) { return 403; } proxy_set_header C d;",
         ),
     ]);
-    let n = build_all(&p, &paths);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
     let t = &n.configs[0].tree;
     let levels = std::iter::once(None).chain((0..t.nodes.len()).map(Some));
     for level in levels {

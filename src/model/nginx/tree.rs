@@ -6,7 +6,8 @@ use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use super::includes::{self, Resolved, Resolver};
-use crate::parse::nginx::{Directive, FileContext};
+use crate::load_nginx::NginxText;
+use crate::parse::nginx::{Directive, FileContext, SmolStr};
 use crate::source::{FileId, Loc, Span};
 
 /// Deepest chain of nested includes followed.
@@ -175,9 +176,33 @@ pub enum NoteKind {
 pub struct Source<'a> {
     pub file: FileId,
     pub path: String,
-    pub directives: &'a [Directive],
+    /// The kept text it is in, and which of its sections it is.
+    pub text: &'a NginxText,
+    pub section: usize,
+    /// Index of its input (sources of one dump share it).
+    pub input: usize,
     pub configmap: Option<super::ConfigMapRef>,
 }
+
+impl Source<'_> {
+    pub fn context(&self) -> FileContext {
+        self.text
+            .sections
+            .get(self.section)
+            .map_or(FileContext::Unknown, |s| s.context)
+    }
+    /// The first argument of every `include` in it.
+    pub fn includes(&self) -> &[SmolStr] {
+        self.text
+            .sections
+            .get(self.section)
+            .map_or(&[], |s| &s.includes)
+    }
+}
+
+/// The parsed directives of the sources a configuration reads (by index
+/// in the file list; `None`: not parsed for it).
+pub type Parsed<'p, 'f> = dyn Fn(usize) -> Option<&'p [Directive]> + 'f;
 
 /// A configuration: a root file with its includes.
 #[derive(Debug)]
@@ -219,7 +244,8 @@ enum Frame<'a> {
 /// Build the configuration rooted at `sources[root]`, resolving includes
 /// against `base` (the main config's directory, or a guess for fragments).
 pub fn build<'a>(
-    sources: &[Source<'a>],
+    sources: &[Source<'_>],
+    parsed: &Parsed<'a, '_>,
     resolver: &Resolver,
     root: usize,
     context: FileContext,
@@ -242,7 +268,7 @@ pub fn build<'a>(
     let mut chain: Vec<usize> = vec![root];
     let mut reads = 0usize;
     let mut stack: Vec<Frame<'a>> = vec![Frame::Dirs {
-        iter: src.directives.iter(),
+        iter: parsed(root).unwrap_or(&[]).iter(),
         file: src.file,
         parent: None,
         included: false,
@@ -265,7 +291,7 @@ pub fn build<'a>(
                     cfg.files.push(next);
                 }
                 stack.push(Frame::Dirs {
-                    iter: s.directives.iter(),
+                    iter: parsed(next).unwrap_or(&[]).iter(),
                     file: s.file,
                     parent,
                     included: true,
@@ -399,7 +425,7 @@ impl<'a> Config<'a> {
         d: &'a Directive,
         file: FileId,
         parent: Level,
-        sources: &[Source<'a>],
+        sources: &[Source<'_>],
         resolver: &Resolver,
         bases: &[String],
         chain: &[usize],
