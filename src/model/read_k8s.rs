@@ -440,5 +440,11 @@ pub fn read_file<'s>(
             out.roots.push((d, node.id));
         }
     }
+    // Held until every file is read and appended: most files hold one or
+    // two objects, and a Vec grows to room for four.
+    out.objects.shrink_to_fit();
+    out.roots.shrink_to_fit();
+    out.templates.shrink_to_fit();
+    out.services.shrink_to_fit();
     out
 }
