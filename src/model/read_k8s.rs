@@ -312,6 +312,9 @@ pub struct FileFacts<'s> {
     /// `object` is an index into `objects`.
     pub templates: Vec<PodTemplate<'s>>,
     pub services: Vec<Service<'s>>,
+    /// When appended to: (object, file, document, root) of each object to
+    /// give its tree back ([`FileFacts::attach_trees`]).
+    later: Vec<(usize, usize, usize, NodeId)>,
 }
 
 impl<'s> FileFacts<'s> {
@@ -328,20 +331,16 @@ impl<'s> FileFacts<'s> {
         self
     }
 
-    /// Empty facts with room for all of `files` (appended one by one).
-    pub fn with_room_for<'f>(files: impl Iterator<Item = &'f FileFacts<'f>> + Clone) -> Self {
-        let room = |n: fn(&FileFacts<'_>) -> usize| files.clone().map(n).sum::<usize>();
-        FileFacts {
-            objects: Vec::with_capacity(room(|f| f.objects.len())),
-            roots: Vec::new(),
-            templates: Vec::with_capacity(room(|f| f.templates.len())),
-            services: Vec::with_capacity(room(|f| f.services.len())),
-        }
-    }
-
-    /// Add another file's facts after these (with their trees given back).
-    pub fn append(&mut self, other: FileFacts<'s>) {
+    /// Add the facts of the file at `file` after these; the objects whose
+    /// trees are read later (`all`: every object) get them from
+    /// [`FileFacts::attach_trees`].
+    pub fn append(&mut self, other: FileFacts<'s>, file: usize, all: bool) {
         let base = self.objects.len();
+        for (n, (o, &(d, id))) in other.objects.iter().zip(&other.roots).enumerate() {
+            if d != usize::MAX && (all || reads_tree_later(o)) {
+                self.later.push((base + n, file, d, id));
+            }
+        }
         self.objects.extend(other.objects);
         self.templates
             .extend(other.templates.into_iter().map(|t| PodTemplate {
@@ -353,6 +352,24 @@ impl<'s> FileFacts<'s> {
                 object: s.object + base,
                 ..s
             }));
+    }
+
+    /// Give the objects whose trees are read later their trees, from the
+    /// documents each file kept (by the `file` given to `append`), and drop
+    /// the room appending left over.
+    pub fn attach_trees<'d: 's>(&mut self, docs_of: impl Fn(usize) -> Option<&'d [Doc]>) {
+        for &(o, file, d, id) in &self.later {
+            if let (Some(obj), Some(doc)) = (
+                self.objects.get_mut(o),
+                docs_of(file).and_then(|docs| docs.get(d)),
+            ) {
+                obj.node = Some(doc.node(id));
+            }
+        }
+        self.later = Vec::new();
+        self.objects.shrink_to_fit();
+        self.templates.shrink_to_fit();
+        self.services.shrink_to_fit();
     }
 
     /// The file keeps only the documents marked in `kept`: point the

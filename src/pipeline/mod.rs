@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use crate::config::{Config, rule_matches};
 use crate::discover::{Candidate, Skipped};
 use crate::finding::{Finding, Severity};
@@ -20,7 +18,7 @@ use crate::suppress;
 
 mod read;
 
-use read::{FileRead, Read, ReadFor, read_one};
+use read::{Read, ReadFor, read_one};
 
 /// One input: a file on disk, or text already read (stdin, tests).
 #[derive(Clone, Debug)]
@@ -158,47 +156,40 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         plan: &plan,
     };
     let store = TextStore::new(inputs.len());
-    let reads: Vec<Read> = inputs
-        .par_iter()
-        .enumerate()
-        .map(|(i, input)| read_one(i as u32, input, &store, &with))
-        .collect();
-
     // A file's id is its index among the inputs (skipped ones leave a gap).
-    let mut sources = Sources::with_inputs(reads.len());
-    let mut loaded: Vec<LoadedFile> = Vec::with_capacity(reads.len());
-    let mut file_reads: Vec<Box<FileRead>> = Vec::with_capacity(reads.len());
-    for r in reads {
-        match r {
-            Read::Skipped(s) => skipped.push(s),
-            Read::Loaded(src, lf, read) => {
-                sources.insert(lf.file, src);
-                loaded.push(*lf);
-                file_reads.push(read);
-            }
-        }
-    }
-
+    let mut sources = Sources::with_inputs(inputs.len());
+    let mut loaded: Vec<LoadedFile> = Vec::with_capacity(inputs.len());
     let mut findings = Vec::new();
     let mut sups = Vec::new();
-    for lf in &loaded {
-        findings.extend(lf.problems.iter().map(|p| problem_finding(lf.file, p)));
-        if let Some(src) = sources.get(lf.file) {
-            sups.extend(suppress::from_comments(lf.file, src, &lf.comments));
-        }
-    }
-
-    let mut objects = FileFacts::with_room_for(file_reads.iter().map(|r| &r.k8s));
+    let mut objects = FileFacts::default();
     let mut schema_results = schema::Results::default();
     let mut envoy_schema = schema::Results::default();
     let mut documents = 0;
-    for (lf, mut read) in loaded.iter().zip(file_reads) {
-        documents += read.documents;
-        objects.append(read.k8s.with_trees(&lf.docs, opts.keep_trees));
-        schema_results.append(&mut read.objects_schema);
-        envoy_schema.append(&mut read.envoy_schema);
-        sups.append(&mut read.suppressions);
-    }
+    // Each file's read is taken in as soon as the files before it are in.
+    read::in_order(
+        inputs.len(),
+        |i| {
+            inputs
+                .get(i)
+                .map(|input| read_one(i as u32, input, &store, &with))
+        },
+        |r| match r {
+            None => {}
+            Some(Read::Skipped(s)) => skipped.push(s),
+            Some(Read::Loaded(src, lf, mut read)) => {
+                findings.extend(lf.problems.iter().map(|p| problem_finding(lf.file, p)));
+                sups.extend(suppress::from_comments(lf.file, &src, &lf.comments));
+                documents += read.documents;
+                objects.append(read.k8s, loaded.len(), opts.keep_trees);
+                schema_results.append(&mut read.objects_schema);
+                envoy_schema.append(&mut read.envoy_schema);
+                sups.append(&mut read.suppressions);
+                sources.insert(lf.file, src);
+                loaded.push(*lf);
+            }
+        },
+    );
+    objects.attach_trees(|file| loaded.get(file).map(|lf| lf.docs.as_slice()));
     schema_results.append(&mut envoy_schema);
     let envoy_docs: Vec<&crate::parse::tree::Doc> = loaded
         .iter()

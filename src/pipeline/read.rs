@@ -84,6 +84,70 @@ fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>
     out
 }
 
+/// Run `work` on `0..n` in parallel and hand each result to `take` in index
+/// order, as soon as those before it are in. What `take` keeps of a file
+/// replaces what reading it made, so a run never holds both for every file.
+pub(super) fn in_order<T: Send>(
+    n: usize,
+    work: impl Fn(usize) -> T + Sync,
+    mut take: impl FnMut(T),
+) {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    if rayon::current_thread_index().is_some() {
+        // On a pool thread (a caller's own pool), waiting here for the
+        // others could leave no thread to do the work.
+        let all: Vec<T> = (0..n).into_par_iter().map(&work).collect();
+        all.into_iter().for_each(take);
+        return;
+    }
+    // Files go out in order, in batches, so results arrive nearly in order
+    // and the collecting thread wakes once per batch. Batches shrink to one
+    // file towards the end, where a batch of large files would leave the
+    // other threads idle.
+    let workers = rayon::current_num_threads();
+    let take_batch = |next: &AtomicUsize| {
+        let mut start = next.load(Ordering::Relaxed);
+        loop {
+            let size = (n.saturating_sub(start) / (8 * workers)).clamp(1, 32);
+            match next.compare_exchange_weak(
+                start,
+                start + size,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return (start < n).then(|| start..n.min(start + size)),
+                Err(now) => start = now,
+            }
+        }
+    };
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<T>)>();
+    rayon::in_place_scope(|scope| {
+        for _ in 0..workers {
+            let (tx, next, work, take_batch) = (tx.clone(), &next, &work, &take_batch);
+            scope.spawn(move |_| {
+                while let Some(batch) = take_batch(next) {
+                    let start = batch.start;
+                    if tx.send((start, batch.map(work).collect())).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut early = std::collections::BTreeMap::new();
+        let mut want = 0;
+        for (start, batch) in rx {
+            early.insert(start, batch);
+            while let Some(batch) = early.remove(&want) {
+                want += batch.len().max(1);
+                batch.into_iter().for_each(&mut take);
+            }
+        }
+    });
+}
+
 pub(super) fn read_one<'s>(
     index: u32,
     input: &Input,
@@ -183,6 +247,34 @@ fn reread(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_are_taken_in_order_however_they_arrive() {
+        for n in [0, 1, 31, 1000] {
+            let mut out = Vec::new();
+            // Later items finish first within a batch's time.
+            in_order(
+                n,
+                |i| {
+                    std::thread::sleep(std::time::Duration::from_micros(((n - i) % 7) as u64 * 50));
+                    i * 2
+                },
+                |x| out.push(x),
+            );
+            assert_eq!(out, (0..n).map(|i| i * 2).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_caller_on_a_one_thread_pool_is_not_left_waiting() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let mut out = Vec::new();
+        pool.install(|| in_order(100, |i| i, |x| out.push(x)));
+        assert_eq!(out, (0..100).collect::<Vec<_>>());
+    }
 
     #[test]
     fn a_file_changed_after_the_read_is_not_read_again() {
