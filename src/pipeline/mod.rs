@@ -158,7 +158,8 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     let store = TextStore::new(inputs.len());
     // A file's id is its index among the inputs (skipped ones leave a gap).
     let mut sources = Sources::with_inputs(inputs.len());
-    let mut loaded: Vec<LoadedFile> = Vec::with_capacity(inputs.len());
+    // Files that still hold something (trees, NGINX text) after their read.
+    let mut loaded: Vec<LoadedFile> = Vec::new();
     let mut findings = Vec::new();
     let mut sups = Vec::new();
     let mut objects = FileFacts::default();
@@ -176,19 +177,24 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         |r| match r {
             None => {}
             Some(Read::Skipped(s)) => skipped.push(s),
-            Some(Read::Loaded(src, lf, mut read)) => {
+            Some(Read::Loaded(src, mut lf, mut read)) => {
                 findings.extend(lf.problems.iter().map(|p| problem_finding(lf.file, p)));
                 sups.extend(suppress::from_comments(lf.file, &src, &lf.comments));
+                (lf.problems, lf.comments) = (Vec::new(), Vec::new());
                 documents += read.documents;
                 objects.append(read.k8s, loaded.len(), opts.keep_trees);
                 schema_results.append(&mut read.objects_schema);
                 envoy_schema.append(&mut read.envoy_schema);
                 sups.append(&mut read.suppressions);
                 sources.insert(lf.file, src);
-                loaded.push(*lf);
+                if !lf.docs.is_empty() || lf.nginx.is_some() || !lf.embedded_nginx.is_empty() {
+                    loaded.push(*lf);
+                }
             }
         },
     );
+    drop(inputs);
+    loaded.shrink_to_fit();
     objects.attach_trees(|file| loaded.get(file).map(|lf| lf.docs.as_slice()));
     schema_results.append(&mut envoy_schema);
     let envoy_docs: Vec<&crate::parse::tree::Doc> = loaded
