@@ -46,7 +46,8 @@ pub struct Loc {
 
 /// Reads a file's text again (the same way it was read for parsing), or
 /// `None` when it is gone or changed since.
-pub type Reload = Box<dyn Fn() -> Option<String> + Send + Sync>;
+/// Reads a file's text again, given the file's display path.
+pub type Reload = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// One loaded file: its display path, text and line starts.
 pub struct SourceFile {
@@ -98,7 +99,7 @@ impl SourceFile {
     /// The file's text (empty if it can no longer be read as it was).
     pub fn text(&self) -> &str {
         self.text.get_or_init(|| {
-            let again = self.reload.as_ref().and_then(|r| r());
+            let again = self.reload.as_ref().and_then(|r| r(&self.path));
             Arc::from(again.unwrap_or_default())
         })
     }
@@ -238,7 +239,8 @@ mod tests {
         let c = Arc::clone(&calls);
         let f = SourceFile::on_disk(
             "a".into(),
-            Box::new(move || {
+            Box::new(move |path: &str| {
+                assert_eq!(path, "a");
                 c.fetch_add(1, Ordering::SeqCst);
                 Some("x: 1\ny: 2\n".to_string())
             }),
@@ -251,7 +253,7 @@ mod tests {
 
     #[test]
     fn a_file_gone_since_gives_no_text_not_a_crash() {
-        let f = SourceFile::on_disk("a".into(), Box::new(|| None));
+        let f = SourceFile::on_disk("a".into(), Box::new(|_: &str| None));
         assert_eq!(f.text(), "");
         assert_eq!(f.position(40).line, 1);
         assert_eq!(f.line_span(3), None);

@@ -249,7 +249,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         }
     }
     let paths = (0..sources.id_bound() as u32)
-        .map(|i| sources.get(i).map(|s| s.path.clone()).unwrap_or_default())
+        .map(|i| sources.get(i).map_or("", |s| s.path.as_str()))
         .collect();
     let nginx_files = crate::model::nginx::NginxFiles {
         files: nginx_files,

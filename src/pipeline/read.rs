@@ -217,7 +217,9 @@ pub(super) fn read_one<'s>(
     // and reads it again only if a finding needs it.
     let source = match (input, stamp) {
         (Input::File(c), Some(stamp)) => {
-            SourceFile::on_disk(display, reread(c.fs_path.clone(), nginx_name, stamp))
+            // Most display paths are the path itself: keep one copy.
+            let fs_path = (c.fs_path.as_os_str() != display.as_str()).then(|| c.fs_path.clone());
+            SourceFile::on_disk(display, reread(fs_path, nginx_name, stamp))
         }
         _ => SourceFile::new(display, Arc::from(text)),
     };
@@ -225,18 +227,22 @@ pub(super) fn read_one<'s>(
 }
 
 /// Read a file again as `read_one` read it, if its size and modification
-/// time are still what they were (else its spans may no longer fit).
+/// time are still what they were (else its spans may no longer fit). The
+/// file is at `fs_path`, or (`None`) at its display path.
 fn reread(
-    path: std::path::PathBuf,
+    fs_path: Option<std::path::PathBuf>,
     nginx_name: bool,
     stamp: (u64, Option<std::time::SystemTime>),
 ) -> crate::source::Reload {
-    Box::new(move || {
-        let m = std::fs::metadata(&path).ok()?;
+    Box::new(move |display: &str| {
+        let path = fs_path
+            .as_deref()
+            .unwrap_or_else(|| std::path::Path::new(display));
+        let m = std::fs::metadata(path).ok()?;
         if (m.len(), m.modified().ok()) != stamp {
             return None;
         }
-        match load::decode(std::fs::read(&path).ok()?, nginx_name) {
+        match load::decode(std::fs::read(path).ok()?, nginx_name) {
             Text::Ok(t) => Some(t),
             _ => None,
         }
@@ -283,10 +289,13 @@ mod tests {
         let path = dir.join("a.yaml");
         std::fs::write(&path, "a: 1\n").unwrap();
         let m = std::fs::metadata(&path).unwrap();
-        let again = reread(path.clone(), false, (m.len(), m.modified().ok()));
-        assert_eq!(again().as_deref(), Some("a: 1\n"));
+        let display = path.to_str().unwrap();
+        let again = reread(None, false, (m.len(), m.modified().ok()));
+        assert_eq!(again(display).as_deref(), Some("a: 1\n"));
+        let elsewhere = reread(Some(path.clone()), false, (m.len(), m.modified().ok()));
+        assert_eq!(elsewhere("not/the/path").as_deref(), Some("a: 1\n"));
         std::fs::write(&path, "a: 1\nb: 22\n").unwrap();
-        assert_eq!(again(), None);
+        assert_eq!(again(display), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

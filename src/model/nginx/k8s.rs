@@ -84,7 +84,7 @@ fn hosts<'c>(c: &'c NginxConfig<'_>) -> impl Iterator<Item = &'c str> + 'c {
 /// Mark the NGINX files a Kubernetes Service sits near: in the file's
 /// directory, the one above it, or a sibling of it (`deploy/nginx/` next to
 /// `deploy/k8s/`). `paths` are the display paths by file id.
-pub fn mark_near_services(model: &mut Model<'_>, paths: &[String]) {
+pub fn mark_near_services(model: &mut Model<'_>, paths: &[&str]) {
     // Directories holding Services, and their parents: sets, so each
     // file's "is a Service near me" question is a lookup, not a scan.
     let service_dirs: std::collections::HashSet<String> = model

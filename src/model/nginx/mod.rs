@@ -58,7 +58,7 @@ pub struct ConfigMapRef {
 #[derive(Default)]
 pub struct NginxFiles<'a> {
     pub files: Vec<NginxInput<'a>>,
-    pub paths: Vec<String>,
+    pub paths: Vec<&'a str>,
 }
 
 /// A configuration and its facts.
