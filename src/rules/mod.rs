@@ -88,8 +88,8 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
         .chain(gateway_api::RULES)
         .chain(envoy::RULES)
         .chain(schema::RULES)
-        .chain(nginx::RULES)
         .copied()
+        .chain(nginx::RULES.iter().map(|(rule, _)| *rule))
 }
 
 /// Collects the findings of one rule.
@@ -159,7 +159,7 @@ impl Finding {
 /// parallel; the findings come back in rule order (and are sorted later).
 ///
 /// NGINX configurations are built here, one per worker at a time: each is
-/// checked by [`nginx::CONFIG_RULES`] and dropped before the next.
+/// checked by the rules that read configurations and dropped before the next.
 pub fn run(
     model: &Model<'_>,
     thresholds: &Thresholds,
@@ -167,11 +167,7 @@ pub fn run(
     selected: impl Fn(&str) -> bool + Sync,
 ) -> Vec<Finding> {
     use rayon::prelude::*;
-    let config_rules: Vec<&Rule> = nginx::CONFIG_RULES
-        .iter()
-        .copied()
-        .filter(|r| selected(r.id))
-        .collect();
+    let config_rules: Vec<&Rule> = nginx::config_rules().filter(|r| selected(r.id)).collect();
     let per_config = model.nginx.each_config(|mut config| {
         model.relate_nginx(&mut config);
         let notes = std::mem::take(&mut config.tree.notes);

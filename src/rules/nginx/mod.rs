@@ -38,63 +38,53 @@ use crate::model::nginx::facts::{Pass, UpstreamServer};
 use crate::model::nginx::{BlockKind, Config, Host, Level, NginxConfig, Setting, Upstream};
 use crate::source::Loc;
 
-pub static RULES: &[&Rule] = &[
-    &include_not_resolved::RULE,
-    &service_not_found::RULE,
-    &service_port_not_exposed::RULE,
-    &upstream_protocol_mismatch::RULE,
-    &ingress_backend_protocol::RULE,
-    &grpc_through_proxy_pass::RULE,
-    &grpc_pass_without_http2::RULE,
-    &ssl_no_sni::RULE,
-    &ssl_name_upstream_group::RULE,
-    &ssl_verify_without_ca::RULE,
-    &keepalive_not_used::RULE,
-    &connection_header_forced::RULE,
-    &proxy_set_header_drops_inherited::RULE,
-    &keepalive_timeout_over_backend::RULE,
-    &websocket_upgrade_missing::RULE,
-    &websocket_read_timeout::RULE,
-    &static_dns::RULE,
-    &variable_pass_without_resolver::RULE,
-    &localhost_upstream::RULE,
-    &single_server_defaults::RULE,
-    &next_upstream_non_idempotent::RULE,
-    &connect_timeout_over_75s::RULE,
-    &buffers_rejected::RULE,
-    &worker_connections_low::RULE,
-    &ingress_ssl_passthrough::RULE,
-    &ingress_service_upstream::RULE,
+/// What a rule reads besides the model: rules that read NGINX
+/// configurations ([`Ctx::nginx_configs`]) also run once per configuration,
+/// while it is built (see `rules::run`); those that also read Ingress
+/// annotations do that in the model pass only ([`crate::rules::Pass::Model`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reads {
+    Model,
+    Configs,
+}
+
+/// Every NGINX rule, in registry order.
+pub(crate) static RULES: &[(&Rule, Reads)] = &[
+    (&include_not_resolved::RULE, Reads::Model),
+    (&service_not_found::RULE, Reads::Configs),
+    (&service_port_not_exposed::RULE, Reads::Configs),
+    (&upstream_protocol_mismatch::RULE, Reads::Configs),
+    (&ingress_backend_protocol::RULE, Reads::Model),
+    (&grpc_through_proxy_pass::RULE, Reads::Configs),
+    (&grpc_pass_without_http2::RULE, Reads::Configs),
+    (&ssl_no_sni::RULE, Reads::Configs),
+    (&ssl_name_upstream_group::RULE, Reads::Configs),
+    (&ssl_verify_without_ca::RULE, Reads::Configs),
+    (&keepalive_not_used::RULE, Reads::Configs),
+    (&connection_header_forced::RULE, Reads::Configs),
+    (&proxy_set_header_drops_inherited::RULE, Reads::Configs),
+    (&keepalive_timeout_over_backend::RULE, Reads::Configs),
+    (&websocket_upgrade_missing::RULE, Reads::Configs),
+    (&websocket_read_timeout::RULE, Reads::Configs),
+    (&static_dns::RULE, Reads::Configs),
+    (&variable_pass_without_resolver::RULE, Reads::Configs),
+    (&localhost_upstream::RULE, Reads::Configs),
+    (&single_server_defaults::RULE, Reads::Configs),
+    (&next_upstream_non_idempotent::RULE, Reads::Configs),
+    (&connect_timeout_over_75s::RULE, Reads::Configs),
+    (&buffers_rejected::RULE, Reads::Configs),
+    (&worker_connections_low::RULE, Reads::Configs),
+    (&ingress_ssl_passthrough::RULE, Reads::Model),
+    (&ingress_service_upstream::RULE, Reads::Model),
 ];
 
-/// The rules that read NGINX configurations ([`Ctx::nginx_configs`]): they
-/// also run once per configuration, while it is built (see `rules::run`).
-/// Those that also read Ingress annotations do that in the model pass only
-/// ([`Pass::Model`]).
-pub static CONFIG_RULES: &[&Rule] = &[
-    &service_not_found::RULE,
-    &service_port_not_exposed::RULE,
-    &upstream_protocol_mismatch::RULE,
-    &grpc_through_proxy_pass::RULE,
-    &grpc_pass_without_http2::RULE,
-    &ssl_no_sni::RULE,
-    &ssl_name_upstream_group::RULE,
-    &ssl_verify_without_ca::RULE,
-    &keepalive_not_used::RULE,
-    &connection_header_forced::RULE,
-    &proxy_set_header_drops_inherited::RULE,
-    &keepalive_timeout_over_backend::RULE,
-    &websocket_upgrade_missing::RULE,
-    &websocket_read_timeout::RULE,
-    &static_dns::RULE,
-    &variable_pass_without_resolver::RULE,
-    &localhost_upstream::RULE,
-    &single_server_defaults::RULE,
-    &next_upstream_non_idempotent::RULE,
-    &connect_timeout_over_75s::RULE,
-    &buffers_rejected::RULE,
-    &worker_connections_low::RULE,
-];
+/// The rules that read NGINX configurations.
+pub(crate) fn config_rules() -> impl Iterator<Item = &'static Rule> {
+    RULES
+        .iter()
+        .filter(|(_, reads)| *reads == Reads::Configs)
+        .map(|(rule, _)| *rule)
+}
 
 /// The `location` (or stream `server`) a level belongs to, for naming.
 pub(crate) fn location_of(cfg: &Config<'_>, level: Level) -> Level {
