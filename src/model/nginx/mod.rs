@@ -283,8 +283,11 @@ impl<'a> Nginx<'a> {
             .collect()
     }
 
-    /// Build and visit the candidates in parallel, then keep, in order,
-    /// those no earlier one has read.
+    /// Build and visit the candidates in parallel, a few at a time, and
+    /// keep, in order, those no earlier one has read. A candidate already
+    /// read is not built at all: when every file includes every other, one
+    /// configuration reads them all and the rest are skipped, so the work
+    /// stays linear (at most one wave is built in vain).
     fn round<R: Send>(
         &self,
         candidates: Vec<Root>,
@@ -293,20 +296,32 @@ impl<'a> Nginx<'a> {
         out: &mut Vec<R>,
     ) {
         use rayon::prelude::*;
-        let visited: Vec<(usize, Vec<usize>, R)> = candidates
-            .into_par_iter()
-            .filter_map(|r| per_root(&r).map(|(files, result)| (r.source, files, result)))
-            .collect();
-        for (root, files, result) in visited {
-            if reached.get(root).copied().unwrap_or(true) {
-                continue;
+        let wave = 4 * rayon::current_num_threads().max(1);
+        let mut pending = candidates.into_iter();
+        loop {
+            let batch: Vec<Root> = pending
+                .by_ref()
+                .filter(|r| !reached.get(r.source).copied().unwrap_or(true))
+                .take(wave)
+                .collect();
+            if batch.is_empty() {
+                return;
             }
-            for f in files {
-                if let Some(r) = reached.get_mut(f) {
-                    *r = true;
+            let visited: Vec<(usize, Vec<usize>, R)> = batch
+                .into_par_iter()
+                .filter_map(|r| per_root(&r).map(|(files, result)| (r.source, files, result)))
+                .collect();
+            for (root, files, result) in visited {
+                if reached.get(root).copied().unwrap_or(true) {
+                    continue;
                 }
+                for f in files {
+                    if let Some(r) = reached.get_mut(f) {
+                        *r = true;
+                    }
+                }
+                out.push(result);
             }
-            out.push(result);
         }
     }
 

@@ -320,3 +320,41 @@ fn children_and_own_match_the_parent_links() {
     assert!(sets.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(t.own(None, "nothing").count(), 0);
 }
+
+#[test]
+fn configs_that_read_each_other_are_built_once_not_once_each() {
+    // Every main config includes every other: the first reads them all.
+    let files: Vec<(String, String)> = (0..200)
+        .map(|i| {
+            (
+                format!("etc/nginx/m{i:03}.conf"),
+                "events {}\nhttp { include *.conf; }\n".to_string(),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let (texts, paths) = model(&refs);
+    let inputs = texts
+        .iter()
+        .zip(&paths)
+        .enumerate()
+        .map(|(i, (t, path))| NginxInput {
+            file: i as u32,
+            path: path.clone(),
+            text: t,
+            configmap: None,
+        })
+        .collect();
+    let n = Nginx::new(Version::DEFAULT, inputs);
+    let built = std::sync::atomic::AtomicUsize::new(0);
+    let roots = n.each_config(|c| {
+        built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        c.tree.root_path.clone()
+    });
+    assert_eq!(roots, ["etc/nginx/m000.conf"]);
+    // One wave at most is built in vain (was: all 200).
+    assert!(built.into_inner() <= 4 * rayon::current_num_threads().max(1));
+}
