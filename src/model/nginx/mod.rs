@@ -285,9 +285,10 @@ impl<'a> Nginx<'a> {
 
     /// Build and visit the candidates in parallel, a few at a time, and
     /// keep, in order, those no earlier one has read. A candidate already
-    /// read is not built at all: when every file includes every other, one
-    /// configuration reads them all and the rest are skipped, so the work
-    /// stays linear (at most one wave is built in vain).
+    /// read is not built at all: when every file includes every other, the
+    /// first configuration reads them all and the rest are skipped. Waves
+    /// start at one configuration and double up to a few per thread, so
+    /// that case builds one configuration, as nginx would read it.
     fn round<R: Send>(
         &self,
         candidates: Vec<Root>,
@@ -296,7 +297,8 @@ impl<'a> Nginx<'a> {
         out: &mut Vec<R>,
     ) {
         use rayon::prelude::*;
-        let wave = 4 * rayon::current_num_threads().max(1);
+        let most = 4 * rayon::current_num_threads().max(1);
+        let mut wave = 1;
         let mut pending = candidates.into_iter();
         loop {
             let batch: Vec<Root> = pending
@@ -307,6 +309,7 @@ impl<'a> Nginx<'a> {
             if batch.is_empty() {
                 return;
             }
+            wave = (wave * 2).min(most);
             let visited: Vec<(usize, Vec<usize>, R)> = batch
                 .into_par_iter()
                 .filter_map(|r| per_root(&r).map(|(files, result)| (r.source, files, result)))
@@ -331,11 +334,17 @@ impl<'a> Nginx<'a> {
     fn parse_for(&self, root: &Root) -> Trees {
         let mut seen = HashSet::from([root.source]);
         let mut queue = vec![root.source];
+        // With the root's bases, a pattern always resolves the same way:
+        // expand each once (files that all include `*.conf` are common).
+        let mut expanded: HashSet<&str> = HashSet::new();
         while let Some(i) = queue.pop() {
             let Some(s) = self.sources.get(i) else {
                 continue;
             };
             for arg in s.includes() {
+                if !expanded.insert(arg.as_str()) {
+                    continue;
+                }
                 for base in &root.bases {
                     if let includes::Resolved::Files(hits) = self.resolver.resolve(base, arg) {
                         for h in hits {
