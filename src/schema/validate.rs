@@ -161,12 +161,21 @@ pub fn builtin_issues(
 ) -> Option<Vec<Issue>> {
     let mut out = Vec::new();
     let mut type_errors_on: Vec<u32> = Vec::new();
+    // Most resources are valid: `is_valid` stops at nothing and builds no
+    // error, so errors are collected only for the few that are not.
     let errors = match s.instance {
-        Instance::Converted(c) => family.validator(def)?.iter_errors(&c.value),
-        Instance::InPlace(how) => family
-            .tree_validator(def)?
-            .iter_errors(TreeValue::root(s.root, how)),
-    };
+        Instance::Converted(c) => {
+            let v = family.validator(def)?;
+            (!v.is_valid(&c.value)).then(|| v.iter_errors(&c.value))
+        }
+        Instance::InPlace(how) => {
+            let v = family.tree_validator(def)?;
+            let root = TreeValue::root(s.root, how);
+            (!v.is_valid(root)).then(|| v.iter_errors(root))
+        }
+    }
+    .into_iter()
+    .flatten();
     for e in errors {
         for i in map_error(s, &family.doc, Some(family), &e) {
             if i.kind == IssueKind::WrongType

@@ -454,6 +454,16 @@ impl<'a, 'p> Builder<'a, 'p> {
 
     pub(super) fn finish(mut self) -> Envoy<'a> {
         self.env.analyse();
+        // Held to the end of the run: give back what doubling reserved.
+        let e = &mut self.env;
+        e.scopes.shrink_to_fit();
+        e.clusters.shrink_to_fit();
+        e.listeners.shrink_to_fit();
+        e.route_configs.shrink_to_fit();
+        e.load_assignments.shrink_to_fit();
+        e.rejections.shrink_to_fit();
+        e.deprecated.shrink_to_fit();
+        e.usage.shrink_to_fit();
         self.env
     }
 }

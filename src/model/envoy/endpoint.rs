@@ -70,5 +70,8 @@ pub fn endpoints_of_assignment(cla: NodeRef<'_>) -> Vec<Endpoint<'_>> {
             });
         }
     }
+    // Held for the run: most clusters have one or two endpoints, and a
+    // grown Vec keeps room for four.
+    out.shrink_to_fit();
     out
 }
