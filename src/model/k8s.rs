@@ -1,5 +1,6 @@
 //! Kubernetes facts: objects, pod templates, Services, Ingresses, Namespaces.
 
+use super::held_texts::Rehome;
 use crate::finding::Resource;
 use crate::parse::tree::{NodeRef, Texts};
 use crate::source::Loc;
@@ -107,6 +108,40 @@ impl<'a> Object<'a> {
         match self.api_version.rsplit_once('/') {
             Some((g, _)) => g,
             None => "",
+        }
+    }
+}
+
+/// Its tree, if any, stays with the documents it came from.
+impl<'a, 'b> Rehome<'a, 'b> for Object<'a> {
+    type Out = Object<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Object<'b> {
+        let Object {
+            api_version,
+            kind,
+            name,
+            namespace,
+            node: _,
+            loc,
+            labels_loc,
+            name_loc,
+            labels,
+            annotations,
+        } = self;
+        let (api_version, kind, name, namespace) =
+            (to(api_version), to(kind), to(name), to(namespace));
+        let labels = labels.rehome(to);
+        Object {
+            api_version,
+            kind,
+            name,
+            namespace,
+            node: None,
+            loc,
+            labels_loc,
+            name_loc,
+            labels,
+            annotations: annotations.rehome(to),
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod build_k8s;
 pub mod envoy;
 pub mod gateway_api;
+pub mod held_texts;
 pub mod hosts;
 pub mod istio;
 pub mod k8s;

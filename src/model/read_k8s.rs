@@ -331,6 +331,28 @@ impl<'s> FileFacts<'s> {
         self
     }
 
+    /// The same facts, their texts moved by `to` (see
+    /// [`Rehome`](super::held_texts::Rehome)); read before any tree is given.
+    pub fn rehome<'b>(self, to: &mut impl FnMut(&'s str) -> &'b str) -> FileFacts<'b> {
+        use super::held_texts::Rehome;
+        let FileFacts {
+            objects,
+            roots,
+            templates,
+            services,
+            later,
+        } = self;
+        let objects = objects.rehome(to);
+        let templates = templates.rehome(to);
+        FileFacts {
+            objects,
+            roots,
+            templates,
+            services: services.rehome(to),
+            later,
+        }
+    }
+
     /// Add the facts of the file at `file` after these; the objects whose
     /// trees are read later (`all`: every object) get them from
     /// [`FileFacts::attach_trees`].

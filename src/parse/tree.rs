@@ -202,7 +202,7 @@ impl Doc {
 /// are dropped.
 #[derive(Debug, Default)]
 pub struct TextStore {
-    files: Vec<std::sync::OnceLock<Arc<str>>>,
+    files: Vec<std::sync::OnceLock<Box<str>>>,
 }
 
 impl TextStore {
@@ -214,18 +214,17 @@ impl TextStore {
                 .collect(),
         }
     }
-    /// Hold the texts of a document's file (once per file) and return them
-    /// for re-borrowing; `None` if the file id is out of range.
-    pub fn hold(&self, doc: &Doc) -> Option<Texts<'_>> {
-        let held = self
-            .files
-            .get(doc.file as usize)?
-            .get_or_init(|| Arc::clone(&doc.strings));
-        // The documents of a file share one buffer.
-        Arc::ptr_eq(held, &doc.strings).then(|| Texts {
-            held,
-            of: held.as_ptr() as usize,
-        })
+    /// Hold `text` for the file (once per file) and lend it for the run;
+    /// `None` if the file id is out of range or already holds a text.
+    pub fn hold_text(&self, file: FileId, text: String) -> Option<&str> {
+        let slot = self.files.get(file as usize)?;
+        slot.set(text.into_boxed_str()).ok()?;
+        slot.get().map(|t| &**t)
+    }
+    /// The text held for a file (tests).
+    #[cfg(test)]
+    pub fn held(&self, file: FileId) -> Option<&str> {
+        self.files.get(file as usize)?.get().map(|t| &**t)
     }
 }
 

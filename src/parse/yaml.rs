@@ -307,7 +307,7 @@ impl Strings {
 /// hash); hash flooding is moot for a per-file set of texts at most 64
 /// bytes long that the file's own size bounds.
 #[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl std::hash::Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {

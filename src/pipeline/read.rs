@@ -8,7 +8,7 @@ use super::Input;
 use crate::discover::Skipped;
 use crate::load::{self, DocKind, LoadedFile, Text};
 use crate::model::read_k8s::{self, FileFacts};
-use crate::parse::tree::TextStore;
+use crate::parse::tree::{TextStore, Texts};
 use crate::schema;
 use crate::source::SourceFile;
 use crate::suppress;
@@ -44,10 +44,11 @@ pub(super) struct ReadFor<'r> {
 fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>) -> FileRead<'s> {
     let mut out = FileRead::default();
     let (objects_schema, suppressions) = (&mut out.objects_schema, &mut out.suppressions);
-    out.k8s = read_k8s::read_file(
-        &lf.docs,
+    let docs = &lf.docs;
+    let facts = read_k8s::read_file(
+        docs,
         &lf.doc_kinds,
-        |_, d| store.hold(d),
+        |d, _| docs.get(d).map(Texts::of_doc),
         with.default_ns,
         |o, root| {
             if with.plan.any() {
@@ -61,6 +62,9 @@ fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>
             }
         },
     );
+    // The facts keep copies of the few texts they use: the file's buffer
+    // goes with the documents that are dropped below.
+    out.k8s = facts.held_in(store, lf.file);
     out.documents = lf
         .docs
         .len()

@@ -1,0 +1,387 @@
+//! A file's Kubernetes facts with their texts moved out of the file's
+//! scalar buffer into a compact one the run holds.
+//!
+//! Facts are read from a file's documents, borrowing the texts of its
+//! scalar buffer. Most documents drop their trees once the file is read,
+//! and the facts use about a quarter of the buffer (names, labels, ports;
+//! not ConfigMap data, resources or volumes), so the run keeps a copy of
+//! just those texts instead of every buffer whole.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use super::k8s::*;
+use super::read_k8s::FileFacts;
+use crate::parse::tree::TextStore;
+use crate::parse::yaml::FxHasher;
+use crate::source::FileId;
+
+/// Facts whose texts can be moved to another buffer. `to` is called on
+/// every text, always in the same order for facts of the same shape, so
+/// one pass can record the texts and a second hand out their copies.
+pub trait Rehome<'a, 'b> {
+    type Out;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Self::Out;
+}
+
+impl<'a, 'b> Rehome<'a, 'b> for &'a str {
+    type Out = &'b str;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> &'b str {
+        to(self)
+    }
+}
+
+impl<'a, 'b, T: Rehome<'a, 'b>> Rehome<'a, 'b> for Option<T> {
+    type Out = Option<T::Out>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Self::Out {
+        self.map(|t| t.rehome(to))
+    }
+}
+
+impl<'a, 'b, T: Rehome<'a, 'b>> Rehome<'a, 'b> for Vec<T> {
+    type Out = Vec<T::Out>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Self::Out {
+        // Same layout in and out: collected in place, no new allocation.
+        self.into_iter().map(|t| t.rehome(to)).collect()
+    }
+}
+
+impl<'a, 'b, A: Rehome<'a, 'b>, B: Rehome<'a, 'b>> Rehome<'a, 'b> for (A, B) {
+    type Out = (A::Out, B::Out);
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Self::Out {
+        let a = self.0.rehome(to);
+        (a, self.1.rehome(to))
+    }
+}
+
+impl<'a, 'b> Rehome<'a, 'b> for PortRef<'a> {
+    type Out = PortRef<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> PortRef<'b> {
+        match self {
+            PortRef::Number(n) => PortRef::Number(n),
+            PortRef::Name(s) => PortRef::Name(to(s)),
+        }
+    }
+}
+
+// Each struct is taken apart whole: a field added later without being
+// moved here does not compile.
+
+impl<'a, 'b> Rehome<'a, 'b> for ContainerPort<'a> {
+    type Out = ContainerPort<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> ContainerPort<'b> {
+        let ContainerPort {
+            name,
+            number,
+            protocol,
+            loc,
+            name_loc,
+            number_loc,
+        } = self;
+        ContainerPort {
+            name: name.rehome(to),
+            number,
+            protocol: to(protocol),
+            loc,
+            name_loc,
+            number_loc,
+        }
+    }
+}
+
+impl<'a, 'b> Rehome<'a, 'b> for Probe<'a> {
+    type Out = Probe<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Probe<'b> {
+        let Probe {
+            kind,
+            handler,
+            port,
+            port_loc,
+        } = self;
+        Probe {
+            kind,
+            handler,
+            port: port.rehome(to),
+            port_loc,
+        }
+    }
+}
+
+impl<'a, 'b> Rehome<'a, 'b> for EnvVar<'a> {
+    type Out = EnvVar<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> EnvVar<'b> {
+        let EnvVar { name, value } = self;
+        let name = name.rehome(to);
+        EnvVar {
+            name,
+            value: value.rehome(to),
+        }
+    }
+}
+
+impl<'a, 'b> Rehome<'a, 'b> for Container<'a> {
+    type Out = Container<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Container<'b> {
+        let Container {
+            name,
+            ports,
+            probes,
+            has_pre_stop,
+            init,
+            sidecar,
+            image,
+            command_args,
+            env,
+            run_as_user,
+        } = self;
+        Container {
+            name: to(name),
+            ports: ports.rehome(to),
+            probes: probes.rehome(to),
+            has_pre_stop,
+            init,
+            sidecar,
+            image: to(image),
+            command_args: command_args.rehome(to),
+            env: env.rehome(to),
+            run_as_user,
+        }
+    }
+}
+
+impl<'a, 'b> Rehome<'a, 'b> for SelectorExpression<'a> {
+    type Out = SelectorExpression<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> SelectorExpression<'b> {
+        let SelectorExpression {
+            key,
+            operator,
+            values,
+        } = self;
+        let key = key.rehome(to);
+        let operator = operator.rehome(to);
+        SelectorExpression {
+            key,
+            operator,
+            values: values.rehome(to),
+        }
+    }
+}
+
+impl<'a, 'b> Rehome<'a, 'b> for LabelSelector<'a> {
+    type Out = LabelSelector<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> LabelSelector<'b> {
+        let LabelSelector {
+            loc,
+            null,
+            match_labels,
+            expressions,
+        } = self;
+        let match_labels = match_labels.rehome(to);
+        LabelSelector {
+            loc,
+            null,
+            match_labels,
+            expressions: expressions.rehome(to),
+        }
+    }
+}
+
+impl<'a, 'b> Rehome<'a, 'b> for PodTemplate<'a> {
+    type Out = PodTemplate<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> PodTemplate<'b> {
+        let PodTemplate {
+            object,
+            labels,
+            annotations,
+            spec_loc,
+            template_labels_loc,
+            containers,
+            grace_period,
+            run_as_user,
+            selector,
+        } = self;
+        let labels = labels.rehome(to);
+        let annotations = annotations.rehome(to);
+        let containers = containers.rehome(to);
+        PodTemplate {
+            object,
+            labels,
+            annotations,
+            spec_loc,
+            template_labels_loc,
+            containers,
+            grace_period,
+            run_as_user,
+            selector: selector.rehome(to),
+        }
+    }
+}
+
+impl<'a, 'b> Rehome<'a, 'b> for ServicePort<'a> {
+    type Out = ServicePort<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> ServicePort<'b> {
+        let ServicePort {
+            name,
+            port,
+            target,
+            protocol,
+            app_protocol,
+            loc,
+            port_field,
+            target_loc,
+            name_loc,
+            app_protocol_loc,
+        } = self;
+        let name = name.rehome(to);
+        let target = target.rehome(to);
+        let protocol = to(protocol);
+        let app_protocol = app_protocol.rehome(to);
+        ServicePort {
+            name,
+            port,
+            target,
+            protocol,
+            app_protocol,
+            loc,
+            port_field: port_field.map(|(at, text)| (at, to(text))),
+            target_loc,
+            name_loc,
+            app_protocol_loc,
+        }
+    }
+}
+
+impl<'a, 'b> Rehome<'a, 'b> for Service<'a> {
+    type Out = Service<'b>;
+    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Service<'b> {
+        let Service {
+            object,
+            type_,
+            selector,
+            selector_loc,
+            ports,
+            headless,
+            external_name,
+        } = self;
+        let type_ = to(type_);
+        let selector = selector.rehome(to);
+        let ports = ports.rehome(to);
+        Service {
+            object,
+            type_,
+            selector,
+            selector_loc,
+            ports,
+            headless,
+            external_name: external_name.rehome(to),
+        }
+    }
+}
+
+type TextMap = HashMap<(usize, usize), (u32, u32), BuildHasherDefault<FxHasher>>;
+
+impl<'a> FileFacts<'a> {
+    /// The same facts, their texts copied into one buffer held by `store`
+    /// for `file` (each distinct text once). The file's own buffer can then
+    /// go with its documents.
+    pub fn held_in(self, store: &TextStore, file: FileId) -> FileFacts<'_> {
+        let mut copy = String::new();
+        let mut seen = TextMap::default();
+        let mut places: Vec<(u32, u32)> = Vec::new();
+        let facts = self.rehome(&mut |s: &'a str| {
+            let place = *seen
+                .entry((s.as_ptr() as usize, s.len()))
+                .or_insert_with(|| {
+                    let start = u32::try_from(copy.len()).unwrap_or(u32::MAX);
+                    copy.push_str(s);
+                    (start, u32::try_from(s.len()).unwrap_or(u32::MAX))
+                });
+            places.push(place);
+            s
+        });
+        // Ids are the inputs' indexes, each read once: the slot is free.
+        let held = store.hold_text(file, copy).unwrap_or("");
+        let mut places = places.into_iter();
+        facts.rehome(&mut |_| {
+            places
+                .next()
+                .and_then(|(start, len)| held.get(start as usize..(start as usize + len as usize)))
+                .unwrap_or("")
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::load::{self, DocKind};
+    use crate::model::read_k8s::read_file;
+    use crate::parse::tree::Texts;
+
+    /// Every kind of text the facts hold, and data they do not.
+    const FILE: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+  namespace: web
+  labels: {app: shop, tier: front}
+  annotations: {note: "keep me"}
+spec:
+  selector:
+    matchLabels: {app: shop}
+    matchExpressions:
+      - {key: tier, operator: In, values: [front, edge]}
+  template:
+    metadata:
+      labels: {app: shop, tier: front}
+      annotations: {sidecar.istio.io/inject: "true"}
+    spec:
+      containers:
+        - name: web
+          image: shop:1.2
+          command: [serve, --port, "8080"]
+          ports: [{name: http, containerPort: 8080, protocol: TCP}]
+          readinessProbe: {httpGet: {path: /, port: http}}
+          env: [{name: MODE, value: fast}, {name: EMPTY}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: shop, namespace: web}
+spec:
+  selector: {app: shop}
+  ports:
+    - {name: http, port: 80, targetPort: http, appProtocol: http}
+    - {port: 81, targetPort: 9090, protocol: UDP}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: big}
+data:
+  blob: "a long value that no fact reads, a long value that no fact reads"
+"#;
+
+    #[test]
+    fn facts_keep_every_text_and_hold_only_theirs() {
+        let lf = load::load(0, "shop.yaml", FILE);
+        let kinds = vec![DocKind::K8s; lf.docs.len()];
+        let texts = |d: usize, _: &_| lf.docs.get(d).map(Texts::of_doc);
+        let facts = || read_file(&lf.docs, &kinds, texts, "default", |_, _| {});
+        let before = format!("{:?}", facts());
+        let store = TextStore::new(1);
+        let facts = facts().held_in(&store, 0);
+        // Same facts (every field, in place: a moved text would show).
+        assert_eq!(format!("{facts:?}"), before);
+        assert_eq!(facts.objects.len(), 3);
+        assert_eq!(facts.templates[0].containers[0].image, "shop:1.2");
+        // Only the texts the facts use are held, each once.
+        let held = store.held(0).unwrap();
+        assert!(!held.contains("no fact reads"), "{held}");
+        assert_eq!(held.matches("shop:1.2").count(), 1);
+        assert!(held.len() < FILE.len() / 3, "{}", held.len());
+        // The slot is taken: a second hold is refused, not overwritten.
+        assert!(store.hold_text(0, "x".into()).is_none());
+        assert!(store.hold_text(7, "x".into()).is_none());
+    }
+}
