@@ -185,7 +185,7 @@ mod tests {
             (e.configmap.as_str(), e.namespace.as_deref(), e.key.as_str()),
             ("gw", Some("shop"), "default.conf")
         );
-        let parsed = e.nginx.parse();
+        let parsed = e.nginx.parse(|| None).unwrap();
         let server = &parsed.directives[0].children()[0];
         let arg = &server.args[0];
         assert_eq!(

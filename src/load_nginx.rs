@@ -1,15 +1,17 @@
-//! An NGINX file as a run keeps it: its text, and what loading read from
-//! it (the files of an `nginx -T` dump, each one's top-level context and
-//! include patterns). A directive tree is about four times the size of its
-//! text, so none is held for the run: each configuration parses the files
-//! it reads again, and drops their trees with itself.
+//! An NGINX file as a run keeps it: what loading read from it (the files
+//! of an `nginx -T` dump, each one's top-level context and include
+//! patterns) and, unless the file can be read again from disk, its text. A
+//! directive tree is about four times the size of its text, so none is held
+//! for the run: each configuration parses the files it reads again, and
+//! drops their trees with itself.
 
 use crate::load_embedded::LineMap;
 use crate::parse::nginx::{self, Directive, FileContext, NginxFile, SmolStr};
 
 #[derive(Debug)]
 pub struct NginxText {
-    text: Box<str>,
+    /// `None`: let go ([`NginxText::forget_text`]); read again when parsed.
+    text: Option<Box<str>>,
     /// Offsets in `text` to offsets in the file (a ConfigMap's block scalar).
     remap: Option<LineMap>,
     pub sections: Box<[Section]>,
@@ -73,19 +75,32 @@ impl NginxText {
             out
         };
         NginxText {
-            text: text.into(),
+            text: Some(text.into()),
             remap,
             sections: sections.into(),
         }
     }
 
-    /// The tree again (the same one loading parsed).
-    pub fn parse(&self) -> NginxFile {
-        let mut parsed = nginx::parse(&self.text);
+    /// Let the text go: the file it came from can be read again.
+    /// (A ConfigMap's block scalar keeps its text: it is not a file.)
+    pub fn forget_text(&mut self) {
+        if self.remap.is_none() {
+            self.text = None;
+        }
+    }
+
+    /// The tree again (the same one loading parsed), from the held text or,
+    /// if it was let go, from `again`; `None` if the file can no longer be
+    /// read as it was.
+    pub fn parse(&self, again: impl FnOnce() -> Option<String>) -> Option<NginxFile> {
+        let mut parsed = match &self.text {
+            Some(text) => nginx::parse(text),
+            None => nginx::parse(&again()?),
+        };
         if let Some(m) = &self.remap {
             m.remap(&mut parsed);
         }
-        parsed
+        Some(parsed)
     }
 
     /// A section's top-level directives in a tree of this text.
@@ -108,4 +123,28 @@ fn include_args(directives: &[Directive]) -> Box<[SmolStr]> {
         }
     });
     out.into()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_let_go_is_read_again_when_parsed() {
+        let text = "http { server { listen 80; } }";
+        let mut kept = NginxText::read(text, None, &nginx::parse(text));
+        // Held: not read again.
+        assert!(kept.parse(|| panic!("read again")).is_some());
+        kept.forget_text();
+        let mut reads = 0;
+        let parsed = kept.parse(|| {
+            reads += 1;
+            Some(text.to_string())
+        });
+        assert_eq!(parsed.unwrap().directives.len(), 1);
+        assert_eq!(reads, 1);
+        // Changed or gone since: no tree.
+        assert!(kept.parse(|| None).is_none());
+    }
 }

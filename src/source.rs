@@ -104,6 +104,16 @@ impl SourceFile {
         })
     }
 
+    /// The file's text as it was read for loading, without keeping it
+    /// (`None`: it changed or went since).
+    pub fn read_again(&self) -> Option<String> {
+        match (self.text.get(), &self.reload) {
+            (Some(text), _) => Some(text.to_string()),
+            (None, Some(reload)) => reload(&self.path),
+            (None, None) => None,
+        }
+    }
+
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
             let mut starts = vec![0u32];

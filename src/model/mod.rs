@@ -215,7 +215,8 @@ impl<'a> Model<'a> {
             istio,
             gateway_api,
             envoy,
-            nginx: nginx::Nginx::new(version, nginx_files.files),
+            nginx: nginx::Nginx::new(version, nginx_files.files)
+                .reading_with(nginx_files.read_again),
             dr_index: std::sync::OnceLock::new(),
         };
         nginx::k8s::mark_near_services(&mut model, &paths);

@@ -251,9 +251,11 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     let paths = (0..sources.id_bound() as u32)
         .map(|i| sources.get(i).map_or("", |s| s.path.as_str()))
         .collect();
+    let read_again = |file| sources_ref.get(file).and_then(|s| s.read_again());
     let nginx_files = crate::model::nginx::NginxFiles {
         files: nginx_files,
         paths,
+        read_again: Some(&read_again),
     };
     let model = Model::build(opts.model.clone(), objects, envoy, nginx_files);
 

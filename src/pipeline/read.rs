@@ -221,6 +221,11 @@ pub(super) fn read_one<'s>(
     // and reads it again only if a finding needs it.
     let source = match (input, stamp) {
         (Input::File(c), Some(stamp)) => {
+            // An NGINX configuration reads it again too (a text is smaller
+            // than its tree, but the run need not hold either).
+            if let Some(n) = loaded.nginx.as_mut() {
+                n.forget_text();
+            }
             // Most display paths are the path itself: keep one copy.
             let fs_path = (c.fs_path.as_os_str() != display.as_str()).then(|| c.fs_path.clone());
             SourceFile::on_disk(display, reread(fs_path, nginx_name, stamp))

@@ -59,6 +59,8 @@ pub struct ConfigMapRef {
 pub struct NginxFiles<'a> {
     pub files: Vec<NginxInput<'a>>,
     pub paths: Vec<&'a str>,
+    /// Reads the files whose texts were let go.
+    pub read_again: Option<ReadAgain<'a>>,
 }
 
 /// A configuration and its facts.
@@ -87,7 +89,13 @@ pub struct Nginx<'a> {
     /// By source: does a Kubernetes Service sit near the source's file?
     /// (Set by [`k8s::mark_near_services`].)
     pub(super) near_services: Vec<bool>,
+    /// Reads a file again whose text the run let go ([`Nginx::reading_with`]).
+    read_again: Option<ReadAgain<'a>>,
 }
+
+/// Reads an analysed file's text again, as it was read for loading (`None`:
+/// it changed or went since).
+pub type ReadAgain<'a> = &'a (dyn Fn(FileId) -> Option<String> + Sync);
 
 impl std::fmt::Debug for Nginx<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -171,7 +179,13 @@ impl<'a> Nginx<'a> {
             near_services: vec![false; sources.len()],
             sources,
             resolver,
+            read_again: None,
         }
+    }
+
+    /// The files whose texts were let go are read again with `read_again`.
+    pub fn reading_with(self, read_again: Option<ReadAgain<'a>>) -> Nginx<'a> {
+        Nginx { read_again, ..self }
     }
 
     fn context(&self, i: usize) -> FileContext {
@@ -190,7 +204,8 @@ impl<'a> Nginx<'a> {
     /// visit's result is dropped.
     pub fn each_config<R: Send>(&self, visit: impl Fn(NginxConfig<'_>) -> R + Sync) -> Vec<R> {
         self.each_root(|r| {
-            let trees = self.parse_for(r);
+            // A file changed since it was loaded: no configuration (README).
+            let trees = self.parse_for(r)?;
             let cfg = self.config(r, &|i| trees.directives(&self.sources, i))?;
             Some((cfg.tree.files.clone(), visit(cfg)))
         })
@@ -211,7 +226,7 @@ impl<'a> Nginx<'a> {
         let mut all: Vec<(usize, NginxFile)> = Vec::new();
         for s in &self.sources {
             if all.last().map(|(n, _)| *n) != Some(s.input) {
-                all.push((s.input, s.text.parse()));
+                all.extend(s.text.parse(|| None).map(|t| (s.input, t)));
             }
         }
         Trees(all)
@@ -331,7 +346,7 @@ impl<'a> Nginx<'a> {
     /// Parse the files a configuration may read: its root and, from there,
     /// whatever every `include` in them resolves to (a superset of the
     /// includes the configuration follows).
-    fn parse_for(&self, root: &Root) -> Trees {
+    fn parse_for(&self, root: &Root) -> Option<Trees> {
         let mut seen = HashSet::from([root.source]);
         let mut queue = vec![root.source];
         // With the root's bases, a pattern always resolves the same way:
@@ -357,13 +372,18 @@ impl<'a> Nginx<'a> {
                 }
             }
         }
-        let mut inputs: Vec<(usize, &NginxText)> = seen
+        let mut inputs: Vec<(usize, FileId, &NginxText)> = seen
             .iter()
-            .filter_map(|&i| self.sources.get(i).map(|s| (s.input, s.text)))
+            .filter_map(|&i| self.sources.get(i).map(|s| (s.input, s.file, s.text)))
             .collect();
-        inputs.sort_by_key(|&(n, _)| n);
-        inputs.dedup_by_key(|&mut (n, _)| n);
-        Trees(inputs.into_iter().map(|(n, t)| (n, t.parse())).collect())
+        inputs.sort_by_key(|&(n, ..)| n);
+        inputs.dedup_by_key(|&mut (n, ..)| n);
+        let again = |file| self.read_again.and_then(|read| read(file));
+        inputs
+            .into_iter()
+            .map(|(n, file, t)| Some((n, t.parse(|| again(file))?)))
+            .collect::<Option<_>>()
+            .map(Trees)
     }
 
     fn config<'p>(&self, root: &Root, parsed: &tree::Parsed<'p, '_>) -> Option<NginxConfig<'p>> {

@@ -358,3 +358,42 @@ fn configs_that_read_each_other_are_built_once_not_once_each() {
     // The first wave is that one configuration (was: all 200).
     assert_eq!(built.into_inner(), 1);
 }
+
+#[test]
+fn texts_let_go_are_read_again_and_a_changed_file_builds_nothing() {
+    let files = [
+        ("etc/nginx/nginx.conf", "http { include conf.d/*.conf; }"),
+        ("etc/nginx/conf.d/a.conf", "server { listen 8081; }"),
+    ];
+    let (mut texts, paths) = model(&files);
+    for t in texts.iter_mut() {
+        t.forget_text();
+    }
+    let inputs = || -> Vec<NginxInput<'_>> {
+        texts
+            .iter()
+            .zip(&paths)
+            .enumerate()
+            .map(|(i, (t, path))| NginxInput {
+                file: i as u32,
+                path: path.clone(),
+                text: t,
+                configmap: None,
+            })
+            .collect()
+    };
+    let reads = std::sync::atomic::AtomicUsize::new(0);
+    let from_disk = |f: u32| {
+        reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        files.get(f as usize).map(|(_, t)| t.to_string())
+    };
+    let n = Nginx::new(Version::DEFAULT, inputs()).reading_with(Some(&from_disk));
+    let seen = n.each_config(|c| listens(&c));
+    assert_eq!(seen, [vec!["8081".to_string()]]);
+    assert_eq!(reads.into_inner(), 2);
+    // A file that changed since loading: its configuration is not built
+    // (nothing is reported from a text the tool no longer has).
+    let changed = |f: u32| (f == 0).then(|| files[0].1.to_string());
+    let n = Nginx::new(Version::DEFAULT, inputs()).reading_with(Some(&changed));
+    assert!(n.each_config(|c| listens(&c)).is_empty());
+}
