@@ -363,21 +363,27 @@ impl<'a> Config<'a> {
                 p.end = p.end.max(end);
             }
         }
-        let n = id32(self.nodes.len());
-        let nodes = &self.nodes;
-        let name = |i: u32| nodes.get(i as usize).map_or("", |n| n.d.name.as_str());
-        let parent = |i: u32| nodes.get(i as usize).map_or(NO_PARENT, |n| n.parent);
-        let mut by_level: Vec<u32> = (0..n).collect();
-        by_level.sort_unstable_by(|&a, &b| {
-            parent(a)
-                .cmp(&parent(b))
-                .then_with(|| name(a).cmp(name(b)))
-                .then(a.cmp(&b))
-        });
-        let mut by_name: Vec<u32> = (0..n).collect();
-        by_name.sort_unstable_by(|&a, &b| name(a).cmp(name(b)).then(a.cmp(&b)));
-        self.by_level = by_level;
-        self.by_name = by_name;
+        // Names are compared once, for (name, id); the levels are then
+        // sorted on integers: (parent, the name's rank, id).
+        let mut named: Vec<(&str, u32)> = (0..id32(self.nodes.len()))
+            .zip(&self.nodes)
+            .map(|(i, n)| (n.d.name.as_str(), i))
+            .collect();
+        named.sort_unstable();
+        let mut level_keys: Vec<(u64, u32)> = Vec::with_capacity(named.len());
+        let mut rank = 0u64;
+        let mut last = None;
+        for &(name, i) in &named {
+            if last.is_some_and(|l| l != name) {
+                rank += 1;
+            }
+            last = Some(name);
+            let parent = self.nodes.get(i as usize).map_or(NO_PARENT, |n| n.parent);
+            level_keys.push(((u64::from(parent) << 32) | rank, i));
+        }
+        level_keys.sort_unstable();
+        self.by_name = named.into_iter().map(|(_, i)| i).collect();
+        self.by_level = level_keys.into_iter().map(|(_, i)| i).collect();
     }
 
     /// The ids in `sorted` whose node compares equal by `key` (`sorted`
