@@ -49,11 +49,31 @@ def sh(cmd, **kw):
 TIME = "/usr/bin/time"
 
 
+def warm(cmd):
+    """Read every file the command names (directories walked) so the run
+    starts from the page cache: this machine pages out file pages idle for
+    a few seconds (DAMON reclaim), and disk reads are not what is measured."""
+    for arg in cmd[1:]:
+        if not arg.startswith("/") or not os.path.exists(arg):
+            continue
+        paths = [arg] if os.path.isfile(arg) else (
+            os.path.join(d, f) for d, _, fs in os.walk(arg) for f in fs)
+        for path in paths:
+            try:
+                with open(path, "rb") as f:
+                    while f.read(1 << 20):
+                        pass
+            except OSError:
+                pass
+
+
 def measure(cmd, cwd=None, stdout_path=None):
-    """Run once; return dict(wall, cpu, rss_mb, load, rc).
+    """Run once, from a warm page cache; return dict(wall, cpu, rss_mb,
+    load, rc).
 
     GNU time does the fork/exec and wait4, so the peak RSS is the program's
     own (a child forked from Python would report Python's pages too)."""
+    warm(cmd)
     load = os.getloadavg()[0]
     out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
