@@ -64,219 +64,49 @@ impl<'a, 'b> Rehome<'a, 'b> for PortRef<'a> {
     }
 }
 
-// Each struct is taken apart whole: a field added later without being
-// moved here does not compile.
-
-impl<'a, 'b> Rehome<'a, 'b> for ContainerPort<'a> {
-    type Out = ContainerPort<'b>;
-    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> ContainerPort<'b> {
-        let ContainerPort {
-            name,
-            number,
-            protocol,
-            loc,
-            name_loc,
-            number_loc,
-        } = self;
-        ContainerPort {
-            name: name.rehome(to),
-            number,
-            protocol: to(protocol),
-            loc,
-            name_loc,
-            number_loc,
-        }
+impl<'a, 'b> Rehome<'a, 'b> for crate::source::Loc {
+    type Out = Self;
+    fn rehome(self, _: &mut impl FnMut(&'a str) -> &'b str) -> Self {
+        self
     }
 }
 
-impl<'a, 'b> Rehome<'a, 'b> for Probe<'a> {
-    type Out = Probe<'b>;
-    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Probe<'b> {
-        let Probe {
-            kind,
-            handler,
-            port,
-            port_loc,
-        } = self;
-        Probe {
-            kind,
-            handler,
-            port: port.rehome(to),
-            port_loc,
+/// `Rehome` for a fact struct: the fields holding texts are moved, the
+/// others copied. The struct is taken apart whole, so a field added later
+/// and listed in neither group does not compile.
+macro_rules! rehome_fields {
+    ($T:ident { moved: $($moved:ident),* ; copied: $($copied:ident),* }) => {
+        impl<'a, 'b> Rehome<'a, 'b> for $T<'a> {
+            type Out = $T<'b>;
+            fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> $T<'b> {
+                let $T { $($moved,)* $($copied,)* } = self;
+                $T { $($moved: $moved.rehome(to),)* $($copied,)* }
+            }
         }
-    }
+    };
 }
 
-impl<'a, 'b> Rehome<'a, 'b> for EnvVar<'a> {
-    type Out = EnvVar<'b>;
-    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> EnvVar<'b> {
-        let EnvVar { name, value } = self;
-        let name = name.rehome(to);
-        EnvVar {
-            name,
-            value: value.rehome(to),
-        }
-    }
-}
-
-impl<'a, 'b> Rehome<'a, 'b> for Container<'a> {
-    type Out = Container<'b>;
-    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Container<'b> {
-        let Container {
-            name,
-            ports,
-            probes,
-            has_pre_stop,
-            init,
-            sidecar,
-            image,
-            command_args,
-            env,
-            run_as_user,
-        } = self;
-        Container {
-            name: to(name),
-            ports: ports.rehome(to),
-            probes: probes.rehome(to),
-            has_pre_stop,
-            init,
-            sidecar,
-            image: to(image),
-            command_args: command_args.rehome(to),
-            env: env.rehome(to),
-            run_as_user,
-        }
-    }
-}
-
-impl<'a, 'b> Rehome<'a, 'b> for SelectorExpression<'a> {
-    type Out = SelectorExpression<'b>;
-    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> SelectorExpression<'b> {
-        let SelectorExpression {
-            key,
-            operator,
-            values,
-        } = self;
-        let key = key.rehome(to);
-        let operator = operator.rehome(to);
-        SelectorExpression {
-            key,
-            operator,
-            values: values.rehome(to),
-        }
-    }
-}
-
-impl<'a, 'b> Rehome<'a, 'b> for LabelSelector<'a> {
-    type Out = LabelSelector<'b>;
-    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> LabelSelector<'b> {
-        let LabelSelector {
-            loc,
-            null,
-            match_labels,
-            expressions,
-        } = self;
-        let match_labels = match_labels.rehome(to);
-        LabelSelector {
-            loc,
-            null,
-            match_labels,
-            expressions: expressions.rehome(to),
-        }
-    }
-}
-
-impl<'a, 'b> Rehome<'a, 'b> for PodTemplate<'a> {
-    type Out = PodTemplate<'b>;
-    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> PodTemplate<'b> {
-        let PodTemplate {
-            object,
-            labels,
-            annotations,
-            spec_loc,
-            template_labels_loc,
-            containers,
-            grace_period,
-            run_as_user,
-            selector,
-        } = self;
-        let labels = labels.rehome(to);
-        let annotations = annotations.rehome(to);
-        let containers = containers.rehome(to);
-        PodTemplate {
-            object,
-            labels,
-            annotations,
-            spec_loc,
-            template_labels_loc,
-            containers,
-            grace_period,
-            run_as_user,
-            selector: selector.rehome(to),
-        }
-    }
-}
-
-impl<'a, 'b> Rehome<'a, 'b> for ServicePort<'a> {
-    type Out = ServicePort<'b>;
-    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> ServicePort<'b> {
-        let ServicePort {
-            name,
-            port,
-            target,
-            protocol,
-            app_protocol,
-            loc,
-            port_field,
-            target_loc,
-            name_loc,
-            app_protocol_loc,
-        } = self;
-        let name = name.rehome(to);
-        let target = target.rehome(to);
-        let protocol = to(protocol);
-        let app_protocol = app_protocol.rehome(to);
-        ServicePort {
-            name,
-            port,
-            target,
-            protocol,
-            app_protocol,
-            loc,
-            port_field: port_field.map(|(at, text)| (at, to(text))),
-            target_loc,
-            name_loc,
-            app_protocol_loc,
-        }
-    }
-}
-
-impl<'a, 'b> Rehome<'a, 'b> for Service<'a> {
-    type Out = Service<'b>;
-    fn rehome(self, to: &mut impl FnMut(&'a str) -> &'b str) -> Service<'b> {
-        let Service {
-            object,
-            type_,
-            selector,
-            selector_loc,
-            ports,
-            headless,
-            external_name,
-        } = self;
-        let type_ = to(type_);
-        let selector = selector.rehome(to);
-        let ports = ports.rehome(to);
-        Service {
-            object,
-            type_,
-            selector,
-            selector_loc,
-            ports,
-            headless,
-            external_name: external_name.rehome(to),
-        }
-    }
-}
+rehome_fields!(ContainerPort { moved: name, protocol; copied: number, loc, name_loc, number_loc });
+rehome_fields!(Probe { moved: port; copied: kind, handler, port_loc });
+rehome_fields!(EnvVar { moved: name, value; copied: });
+rehome_fields!(Container {
+    moved: name, ports, probes, image, command_args, env;
+    copied: has_pre_stop, init, sidecar, run_as_user
+});
+rehome_fields!(SelectorExpression { moved: key, operator, values; copied: });
+rehome_fields!(LabelSelector { moved: match_labels, expressions; copied: loc, null });
+rehome_fields!(PodTemplate {
+    moved: labels, annotations, containers, selector;
+    copied: object, spec_loc, template_labels_loc, grace_period, run_as_user
+});
+rehome_fields!(ServicePort {
+    moved: name, target, protocol, app_protocol, port_field;
+    copied: port, loc, target_loc, name_loc, app_protocol_loc
+});
+rehome_fields!(Service {
+    moved: type_, selector, ports, external_name;
+    copied: object, selector_loc, headless
+});
 
 type TextMap = HashMap<(usize, usize), (u32, u32), BuildHasherDefault<FxHasher>>;
 

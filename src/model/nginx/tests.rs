@@ -24,20 +24,24 @@ impl Built<'_> {
     }
 }
 
-/// Trees of every file and the configurations built from them.
-fn build_all<'a>(texts: &'a [NginxText], paths: &[String]) -> (Trees, Nginx<'a>) {
-    let inputs = texts
+/// The files as the model takes them (file ids in order).
+fn inputs<'a>(texts: &'a [NginxText], paths: &[String]) -> Vec<NginxInput<'a>> {
+    texts
         .iter()
         .zip(paths)
         .enumerate()
-        .map(|(i, (p, path))| NginxInput {
+        .map(|(i, (text, path))| NginxInput {
             file: i as u32,
             path: path.clone(),
-            text: p,
+            text,
             configmap: None,
         })
-        .collect();
-    let n = Nginx::new(Version::DEFAULT, inputs);
+        .collect()
+}
+
+/// Trees of every file and the configurations built from them.
+fn build_all<'a>(texts: &'a [NginxText], paths: &[String]) -> (Trees, Nginx<'a>) {
+    let n = Nginx::new(Version::DEFAULT, inputs(texts, paths));
     (n.parse_all(), n)
 }
 
@@ -337,18 +341,7 @@ fn configs_that_read_each_other_are_built_once_not_once_each() {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     let (texts, paths) = model(&refs);
-    let inputs = texts
-        .iter()
-        .zip(&paths)
-        .enumerate()
-        .map(|(i, (t, path))| NginxInput {
-            file: i as u32,
-            path: path.clone(),
-            text: t,
-            configmap: None,
-        })
-        .collect();
-    let n = Nginx::new(Version::DEFAULT, inputs);
+    let n = Nginx::new(Version::DEFAULT, inputs(&texts, &paths));
     let built = std::sync::atomic::AtomicUsize::new(0);
     let roots = n.each_config(|c| {
         built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -369,31 +362,18 @@ fn texts_let_go_are_read_again_and_a_changed_file_builds_nothing() {
     for t in texts.iter_mut() {
         t.forget_text();
     }
-    let inputs = || -> Vec<NginxInput<'_>> {
-        texts
-            .iter()
-            .zip(&paths)
-            .enumerate()
-            .map(|(i, (t, path))| NginxInput {
-                file: i as u32,
-                path: path.clone(),
-                text: t,
-                configmap: None,
-            })
-            .collect()
-    };
     let reads = std::sync::atomic::AtomicUsize::new(0);
     let from_disk = |f: u32| {
         reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         files.get(f as usize).map(|(_, t)| t.to_string())
     };
-    let n = Nginx::new(Version::DEFAULT, inputs()).reading_with(Some(&from_disk));
+    let n = Nginx::new(Version::DEFAULT, inputs(&texts, &paths)).reading_with(Some(&from_disk));
     let seen = n.each_config(|c| listens(&c));
     assert_eq!(seen, [vec!["8081".to_string()]]);
     assert_eq!(reads.into_inner(), 2);
     // A file that changed since loading: its configuration is not built
     // (nothing is reported from a text the tool no longer has).
     let changed = |f: u32| (f == 0).then(|| files[0].1.to_string());
-    let n = Nginx::new(Version::DEFAULT, inputs()).reading_with(Some(&changed));
+    let n = Nginx::new(Version::DEFAULT, inputs(&texts, &paths)).reading_with(Some(&changed));
     assert!(n.each_config(|c| listens(&c)).is_empty());
 }
