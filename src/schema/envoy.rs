@@ -10,7 +10,6 @@ use super::catalog::{self, Family};
 use super::convert::{self, Typing};
 use super::tree_json::{Reading, RootKeys, TYPE_URL, validates_in_place};
 use super::validate::{self, Subject};
-use crate::finding::Resource;
 use crate::parse::tree::{Doc, NodeId, NodeRef};
 
 /// The Any's type URL is not a field of the message.
@@ -189,12 +188,13 @@ pub(crate) fn check_doc_as(doc: &Doc, allow_in_place: bool) -> Results {
                 root_keys: ROOT_KEYS,
             }),
         };
-        let resource =
-            matches!(t.kind, "Cluster" | "Listener" | "RouteConfiguration").then(|| Resource {
-                kind: t.kind.to_string(),
+        let resource = matches!(t.kind, "Cluster" | "Listener" | "RouteConfiguration").then_some(
+            validate::ResourceNames {
+                kind: t.kind,
                 namespace: None,
-                name: name.to_string(),
-            });
+                name,
+            },
+        );
         let subject = Subject {
             root: t.node,
             instance,

@@ -31,10 +31,29 @@ pub enum Instance<'a> {
 pub struct Subject<'a> {
     pub root: NodeRef<'a>,
     pub instance: Instance<'a>,
-    pub resource: Option<Resource>,
+    pub resource: Option<ResourceNames<'a>>,
     pub typing: Typing,
     /// Where to point when the whole resource is at fault (its name).
     pub name_node: Option<NodeRef<'a>>,
+}
+
+/// A resource's kind, namespace and name as the document has them; owned
+/// only when an issue names them (most resources have none).
+#[derive(Clone, Copy, Debug)]
+pub struct ResourceNames<'a> {
+    pub kind: &'a str,
+    pub namespace: Option<&'a str>,
+    pub name: &'a str,
+}
+
+impl ResourceNames<'_> {
+    pub fn owned(self) -> Resource {
+        Resource {
+            kind: self.kind.to_string(),
+            namespace: self.namespace.map(str::to_string),
+            name: self.name.to_string(),
+        }
+    }
 }
 
 /// The budget message (CA004) for a resource that is not validated.
@@ -118,7 +137,11 @@ pub(crate) fn check_object_as(
     let subject = Subject {
         root,
         instance,
-        resource: Some(o.resource()),
+        resource: Some(ResourceNames {
+            kind: o.kind,
+            namespace: Some(o.namespace),
+            name: o.name,
+        }),
         typing: Typing::Kubernetes,
         name_node,
     };
@@ -250,7 +273,7 @@ fn octal_issue(
         loc: node.loc(),
         message,
         help: Some(help),
-        resource: s.resource.clone(),
+        resource: s.resource.map(ResourceNames::owned),
         related: Vec::new(),
     }
 }
@@ -405,7 +428,7 @@ fn map_error(
         loc: at.map(|a| a.value.loc()).unwrap_or_else(|| s.root.loc()),
         message: String::new(),
         help: None,
-        resource: s.resource.clone(),
+        resource: s.resource.map(ResourceNames::owned),
         related: Vec::new(),
     };
     let custom = x_str(parent, "x-confaudit-message");

@@ -57,40 +57,38 @@ impl<'a> Config<'a> {
     }
 
     /// The levels a setting is inherited through, innermost first: the
-    /// level itself, enclosing locations/ifs, the server, the http block.
-    pub fn chain(&self, level: Level) -> Vec<Level> {
-        let mut out = Vec::new();
+    /// level itself, enclosing locations/ifs, the server, the http block
+    /// (walked, not collected: most lookups stop early).
+    fn levels_up(&self, level: Level) -> impl Iterator<Item = Level> + '_ {
         let mut cur = Some(level);
-        while let Some(l) = cur {
+        let mut steps = 0;
+        std::iter::from_fn(move || {
+            let l = cur?;
             let k = self.kind(l);
-            if !k.is_http_level() {
-                break;
+            if !k.is_http_level() || steps > 256 {
+                cur = None;
+                return None;
             }
-            out.push(l);
-            if k == BlockKind::Http || out.len() > 256 {
-                break;
-            }
-            cur = self.parent(l);
-        }
-        out
-    }
-
-    /// Does the chain of `level` end where nginx's defaults apply (an
-    /// `http` block), rather than at a fragment whose outer levels are not
-    /// known?
-    fn chain_reaches_http(&self, chain: &[Level]) -> bool {
-        chain
-            .last()
-            .is_some_and(|&l| self.kind(l) == BlockKind::Http)
+            steps += 1;
+            cur = if k == BlockKind::Http {
+                None
+            } else {
+                self.parent(l)
+            };
+            Some(l)
+        })
     }
 
     /// The effective value of a directive at a level, as nginx merges it:
     /// the innermost level that sets it wins; for array-like directives
     /// (`proxy_set_header`) every occurrence at that level counts and outer
-    /// ones are dropped.
+    /// ones are dropped. Past the outermost level, nginx's default applies
+    /// if that level is an `http` block, rather than a fragment whose outer
+    /// levels are not known.
     pub fn effective(&self, level: Level, name: &str) -> Setting<'_, 'a> {
-        let chain = self.chain(level);
-        for &l in &chain {
+        let mut outermost = None;
+        for l in self.levels_up(level) {
+            outermost = Some(l);
             let found: Vec<&Node<'a>> = self.own(l, name).map(|(_, n)| n).collect();
             if !found.is_empty() {
                 return Setting::Set {
@@ -103,7 +101,7 @@ impl<'a> Config<'a> {
                 return Setting::Unknown;
             }
         }
-        if self.chain_reaches_http(&chain) {
+        if outermost.is_some_and(|l| self.kind(l) == BlockKind::Http) {
             Setting::Default
         } else {
             Setting::Unknown
