@@ -16,7 +16,10 @@ for t in $targets; do
   esac
   mkdir -p corpus/$t artifacts/$t
   log=/tmp/fuzz-$t.log
-  cargo +nightly fuzz run -O $t corpus/$t -- -max_total_time=$secs -timeout=10 \
+  # New inputs go to corpus/$t (not kept in git); the saved inputs in
+  # testdata/fuzz/$t seed every run, so a fresh machine does not start from
+  # nothing.
+  cargo +nightly fuzz run -O $t corpus/$t ../testdata/fuzz/$t -- -max_total_time=$secs -timeout=10 \
     -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 $dict \
     -artifact_prefix=artifacts/$t/ > "$log" 2>&1
   rc=$?

@@ -1,7 +1,8 @@
 //! Kubernetes facts read from a file's documents while the file loads:
-//! each object's metadata, pod templates and Services, their texts
-//! re-borrowed from the run's [`TextStore`](crate::parse::tree::TextStore)
-//! so that the documents can drop their trees (see [`reads_tree_later`]).
+//! each object's metadata, pod templates and Services, borrowing the
+//! documents' texts; the pipeline then moves those texts into the run's
+//! [`TextStore`](crate::parse::tree::TextStore) (`FileFacts::held_in`) so
+//! that the documents can drop their trees (see [`reads_tree_later`]).
 
 use super::k8s::*;
 use crate::load::DocKind;

@@ -197,9 +197,9 @@ impl Doc {
     }
 }
 
-/// Every file's scalar texts for a run, by file id: what a model reads of a
-/// document while its file loads stays readable after the document's nodes
-/// are dropped.
+/// The texts a run keeps of each file, by file id: what a model reads of a
+/// document while its file loads stays readable after the document and its
+/// scalar buffer are dropped (see `model::held_texts`).
 #[derive(Debug, Default)]
 pub struct TextStore {
     files: Vec<std::sync::OnceLock<Box<str>>>,
