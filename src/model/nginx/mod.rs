@@ -203,11 +203,15 @@ impl<'a> Nginx<'a> {
     /// candidate already read by an earlier one is not a root, and its
     /// visit's result is dropped.
     pub fn each_config<R: Send>(&self, visit: impl Fn(NginxConfig<'_>) -> R + Sync) -> Vec<R> {
-        self.each_root(|r| {
-            // A file changed since it was loaded: no configuration (README).
-            let trees = self.parse_for(r)?;
-            let cfg = self.config(r, &|i| trees.directives(&self.sources, i))?;
-            Some((cfg.tree.files.clone(), visit(cfg)))
+        // On a pool thread: the waves below then cost no thread wake-ups
+        // (from outside the pool, each wave hands its work over and sleeps).
+        rayon::scope(|_| {
+            self.each_root(|r| {
+                // A file changed since it was loaded: no configuration (README).
+                let trees = self.parse_for(r)?;
+                let cfg = self.config(r, &|i| trees.directives(&self.sources, i))?;
+                Some((cfg.tree.files.clone(), visit(cfg)))
+            })
         })
     }
 
