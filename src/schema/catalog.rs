@@ -16,7 +16,13 @@ use crate::parse::yaml;
 /// One embedded schema file.
 pub struct SchemaFile {
     pub name: &'static str,
+    /// The schema as written (YAML).
     pub text: &'static str,
+    /// The same schema as JSON, generated from `text` and read at run time:
+    /// JSON parses several times faster, and a run that meets one object
+    /// parses the whole file (a test keeps the two equal; see
+    /// `embedded_json_is_the_yaml_schema`).
+    pub json: &'static str,
     /// API groups of the objects it defines (`""` is the core group; `*`
     /// for any object): a file is parsed only when an object of its groups
     /// is seen. A test checks these against the file's resources.
@@ -28,21 +34,25 @@ pub static FILES: &[SchemaFile] = &[
     SchemaFile {
         name: "kubernetes.schema.yaml",
         text: include_str!("../../schemas/kubernetes.schema.yaml"),
+        json: include_str!("../../schemas/json/kubernetes.schema.json"),
         groups: &["", "apps", "batch", "networking.k8s.io", "extensions", "*"],
     },
     SchemaFile {
         name: "istio.schema.yaml",
         text: include_str!("../../schemas/istio.schema.yaml"),
+        json: include_str!("../../schemas/json/istio.schema.json"),
         groups: &["networking.istio.io", "security.istio.io"],
     },
     SchemaFile {
         name: "gateway-api.schema.yaml",
         text: include_str!("../../schemas/gateway-api.schema.yaml"),
+        json: include_str!("../../schemas/json/gateway-api.schema.json"),
         groups: &["gateway.networking.k8s.io"],
     },
     SchemaFile {
         name: "envoy.schema.yaml",
         text: include_str!("../../schemas/envoy.schema.yaml"),
+        json: include_str!("../../schemas/json/envoy.schema.json"),
         groups: &[],
     },
 ];
@@ -309,8 +319,8 @@ fn add_camel_case(schema: &mut Value, depth: usize) {
     }
 }
 
-fn family(file: &'static str, text: &str) -> Result<Family, String> {
-    let mut doc = parse_schema_text(file, text)?;
+fn family(file: &'static str, json: &str) -> Result<Family, String> {
+    let mut doc: Value = serde_json::from_str(json).map_err(|e| format!("{file}: {e}"))?;
     let empty = Map::new();
     let top = doc.as_object().unwrap_or(&empty);
     let name = top
@@ -387,7 +397,7 @@ pub fn family_at(i: usize) -> Option<&'static Family> {
     let all = ALL.get_or_init(|| FILES.iter().map(|_| OnceLock::new()).collect());
     let file = FILES.get(i)?;
     all.get(i)?
-        .get_or_init(|| family(file.name, file.text).ok())
+        .get_or_init(|| family(file.name, file.json).ok())
         .as_ref()
 }
 
@@ -437,11 +447,35 @@ pub fn envoy() -> Option<&'static Family> {
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
+    use std::path::Path;
+
+    /// The JSON read at run time is the YAML schema, value for value.
+    /// `CONFAUDIT_WRITE_SCHEMA_JSON=1 cargo test --lib schema::catalog`
+    /// writes it again after a schema is edited.
+    #[test]
+    fn embedded_json_is_the_yaml_schema() {
+        for file in FILES {
+            let from_yaml = parse_schema_text(file.name, file.text).unwrap();
+            let json_name = file.name.replace(".yaml", ".json");
+            if std::env::var_os("CONFAUDIT_WRITE_SCHEMA_JSON").is_some() {
+                let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("schemas/json")
+                    .join(&json_name);
+                std::fs::write(path, serde_json::to_string(&from_yaml).unwrap() + "\n").unwrap();
+                continue;
+            }
+            let embedded: Value = serde_json::from_str(file.json).unwrap();
+            assert!(
+                embedded == from_yaml,
+                "schemas/json/{json_name} is stale: run CONFAUDIT_WRITE_SCHEMA_JSON=1 cargo test --lib schema::catalog"
+            );
+        }
+    }
 
     #[test]
     fn every_schema_file_parses_and_every_definition_compiles() {
         for file in FILES {
-            let fam = family(file.name, file.text).unwrap_or_else(|e| panic!("{e}"));
+            let fam = family(file.name, file.json).unwrap_or_else(|e| panic!("{e}"));
             assert!(!fam.resources.is_empty(), "{}: no resources", file.name);
             for r in &fam.resources {
                 assert!(
