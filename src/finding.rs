@@ -86,6 +86,25 @@ pub struct Resource {
     pub name: String,
 }
 
+/// A resource's kind, namespace and name as its document has them; owned
+/// ([`ResourceNames::owned`]) only where a finding names them.
+#[derive(Clone, Copy, Debug)]
+pub struct ResourceNames<'a> {
+    pub kind: &'a str,
+    pub namespace: Option<&'a str>,
+    pub name: &'a str,
+}
+
+impl ResourceNames<'_> {
+    pub fn owned(self) -> Resource {
+        Resource {
+            kind: self.kind.to_string(),
+            namespace: self.namespace.map(str::to_string),
+            name: self.name.to_string(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Related {
     pub message: String,

@@ -1,7 +1,7 @@
 //! Kubernetes facts: objects, pod templates, Services, Ingresses, Namespaces.
 
 use super::held_texts::Rehome;
-use crate::finding::Resource;
+use crate::finding::{Resource, ResourceNames};
 use crate::parse::tree::{NodeRef, Texts};
 use crate::source::Loc;
 
@@ -75,10 +75,15 @@ impl<'a> Object<'a> {
     }
 
     pub fn resource(&self) -> Resource {
-        Resource {
-            kind: self.kind.to_string(),
-            namespace: Some(self.namespace.to_string()),
-            name: self.name.to_string(),
+        self.names().owned()
+    }
+
+    /// Its kind, namespace and name, borrowed.
+    pub fn names(&self) -> ResourceNames<'a> {
+        ResourceNames {
+            kind: self.kind,
+            namespace: Some(self.namespace),
+            name: self.name,
         }
     }
 
@@ -128,19 +133,16 @@ impl<'a, 'b> Rehome<'a, 'b> for Object<'a> {
             labels,
             annotations,
         } = self;
-        let (api_version, kind, name, namespace) =
-            (to(api_version), to(kind), to(name), to(namespace));
-        let labels = labels.rehome(to);
         Object {
-            api_version,
-            kind,
-            name,
-            namespace,
+            api_version: to(api_version),
+            kind: to(kind),
+            name: to(name),
+            namespace: to(namespace),
             node: None,
             loc,
             labels_loc,
             name_loc,
-            labels,
+            labels: labels.rehome(to),
             annotations: annotations.rehome(to),
         }
     }

@@ -343,12 +343,10 @@ impl<'s> FileFacts<'s> {
             services,
             later,
         } = self;
-        let objects = objects.rehome(to);
-        let templates = templates.rehome(to);
         FileFacts {
-            objects,
+            objects: objects.rehome(to),
             roots,
-            templates,
+            templates: templates.rehome(to),
             services: services.rehome(to),
             later,
         }

@@ -189,7 +189,7 @@ pub(crate) fn check_doc_as(doc: &Doc, allow_in_place: bool) -> Results {
             }),
         };
         let resource = matches!(t.kind, "Cluster" | "Listener" | "RouteConfiguration").then_some(
-            validate::ResourceNames {
+            crate::finding::ResourceNames {
                 kind: t.kind,
                 namespace: None,
                 name,

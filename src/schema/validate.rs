@@ -12,7 +12,7 @@ use super::pointer::{self, Located};
 use super::tree_json::{self, Reading, RootKeys, TreeValue};
 use super::user::UserRule;
 use super::{Issue, IssueKind, Plan, Results};
-use crate::finding::{Resource, Severity};
+use crate::finding::{ResourceNames, Severity};
 use crate::model::k8s::Object;
 use crate::parse::tree::{NodeRef, ScalarStyle};
 use crate::util;
@@ -35,25 +35,6 @@ pub struct Subject<'a> {
     pub typing: Typing,
     /// Where to point when the whole resource is at fault (its name).
     pub name_node: Option<NodeRef<'a>>,
-}
-
-/// A resource's kind, namespace and name as the document has them; owned
-/// only when an issue names them (most resources have none).
-#[derive(Clone, Copy, Debug)]
-pub struct ResourceNames<'a> {
-    pub kind: &'a str,
-    pub namespace: Option<&'a str>,
-    pub name: &'a str,
-}
-
-impl ResourceNames<'_> {
-    pub fn owned(self) -> Resource {
-        Resource {
-            kind: self.kind.to_string(),
-            namespace: self.namespace.map(str::to_string),
-            name: self.name.to_string(),
-        }
-    }
 }
 
 /// The budget message (CA004) for a resource that is not validated.
@@ -137,11 +118,8 @@ pub(crate) fn check_object_as(
     let subject = Subject {
         root,
         instance,
-        resource: Some(ResourceNames {
-            kind: o.kind,
-            namespace: Some(o.namespace),
-            name: o.name,
-        }),
+        // Owned only for an issue: most objects have none.
+        resource: Some(o.names()),
         typing: Typing::Kubernetes,
         name_node,
     };
