@@ -29,6 +29,8 @@ enum Kept {
 }
 
 fn main() {
+    // As confaudit's main does, so both run on the same allocator settings.
+    confaudit::util::map_large_buffers_apart();
     let mut threads = None;
     let mut parse_nginx = false;
     let mut keep = false;

@@ -166,13 +166,35 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     let mut schema_results = schema::Results::default();
     let mut envoy_schema = schema::Results::default();
     let mut documents = 0;
+    // Files on disk are examined first (in parallel): their sizes set the
+    // reading order, and their reads check the same metadata.
+    let stats: Vec<Option<std::io::Result<read::FileStat>>> = {
+        use rayon::prelude::*;
+        inputs
+            .par_iter()
+            .map(|input| match input {
+                Input::File(c) => Some(read::FileStat::of(&c.fs_path)),
+                Input::Text { .. } => None,
+            })
+            .collect()
+    };
+    let order = read::reading_order(stats.iter().map(|s| match s {
+        Some(Ok(m)) => m.len,
+        _ => 0,
+    }));
     // Each file's read is taken in as soon as the files before it are in.
     read::in_order(
-        inputs.len(),
+        &order,
         |i| {
-            inputs
-                .get(i)
-                .map(|input| read_one(i as u32, input, &store, &with))
+            inputs.get(i).map(|input| {
+                read_one(
+                    i as u32,
+                    input,
+                    stats.get(i).and_then(Option::as_ref),
+                    &store,
+                    &with,
+                )
+            })
         },
         |r| match r {
             None => {}
@@ -193,7 +215,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             }
         },
     );
-    drop(inputs);
+    drop((inputs, stats));
     loaded.shrink_to_fit();
     objects.attach_trees(|file| loaded.get(file).map(|lf| lf.docs.as_slice()));
     schema_results.append(&mut envoy_schema);

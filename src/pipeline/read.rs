@@ -88,16 +88,19 @@ fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>
     out
 }
 
-/// Run `work` on `0..n` in parallel and hand each result to `take` in index
-/// order, as soon as those before it are in. What `take` keeps of a file
-/// replaces what reading it made, so a run never holds both for every file.
+/// Run `work` on every index of `order` in parallel, starting them in that
+/// order, and hand each result to `take` in index order (`0..order.len()`),
+/// as soon as those before it are in. What `take` keeps of a file replaces
+/// what reading it made, so a run never holds both for every file; a result
+/// started early waits for its turn.
 pub(super) fn in_order<T: Send>(
-    n: usize,
+    order: &[usize],
     work: impl Fn(usize) -> T + Sync,
     mut take: impl FnMut(T),
 ) {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    let n = order.len();
     if rayon::current_thread_index().is_some() {
         // On a pool thread (a caller's own pool), waiting here for the
         // others could leave no thread to do the work.
@@ -105,10 +108,9 @@ pub(super) fn in_order<T: Send>(
         all.into_iter().for_each(take);
         return;
     }
-    // Files go out in order, in batches, so results arrive nearly in order
-    // and the collecting thread wakes once per batch. Batches shrink to one
-    // file towards the end, where a batch of large files would leave the
-    // other threads idle.
+    // Work goes out in batches of `order`, so the collecting thread wakes
+    // once per batch. Batches shrink to one item towards the end, where a
+    // batch of large files would leave the other threads idle.
     let workers = rayon::current_num_threads();
     let take_batch = |next: &AtomicUsize| {
         let mut start = next.load(Ordering::Relaxed);
@@ -120,20 +122,24 @@ pub(super) fn in_order<T: Send>(
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return (start < n).then(|| start..n.min(start + size)),
+                Ok(_) => {
+                    return order
+                        .get(start..n.min(start + size))
+                        .filter(|b| !b.is_empty());
+                }
                 Err(now) => start = now,
             }
         }
     };
     let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<T>)>();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<(usize, T)>>();
     rayon::in_place_scope(|scope| {
         for _ in 0..workers {
             let (tx, next, work, take_batch) = (tx.clone(), &next, &work, &take_batch);
             scope.spawn(move |_| {
                 while let Some(batch) = take_batch(next) {
-                    let start = batch.start;
-                    if tx.send((start, batch.map(work).collect())).is_err() {
+                    let done = batch.iter().map(|&i| (i, work(i))).collect();
+                    if tx.send(done).is_err() {
                         break;
                     }
                 }
@@ -142,19 +148,58 @@ pub(super) fn in_order<T: Send>(
         drop(tx);
         let mut early = std::collections::BTreeMap::new();
         let mut want = 0;
-        for (start, batch) in rx {
-            early.insert(start, batch);
-            while let Some(batch) = early.remove(&want) {
-                want += batch.len().max(1);
-                batch.into_iter().for_each(&mut take);
+        for batch in rx {
+            early.extend(batch);
+            while let Some(item) = early.remove(&want) {
+                want += 1;
+                take(item);
             }
         }
     });
 }
 
+/// The order to read files in: the large ones first, largest first, then
+/// the others in index order. Two large files parsed together at the end
+/// would peak over everything the run already holds, and would leave one
+/// thread idle while the other finishes.
+pub(super) fn reading_order(sizes: impl Iterator<Item = u64>) -> Vec<usize> {
+    let sizes: Vec<u64> = sizes.collect();
+    let mut large: Vec<usize> = (0..sizes.len())
+        .filter(|&i| sizes.get(i).is_some_and(|&s| s >= LARGE_FILE))
+        .collect();
+    large.sort_by_key(|&i| std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)));
+    let rest = (0..sizes.len()).filter(|&i| sizes.get(i).is_none_or(|&s| s < LARGE_FILE));
+    large.into_iter().chain(rest).collect()
+}
+
+/// A file this large (rendered bundles, generated configurations) is read
+/// before the others; a hand-written manifest is a few KB.
+const LARGE_FILE: u64 = 128 * 1024;
+
+/// What a run keeps of a file's metadata between ordering the files and
+/// reading them (a `Metadata` is five times the size).
+pub(super) struct FileStat {
+    pub(super) len: u64,
+    modified: Option<std::time::SystemTime>,
+    is_file: bool,
+}
+
+impl FileStat {
+    pub(super) fn of(path: &std::path::Path) -> std::io::Result<FileStat> {
+        std::fs::metadata(path).map(|m| FileStat {
+            len: m.len(),
+            modified: m.modified().ok(),
+            is_file: m.is_file(),
+        })
+    }
+}
+
+/// Read one input; `stat` is a file's metadata, taken when the run
+/// ordered its files.
 pub(super) fn read_one<'s>(
     index: u32,
     input: &Input,
+    stat: Option<&std::io::Result<FileStat>>,
     store: &'s TextStore,
     with: &ReadFor<'s>,
 ) -> Read<'s> {
@@ -171,18 +216,19 @@ pub(super) fn read_one<'s>(
     let text = match input {
         Input::Text { text, .. } => Text::Ok(text.clone()),
         Input::File(c) => {
-            match std::fs::metadata(&c.fs_path) {
-                Ok(m) if !m.is_file() => {
+            match stat {
+                None => return skip("unreadable: not examined".to_string()),
+                Some(Ok(m)) if !m.is_file => {
                     return skip(crate::discover::NOT_REGULAR.to_string());
                 }
-                Ok(m) if m.len() > max_size => {
+                Some(Ok(m)) if m.len > max_size => {
                     return skip(format!(
                         "larger than the {} byte limit (--max-file-size)",
                         max_size
                     ));
                 }
-                Err(e) => return skip(format!("unreadable: {e}")),
-                Ok(m) => stamp = Some((m.len(), m.modified().ok())),
+                Some(Err(e)) => return skip(format!("unreadable: {e}")),
+                Some(Ok(m)) => stamp = Some((m.len, m.modified)),
             }
             match std::fs::read(&c.fs_path) {
                 Ok(bytes) => load::decode(bytes, nginx_name),
@@ -268,8 +314,9 @@ mod tests {
         for n in [0, 1, 31, 1000] {
             let mut out = Vec::new();
             // Later items finish first within a batch's time.
+            let order: Vec<usize> = (0..n).rev().collect();
             in_order(
-                n,
+                &order,
                 |i| {
                     std::thread::sleep(std::time::Duration::from_micros(((n - i) % 7) as u64 * 50));
                     i * 2
@@ -281,13 +328,24 @@ mod tests {
     }
 
     #[test]
+    fn large_files_are_read_first_largest_first_then_the_rest_in_order() {
+        let k = 1024;
+        let sizes = [3 * k, 200 * k, 1, 900 * k, 200 * k, 0, LARGE_FILE - 1];
+        let order = reading_order(sizes.into_iter());
+        // Equal sizes keep their index order; so does everything small.
+        assert_eq!(order, vec![3, 1, 4, 0, 2, 5, 6]);
+        assert!(reading_order(std::iter::empty()).is_empty());
+    }
+
+    #[test]
     fn a_caller_on_a_one_thread_pool_is_not_left_waiting() {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .unwrap();
         let mut out = Vec::new();
-        pool.install(|| in_order(100, |i| i, |x| out.push(x)));
+        let order: Vec<usize> = (0..100).collect();
+        pool.install(|| in_order(&order, |i| i, |x| out.push(x)));
         assert_eq!(out, (0..100).collect::<Vec<_>>());
     }
 
