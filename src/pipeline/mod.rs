@@ -178,7 +178,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             })
             .collect()
     };
-    let order = read::reading_order(stats.iter().map(|s| match s {
+    let order = read::Order::by_size(stats.iter().map(|s| match s {
         Some(Ok(m)) => m.len,
         _ => 0,
     }));

@@ -94,12 +94,13 @@ fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>
 /// what reading it made, so a run never holds both for every file; a result
 /// started early waits for its turn.
 pub(super) fn in_order<T: Send>(
-    order: &[usize],
+    order: &Order,
     work: impl Fn(usize) -> T + Sync,
     mut take: impl FnMut(T),
 ) {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    let (alone, order) = (order.alone, order.items.as_slice());
     let n = order.len();
     if rayon::current_thread_index().is_some() {
         // On a pool thread (a caller's own pool), waiting here for the
@@ -109,13 +110,18 @@ pub(super) fn in_order<T: Send>(
         return;
     }
     // Work goes out in batches of `order`, so the collecting thread wakes
-    // once per batch. Batches shrink to one item towards the end, where a
-    // batch of large files would leave the other threads idle.
+    // once per batch. Large files go out alone, and batches shrink to one
+    // item towards the end: a batch of large files would leave the other
+    // threads idle.
     let workers = rayon::current_num_threads();
     let take_batch = |next: &AtomicUsize| {
         let mut start = next.load(Ordering::Relaxed);
         loop {
-            let size = (n.saturating_sub(start) / (8 * workers)).clamp(1, 32);
+            let size = if start < alone {
+                1
+            } else {
+                (n.saturating_sub(start) / (8 * workers)).clamp(1, 32)
+            };
             match next.compare_exchange_weak(
                 start,
                 start + size,
@@ -162,14 +168,32 @@ pub(super) fn in_order<T: Send>(
 /// the others in index order. Two large files parsed together at the end
 /// would peak over everything the run already holds, and would leave one
 /// thread idle while the other finishes.
-pub(super) fn reading_order(sizes: impl Iterator<Item = u64>) -> Vec<usize> {
-    let sizes: Vec<u64> = sizes.collect();
-    let mut large: Vec<usize> = (0..sizes.len())
-        .filter(|&i| sizes.get(i).is_some_and(|&s| s >= LARGE_FILE))
-        .collect();
-    large.sort_by_key(|&i| std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)));
-    let rest = (0..sizes.len()).filter(|&i| sizes.get(i).is_none_or(|&s| s < LARGE_FILE));
-    large.into_iter().chain(rest).collect()
+pub(super) struct Order {
+    pub(super) items: Vec<usize>,
+    /// The first `alone` items (the large files) are read one at a time.
+    pub(super) alone: usize,
+}
+
+impl Order {
+    /// Files of these sizes in index order.
+    pub(super) fn by_size(sizes: impl Iterator<Item = u64>) -> Order {
+        let sizes: Vec<u64> = sizes.collect();
+        let is_large = |i: &usize| sizes.get(*i).is_some_and(|&s| s >= LARGE_FILE);
+        let mut items: Vec<usize> = (0..sizes.len()).filter(is_large).collect();
+        items.sort_by_key(|&i| std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)));
+        let alone = items.len();
+        items.extend((0..sizes.len()).filter(|i| !is_large(i)));
+        Order { items, alone }
+    }
+
+    /// `0..n` in order (tests).
+    #[cfg(test)]
+    fn plain(items: impl Iterator<Item = usize>) -> Order {
+        Order {
+            items: items.collect(),
+            alone: 0,
+        }
+    }
 }
 
 /// A file this large (rendered bundles, generated configurations) is read
@@ -314,7 +338,7 @@ mod tests {
         for n in [0, 1, 31, 1000] {
             let mut out = Vec::new();
             // Later items finish first within a batch's time.
-            let order: Vec<usize> = (0..n).rev().collect();
+            let order = Order::plain((0..n).rev());
             in_order(
                 &order,
                 |i| {
@@ -331,10 +355,11 @@ mod tests {
     fn large_files_are_read_first_largest_first_then_the_rest_in_order() {
         let k = 1024;
         let sizes = [3 * k, 200 * k, 1, 900 * k, 200 * k, 0, LARGE_FILE - 1];
-        let order = reading_order(sizes.into_iter());
+        let order = Order::by_size(sizes.into_iter());
         // Equal sizes keep their index order; so does everything small.
-        assert_eq!(order, vec![3, 1, 4, 0, 2, 5, 6]);
-        assert!(reading_order(std::iter::empty()).is_empty());
+        assert_eq!(order.items, vec![3, 1, 4, 0, 2, 5, 6]);
+        assert_eq!(order.alone, 3);
+        assert!(Order::by_size(std::iter::empty()).items.is_empty());
     }
 
     #[test]
@@ -344,7 +369,7 @@ mod tests {
             .build()
             .unwrap();
         let mut out = Vec::new();
-        let order: Vec<usize> = (0..100).collect();
+        let order = Order::plain(0..100);
         pool.install(|| in_order(&order, |i| i, |x| out.push(x)));
         assert_eq!(out, (0..100).collect::<Vec<_>>());
     }
