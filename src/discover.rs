@@ -145,7 +145,8 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovered {
             }
             continue;
         }
-        let walker = WalkBuilder::new(root)
+        let mut walker = WalkBuilder::new(root);
+        walker
             .hidden(true)
             .git_ignore(!opts.no_ignore)
             .git_global(!opts.no_ignore)
@@ -153,54 +154,125 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovered {
             .ignore(!opts.no_ignore)
             .parents(!opts.no_ignore)
             .require_git(false)
-            .follow_links(opts.follow_links)
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(e) => {
-                    let Some(ft) = e.file_type() else { continue };
-                    if ft.is_dir() {
-                        continue;
+            .follow_links(opts.follow_links);
+        // A walk is mostly system calls (a directory's listing, its ignore
+        // files looked for): on the run's threads, when it has several.
+        let threads = rayon::current_num_threads();
+        if threads > 1 {
+            let (tx, rx) = std::sync::mpsc::channel();
+            walker.threads(threads).build_parallel().run(|| {
+                let tx = tx.clone();
+                Box::new(move |entry| {
+                    let found = found(entry, root, &excluded);
+                    if found.is_some() && tx.send(found).is_err() {
+                        return ignore::WalkState::Quit;
                     }
-                    let p = e.path();
-                    let display = display_path(p);
-                    if !is_config_name(p) || excluded(&display) {
-                        continue;
-                    }
-                    if ft.is_file() {
-                        out.files.push(Candidate {
-                            display,
-                            fs_path: p.to_path_buf(),
-                            explicit: false,
-                        });
-                    } else {
-                        // Config-named, but a link (not followed) or a FIFO, socket or device.
-                        out.walk_errors.push(Skipped {
-                            path: display,
-                            reason: if ft.is_symlink() {
-                                SYMLINK.into()
-                            } else {
-                                NOT_REGULAR.into()
-                            },
-                        });
-                    }
-                }
-                Err(err) => {
-                    let path = match &err {
-                        ignore::Error::WithPath { path, .. } => display_path(path),
-                        _ => display_path(root),
-                    };
-                    out.walk_errors.push(Skipped {
-                        path,
-                        reason: format!("unreadable: {err}"),
-                    });
-                }
+                    ignore::WalkState::Continue
+                })
+            });
+            drop(tx);
+            rx.into_iter().for_each(|f| out.take(f));
+        } else {
+            for entry in walker.build() {
+                out.take(found(entry, root, &excluded));
             }
         }
     }
+    // Threads walk in no set order.
     out.files.sort();
     out.files.dedup_by(|a, b| a.display == b.display);
+    out.walk_errors.sort();
     out
+}
+
+/// The path a walk error is about (the parallel walk wraps it in a depth).
+fn error_path(mut err: &ignore::Error) -> Option<&Path> {
+    loop {
+        err = match err {
+            ignore::Error::WithPath { path, .. } => return Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => err,
+            _ => return None,
+        };
+    }
+}
+
+/// The system's error under a walk error: the one walk wraps it in a
+/// message of its own, the parallel walk does not, and a run's output must
+/// not depend on its threads.
+fn os_error(err: &ignore::Error) -> Option<&std::io::Error> {
+    let mut cur: &(dyn std::error::Error + 'static) = err.io_error()?;
+    // A few layers at most; bounded all the same.
+    for _ in 0..8 {
+        cur = match cur.downcast_ref::<std::io::Error>() {
+            Some(io) if io.raw_os_error().is_some() => return Some(io),
+            Some(io) => io.get_ref()?,
+            None => cur.source()?,
+        };
+    }
+    None
+}
+
+/// What the walk found at one entry: a file to read, one skipped, or
+/// nothing (a directory, a name that is not a configuration's, excluded).
+enum Found {
+    File(Candidate),
+    Skipped(Skipped),
+}
+
+impl Discovered {
+    fn take(&mut self, found: Option<Found>) {
+        match found {
+            Some(Found::File(c)) => self.files.push(c),
+            Some(Found::Skipped(s)) => self.walk_errors.push(s),
+            None => {}
+        }
+    }
+}
+
+fn found(
+    entry: Result<ignore::DirEntry, ignore::Error>,
+    root: &Path,
+    excluded: &(dyn Fn(&str) -> bool + Sync),
+) -> Option<Found> {
+    let e = match entry {
+        Ok(e) => e,
+        Err(err) => {
+            let reason = match os_error(&err) {
+                Some(io) => format!("unreadable: {io}"),
+                None => format!("unreadable: {err}"),
+            };
+            return Some(Found::Skipped(Skipped {
+                path: display_path(error_path(&err).unwrap_or(root)),
+                reason,
+            }));
+        }
+    };
+    let ft = e.file_type()?;
+    if ft.is_dir() {
+        return None;
+    }
+    let p = e.path();
+    let display = display_path(p);
+    if !is_config_name(p) || excluded(&display) {
+        return None;
+    }
+    Some(if ft.is_file() {
+        Found::File(Candidate {
+            display,
+            fs_path: p.to_path_buf(),
+            explicit: false,
+        })
+    } else {
+        // Config-named, but a link (not followed) or a FIFO, socket or device.
+        Found::Skipped(Skipped {
+            path: display,
+            reason: if ft.is_symlink() {
+                SYMLINK.into()
+            } else {
+                NOT_REGULAR.into()
+            },
+        })
+    })
 }
 
 #[cfg(test)]

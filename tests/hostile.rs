@@ -135,6 +135,14 @@ fn symlink_loops_are_not_followed() {
 /// Runs confaudit on `dir` and returns (exit code, JSON report).
 #[cfg(unix)]
 fn run_dir(dir: &std::path::Path, as_nobody: bool) -> (Option<i32>, serde_json::Value) {
+    run_dir_with(dir, as_nobody, &[])
+}
+
+fn run_dir_with(
+    dir: &std::path::Path,
+    as_nobody: bool,
+    args: &[&str],
+) -> (Option<i32>, serde_json::Value) {
     let bin = assert_cmd::cargo::cargo_bin("confaudit");
     let mut cmd = if as_nobody {
         // root reads anything: drop to `nobody` so permissions apply.
@@ -154,6 +162,7 @@ fn run_dir(dir: &std::path::Path, as_nobody: bool) -> (Option<i32>, serde_json::
     let out = cmd
         .arg(dir)
         .args(["--format", "json", "--no-context"])
+        .args(args)
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
@@ -228,6 +237,11 @@ fn unreadable_files_and_directories_are_reported_and_the_run_goes_on() {
     assert!(file.contains("unreadable"), "{file}");
     let dir_reason = skipped_reason(&v, "private").expect("unreadable directory listed");
     assert!(dir_reason.contains("unreadable"), "{dir_reason}");
+    // One thread walks with one walker, several with another: same words.
+    for threads in ["1", "2"] {
+        let (_, again) = run_dir_with(root, privileged, &["--threads", threads]);
+        assert_eq!(again, v, "--threads {threads}");
+    }
     std::fs::set_permissions(root.join("private"), std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
