@@ -412,8 +412,8 @@ def main():
             bound = total / (main_ir + (total - main_ir) / 2)
             res["amdahl"] = bound
             L.append(f"Callgrind, `--threads 2`, instructions per thread: main {main_ir / 1e6:.0f} M "
-                     f"(discovery, model, output: the serial part, {100 * main_ir / total:.1f}%), "
-                     f"pool {', '.join(f'{w / 1e6:.0f} M' for w in workers)}; on two idle cores "
+                     f"(start, model, output: the serial part, {100 * main_ir / total:.1f}%), "
+                     f"others (pool, walk) {', '.join(f'{w / 1e6:.0f} M' for w in workers)}; on two idle cores "
                      f"the speed-up is at most {bound:.2f}x (Amdahl).\n")
 
         # Targets.
