@@ -147,7 +147,6 @@ mod tests {
     use super::*;
     use crate::load::{self, DocKind};
     use crate::model::read_k8s::read_file;
-    use crate::parse::tree::Texts;
 
     /// Every kind of text the facts hold, and data they do not.
     const FILE: &str = r#"
@@ -196,8 +195,7 @@ data:
     fn facts_keep_every_text_and_hold_only_theirs() {
         let lf = load::load(0, "shop.yaml", FILE);
         let kinds = vec![DocKind::K8s; lf.docs.len()];
-        let texts = |d: usize, _: &_| lf.docs.get(d).map(Texts::of_doc);
-        let facts = || read_file(&lf.docs, &kinds, texts, "default", |_, _| {});
+        let facts = || read_file(&lf.docs, &kinds, "default", |_, _| {});
         let before = format!("{:?}", facts());
         let store = TextStore::new(1);
         let facts = facts().held_in(&store, 0);

@@ -2,7 +2,7 @@
 
 use super::held_texts::Rehome;
 use crate::finding::{Resource, ResourceNames};
-use crate::parse::tree::{NodeRef, Texts};
+use crate::parse::tree::NodeRef;
 use crate::source::Loc;
 
 /// A Kubernetes-style object (anything with apiVersion and kind).
@@ -30,25 +30,25 @@ pub struct Object<'a> {
 impl<'a> Object<'a> {
     /// An object and its tree (both read from the document).
     pub fn new(node: NodeRef<'a>, default_ns: &'a str) -> Option<Object<'a>> {
-        Object::read(node, &Texts::of_doc(node.doc), default_ns).map(|o| o.with_node(node))
+        Object::read(node, default_ns).map(|o| o.with_node(node))
     }
 
-    /// An object's metadata, its texts re-borrowed from `texts` (no tree).
-    pub fn read(node: NodeRef<'_>, texts: &Texts<'a>, default_ns: &'a str) -> Option<Object<'a>> {
-        let api_version = texts.str_at(node, "apiVersion")?;
-        let kind = texts.str_at(node, "kind")?;
+    /// An object's metadata, borrowing the document's texts (no tree).
+    pub fn read(node: NodeRef<'a>, default_ns: &'a str) -> Option<Object<'a>> {
+        let api_version = node.str_at("apiVersion")?;
+        let kind = node.str_at("kind")?;
         let meta = node.get("metadata");
         let pairs = |key: &str| {
             meta.and_then(|m| m.get(key))
-                .map(|n| texts.keep_pairs(n.string_pairs()))
+                .map(|n| n.string_pairs())
                 .unwrap_or_default()
         };
         Some(Object {
             api_version,
             kind,
-            name: meta.and_then(|m| texts.str_at(m, "name")).unwrap_or(""),
+            name: meta.and_then(|m| m.str_at("name")).unwrap_or(""),
             namespace: meta
-                .and_then(|m| texts.str_at(m, "namespace"))
+                .and_then(|m| m.str_at("namespace"))
                 .unwrap_or(default_ns),
             node: None,
             loc: node.loc(),
@@ -165,14 +165,6 @@ impl<'a> PortRef<'a> {
         match s.parse::<i64>() {
             Ok(i) => Some(PortRef::Number(i)),
             Err(_) => Some(PortRef::Name(s)),
-        }
-    }
-
-    /// The same reference, its name re-borrowed from held texts.
-    pub fn kept<'s>(self, x: &Texts<'s>) -> PortRef<'s> {
-        match self {
-            PortRef::Number(n) => PortRef::Number(n),
-            PortRef::Name(s) => PortRef::Name(x.keep(s)),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::k8s::*;
 use crate::load::DocKind;
-use crate::parse::tree::{Doc, NodeId, NodeRef, Texts};
+use crate::parse::tree::{Doc, NodeId, NodeRef};
 
 /// Where a workload kind keeps its pod template.
 fn template_path(kind: &str) -> Option<&'static [&'static str]> {
@@ -26,7 +26,7 @@ fn template_path(kind: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-fn container_ports<'s>(c: NodeRef<'_>, x: &Texts<'s>) -> Vec<ContainerPort<'s>> {
+fn container_ports(c: NodeRef<'_>) -> Vec<ContainerPort<'_>> {
     c.get("ports")
         .map(|ps| {
             ps.items()
@@ -34,9 +34,9 @@ fn container_ports<'s>(c: NodeRef<'_>, x: &Texts<'s>) -> Vec<ContainerPort<'s>> 
                     let number = p.get("containerPort");
                     let name = p.get("name");
                     ContainerPort {
-                        name: name.and_then(|n| n.as_str()).map(|n| x.keep(n)),
+                        name: name.and_then(|n| n.as_str()),
                         number: number.and_then(|n| n.as_int()),
-                        protocol: x.str_at(p, "protocol").unwrap_or("TCP"),
+                        protocol: p.str_at("protocol").unwrap_or("TCP"),
                         loc: p.loc(),
                         name_loc: name.map(|n| n.loc()),
                         number_loc: number.map(|n| n.loc()),
@@ -47,7 +47,7 @@ fn container_ports<'s>(c: NodeRef<'_>, x: &Texts<'s>) -> Vec<ContainerPort<'s>> 
         .unwrap_or_default()
 }
 
-fn probes<'s>(c: NodeRef<'_>, x: &Texts<'s>) -> Vec<Probe<'s>> {
+fn probes(c: NodeRef<'_>) -> Vec<Probe<'_>> {
     let mut out = Vec::new();
     for kind in [
         ProbeKind::Liveness,
@@ -61,7 +61,7 @@ fn probes<'s>(c: NodeRef<'_>, x: &Texts<'s>) -> Vec<Probe<'s>> {
             let Some(port_node) = probe.get(handler).and_then(|h| h.get("port")) else {
                 continue;
             };
-            if let Some(port) = PortRef::from_node(port_node).map(|p| p.kept(x)) {
+            if let Some(port) = PortRef::from_node(port_node) {
                 out.push(Probe {
                     kind,
                     handler,
@@ -90,37 +90,36 @@ fn run_as_user(n: NodeRef<'_>) -> Option<IntField> {
     })
 }
 
-fn containers<'n, 's>(
-    spec: NodeRef<'n>,
-    key: &'n str,
+fn containers<'s>(
+    spec: NodeRef<'s>,
+    key: &'s str,
     init: bool,
-    x: &'n Texts<'s>,
-) -> impl Iterator<Item = Container<'s>> + 'n {
+) -> impl Iterator<Item = Container<'s>> + 's {
     spec.get(key)
         .into_iter()
         .flat_map(|l| l.items())
         .map(move |c| Container {
-            name: x.str_at(c, "name").unwrap_or(""),
-            ports: container_ports(c, x),
-            probes: probes(c, x),
+            name: c.str_at("name").unwrap_or(""),
+            ports: container_ports(c),
+            probes: probes(c),
             has_pre_stop: c.path(&["lifecycle", "preStop"]).is_some(),
             init,
             sidecar: init && c.str_at("restartPolicy") == Some("Always"),
-            image: x.str_at(c, "image").unwrap_or(""),
+            image: c.str_at("image").unwrap_or(""),
             command_args: exact(
                 ["command", "args"]
                     .iter()
                     .filter_map(|k| c.get(k))
                     .flat_map(|l| l.items())
-                    .filter_map(|i| i.scalar().map(|(s, _)| x.keep(s))),
+                    .filter_map(|i| i.scalar().map(|(s, _)| s)),
             ),
             env: c
                 .get("env")
                 .into_iter()
                 .flat_map(|l| l.items())
                 .map(|e| EnvVar {
-                    name: x.str_at(e, "name"),
-                    value: x.str_at(e, "value"),
+                    name: e.str_at("name"),
+                    value: e.str_at("value"),
                 })
                 .collect(),
             run_as_user: run_as_user(c),
@@ -128,7 +127,7 @@ fn containers<'n, 's>(
 }
 
 /// A LabelSelector (or a plain map) as written.
-fn label_selector<'s>(sel: NodeRef<'_>, x: &Texts<'s>) -> LabelSelector<'s> {
+fn label_selector(sel: NodeRef<'_>) -> LabelSelector<'_> {
     let match_labels = sel.get("matchLabels");
     let expressions = sel.get("matchExpressions");
     let structured = match_labels.is_some() || expressions.is_some();
@@ -136,24 +135,21 @@ fn label_selector<'s>(sel: NodeRef<'_>, x: &Texts<'s>) -> LabelSelector<'s> {
         loc: sel.loc(),
         null: sel.is_null(),
         match_labels: if structured {
-            match_labels
-                .map(|m| x.keep_pairs(m.string_pairs()))
-                .unwrap_or_default()
+            match_labels.map(|m| m.string_pairs()).unwrap_or_default()
         } else {
-            x.keep_pairs(sel.string_pairs())
+            sel.string_pairs()
         },
         expressions: expressions
             .into_iter()
             .flat_map(|m| m.items())
             .map(|e| SelectorExpression {
-                key: x.str_at(e, "key"),
-                operator: x.str_at(e, "operator"),
+                key: e.str_at("key"),
+                operator: e.str_at("operator"),
                 values: e
                     .get("values")
                     .into_iter()
                     .flat_map(|v| v.items())
                     .filter_map(|v| v.as_str())
-                    .map(|v| x.keep(v))
                     .collect(),
             })
             .collect(),
@@ -163,9 +159,8 @@ fn label_selector<'s>(sel: NodeRef<'_>, x: &Texts<'s>) -> LabelSelector<'s> {
 /// The pod template of a workload object (`root` is its tree).
 pub fn pod_template<'s>(
     obj: &Object<'s>,
-    root: NodeRef<'_>,
+    root: NodeRef<'s>,
     index: usize,
-    x: &Texts<'s>,
 ) -> Option<PodTemplate<'s>> {
     let path = template_path(obj.kind)?;
     let template = root.path(path)?;
@@ -175,18 +170,17 @@ pub fn pod_template<'s>(
         let meta = template.get("metadata");
         let pairs = |k: &str| {
             meta.and_then(|m| m.get(k))
-                .map(|n| x.keep_pairs(n.string_pairs()))
+                .map(|n| n.string_pairs())
                 .unwrap_or_default()
         };
         (pairs("labels"), pairs("annotations"))
     };
     // A Pod without spec still carries labels that selectors match.
     let spec = template.get("spec").unwrap_or(template);
-    let cs = exact(containers(spec, "containers", false, x).chain(containers(
+    let cs = exact(containers(spec, "containers", false).chain(containers(
         spec,
         "initContainers",
         true,
-        x,
     )));
     let grace_period = spec
         .get("terminationGracePeriodSeconds")
@@ -194,8 +188,7 @@ pub fn pod_template<'s>(
     let selector = if path.is_empty() {
         None
     } else {
-        root.path(&["spec", "selector"])
-            .map(|s| label_selector(s, x))
+        root.path(&["spec", "selector"]).map(label_selector)
     };
     Some(PodTemplate {
         object: index,
@@ -213,7 +206,7 @@ pub fn pod_template<'s>(
 }
 
 /// A Service object (`root` is its tree).
-pub fn service<'s>(root: NodeRef<'_>, index: usize, x: &Texts<'s>) -> Service<'s> {
+pub fn service(root: NodeRef<'_>, index: usize) -> Service<'_> {
     let spec = root.get("spec");
     let selector_node = spec
         .and_then(|s| s.get("selector"))
@@ -225,18 +218,15 @@ pub fn service<'s>(root: NodeRef<'_>, index: usize, x: &Texts<'s>) -> Service<'s
                 .map(|p| {
                     let loc_of = |k: &str| p.get(k).map(|n| n.loc());
                     ServicePort {
-                        name: x.str_at(p, "name"),
+                        name: p.str_at("name"),
                         port: p.get("port").and_then(|n| n.as_int()),
-                        target: p
-                            .get("targetPort")
-                            .and_then(PortRef::from_node)
-                            .map(|t| t.kept(x)),
-                        protocol: x.str_at(p, "protocol").unwrap_or("TCP"),
-                        app_protocol: x.str_at(p, "appProtocol"),
+                        target: p.get("targetPort").and_then(PortRef::from_node),
+                        protocol: p.str_at("protocol").unwrap_or("TCP"),
+                        app_protocol: p.str_at("appProtocol"),
                         loc: p.loc(),
                         port_field: p
                             .get("port")
-                            .map(|n| (n.loc(), n.scalar().map_or("", |s| x.keep(s.0)))),
+                            .map(|n| (n.loc(), n.scalar().map_or("", |s| s.0))),
                         target_loc: loc_of("targetPort"),
                         name_loc: loc_of("name"),
                         app_protocol_loc: loc_of("appProtocol"),
@@ -247,16 +237,14 @@ pub fn service<'s>(root: NodeRef<'_>, index: usize, x: &Texts<'s>) -> Service<'s
         .unwrap_or_default();
     Service {
         object: index,
-        type_: spec
-            .and_then(|s| x.str_at(s, "type"))
-            .unwrap_or("ClusterIP"),
+        type_: spec.and_then(|s| s.str_at("type")).unwrap_or("ClusterIP"),
         selector: selector_node
-            .map(|n| x.keep_pairs(n.string_pairs()))
+            .map(|n| n.string_pairs())
             .filter(|s| !s.is_empty()),
         selector_loc: selector_node.map(|n| n.loc()),
         ports,
         headless: spec.and_then(|s| s.str_at("clusterIP")) == Some("None"),
-        external_name: spec.and_then(|s| x.str_at(s, "externalName")),
+        external_name: spec.and_then(|s| s.str_at("externalName")),
     }
 }
 
@@ -427,8 +415,7 @@ impl<'s> FileFacts<'s> {
     /// Every object of some documents read with its tree (tests).
     pub fn of_docs(docs: &'s [Doc], default_ns: &'s str) -> FileFacts<'s> {
         let kinds = vec![DocKind::K8s; docs.len()];
-        let texts = |i: usize, _: &Doc| docs.get(i).map(Texts::of_doc);
-        read_file(docs, &kinds, texts, default_ns, |_, _| {}).with_trees(docs, true)
+        read_file(docs, &kinds, default_ns, |_, _| {}).with_trees(docs, true)
     }
 }
 
@@ -452,9 +439,8 @@ pub fn object_nodes<'n>(doc: &'n Doc) -> Vec<NodeRef<'n>> {
 /// Read a file's objects; `each` sees every object with its tree (for
 /// checks that need the whole tree, such as schema validation).
 pub fn read_file<'s>(
-    docs: &[Doc],
+    docs: &'s [Doc],
     kinds: &[DocKind],
-    texts: impl Fn(usize, &Doc) -> Option<Texts<'s>>,
     default_ns: &'s str,
     mut each: impl FnMut(&Object<'s>, NodeRef<'_>),
 ) -> FileFacts<'s> {
@@ -463,16 +449,15 @@ pub fn read_file<'s>(
         if *kind != DocKind::K8s {
             continue;
         }
-        let Some(x) = texts(d, doc) else { continue };
         for node in object_nodes(doc) {
-            let Some(o) = Object::read(node, &x, default_ns) else {
+            let Some(o) = Object::read(node, default_ns) else {
                 continue;
             };
             each(&o, node);
             let index = out.objects.len();
             match (o.group(), o.kind) {
-                ("", "Service") => out.services.push(service(node, index, &x)),
-                _ => out.templates.extend(pod_template(&o, node, index, &x)),
+                ("", "Service") => out.services.push(service(node, index)),
+                _ => out.templates.extend(pod_template(&o, node, index)),
             }
             out.objects.push(o);
             out.roots.push((d, node.id));

@@ -228,44 +228,6 @@ impl TextStore {
     }
 }
 
-/// One file's texts, held by a [`TextStore`] (or by the document itself).
-#[derive(Clone, Copy, Debug)]
-pub struct Texts<'s> {
-    held: &'s str,
-    /// Address of the document buffer the texts to re-borrow come from.
-    of: usize,
-}
-
-impl<'s> Texts<'s> {
-    /// A document's own texts (for reading a tree that is kept).
-    pub fn of_doc(doc: &'s Doc) -> Texts<'s> {
-        Texts {
-            held: &doc.strings,
-            of: doc.strings.as_ptr() as usize,
-        }
-    }
-    /// The same text as `s` (read from the document), borrowed from the held
-    /// texts. Only texts of the document and `""` can be re-borrowed; anything
-    /// else gives `""`.
-    pub fn keep(&self, s: &str) -> &'s str {
-        let start = (s.as_ptr() as usize).wrapping_sub(self.of);
-        start
-            .checked_add(s.len())
-            .and_then(|end| self.held.get(start..end))
-            .unwrap_or("")
-    }
-    /// A node's string value at a key (`NodeRef::str_at`), re-borrowed.
-    pub fn str_at(&self, node: NodeRef<'_>, key: &str) -> Option<&'s str> {
-        node.str_at(key).map(|s| self.keep(s))
-    }
-    pub fn keep_pairs(&self, pairs: Vec<(&str, &str)>) -> Vec<(&'s str, &'s str)> {
-        pairs
-            .into_iter()
-            .map(|(k, v)| (self.keep(k), self.keep(v)))
-            .collect()
-    }
-}
-
 /// A borrowed node with navigation helpers.
 #[derive(Clone, Copy)]
 pub struct NodeRef<'a> {

@@ -8,7 +8,7 @@ use super::Input;
 use crate::discover::Skipped;
 use crate::load::{self, DocKind, LoadedFile, Text};
 use crate::model::read_k8s::{self, FileFacts};
-use crate::parse::tree::{TextStore, Texts};
+use crate::parse::tree::TextStore;
 use crate::schema;
 use crate::source::SourceFile;
 use crate::suppress;
@@ -44,24 +44,17 @@ pub(super) struct ReadFor<'r> {
 fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>) -> FileRead<'s> {
     let mut out = FileRead::default();
     let (objects_schema, suppressions) = (&mut out.objects_schema, &mut out.suppressions);
-    let docs = &lf.docs;
-    let facts = read_k8s::read_file(
-        docs,
-        &lf.doc_kinds,
-        |d, _| docs.get(d).map(Texts::of_doc),
-        with.default_ns,
-        |o, root| {
-            if with.plan.any() {
-                objects_schema.append(&mut schema::validate::check_object(o, root, with.plan));
-            }
-            if let Some(v) = o.annotation(suppress::ANNOTATION) {
-                let at = root
-                    .path(&["metadata", "annotations", suppress::ANNOTATION])
-                    .map_or(o.name_loc(), |n| n.loc());
-                suppressions.push(suppress::from_annotation(at, root.span(), v));
-            }
-        },
-    );
+    let facts = read_k8s::read_file(&lf.docs, &lf.doc_kinds, with.default_ns, |o, root| {
+        if with.plan.any() {
+            objects_schema.append(&mut schema::validate::check_object(o, root, with.plan));
+        }
+        if let Some(v) = o.annotation(suppress::ANNOTATION) {
+            let at = root
+                .path(&["metadata", "annotations", suppress::ANNOTATION])
+                .map_or(o.name_loc(), |n| n.loc());
+            suppressions.push(suppress::from_annotation(at, root.span(), v));
+        }
+    });
     // The facts keep copies of the few texts they use: the file's buffer
     // goes with the documents that are dropped below.
     out.k8s = facts.held_in(store, lf.file);
