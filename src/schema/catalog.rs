@@ -9,18 +9,16 @@ use jsonschema::Validator;
 use jsonschema::json::Json;
 use serde_json::{Map, Value};
 
-use super::convert::{self, Typing};
+use super::convert::Typing;
 use super::tree_json::TreeJson;
-use crate::parse::yaml;
 
 /// One embedded schema file.
 pub struct SchemaFile {
+    /// The schema as written, `schemas/<name>` (YAML).
     pub name: &'static str,
-    /// The schema as written (YAML).
-    pub text: &'static str,
-    /// The same schema as JSON, generated from `text` and read at run time:
-    /// JSON parses several times faster, and a run that meets one object
-    /// parses the whole file (a test keeps the two equal; see
+    /// The same schema as JSON, generated from the YAML and read at run
+    /// time: JSON parses several times faster, and a run that meets one
+    /// object parses the whole file (a test keeps the two equal; see
     /// `embedded_json_is_the_yaml_schema`).
     pub json: &'static str,
     /// API groups of the objects it defines (`""` is the core group; `*`
@@ -33,25 +31,21 @@ pub struct SchemaFile {
 pub static FILES: &[SchemaFile] = &[
     SchemaFile {
         name: "kubernetes.schema.yaml",
-        text: include_str!("../../schemas/kubernetes.schema.yaml"),
         json: include_str!("../../schemas/json/kubernetes.schema.json"),
         groups: &["", "apps", "batch", "networking.k8s.io", "extensions", "*"],
     },
     SchemaFile {
         name: "istio.schema.yaml",
-        text: include_str!("../../schemas/istio.schema.yaml"),
         json: include_str!("../../schemas/json/istio.schema.json"),
         groups: &["networking.istio.io", "security.istio.io"],
     },
     SchemaFile {
         name: "gateway-api.schema.yaml",
-        text: include_str!("../../schemas/gateway-api.schema.yaml"),
         json: include_str!("../../schemas/json/gateway-api.schema.json"),
         groups: &["gateway.networking.k8s.io"],
     },
     SchemaFile {
         name: "envoy.schema.yaml",
-        text: include_str!("../../schemas/envoy.schema.yaml"),
         json: include_str!("../../schemas/json/envoy.schema.json"),
         groups: &[],
     },
@@ -231,22 +225,6 @@ pub fn compile<F: Json>(schema: &Value) -> Result<Validator<F>, String> {
         .should_validate_formats(false)
         .build(schema)
         .map_err(|e| e.to_string())
-}
-
-/// Read a schema written as YAML (or JSON) into a JSON value.
-pub fn parse_schema_text(name: &str, text: &str) -> Result<Value, String> {
-    let loaded = yaml::load(text, 0);
-    if let Some(p) = loaded.problems.first() {
-        return Err(format!("{name}: {}", p.message));
-    }
-    let root = loaded
-        .docs
-        .first()
-        .and_then(|d| d.root())
-        .ok_or_else(|| format!("{name}: empty"))?;
-    convert::to_json(root, Typing::Core)
-        .map(|c| c.value)
-        .map_err(|_| format!("{name}: too large"))
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
@@ -447,7 +425,25 @@ pub fn envoy() -> Option<&'static Family> {
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::parse::yaml;
+    use crate::schema::convert;
     use std::path::Path;
+
+    /// Read a schema written as YAML (or JSON) into a JSON value.
+    fn parse_schema_text(name: &str, text: &str) -> Result<Value, String> {
+        let loaded = yaml::load(text, 0);
+        if let Some(p) = loaded.problems.first() {
+            return Err(format!("{name}: {}", p.message));
+        }
+        let root = loaded
+            .docs
+            .first()
+            .and_then(|d| d.root())
+            .ok_or_else(|| format!("{name}: empty"))?;
+        convert::to_json(root, Typing::Core)
+            .map(|c| c.value)
+            .map_err(|_| format!("{name}: too large"))
+    }
 
     /// The JSON read at run time is the YAML schema, value for value.
     /// `CONFAUDIT_WRITE_SCHEMA_JSON=1 cargo test --lib schema::catalog`
@@ -455,12 +451,12 @@ mod tests {
     #[test]
     fn embedded_json_is_the_yaml_schema() {
         for file in FILES {
-            let from_yaml = parse_schema_text(file.name, file.text).unwrap();
+            let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+            let yaml = std::fs::read_to_string(schemas.join(file.name)).unwrap();
+            let from_yaml = parse_schema_text(file.name, &yaml).unwrap();
             let json_name = file.name.replace(".yaml", ".json");
             if std::env::var_os("CONFAUDIT_WRITE_SCHEMA_JSON").is_some() {
-                let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("schemas/json")
-                    .join(&json_name);
+                let path = schemas.join("json").join(&json_name);
                 std::fs::write(path, serde_json::to_string(&from_yaml).unwrap() + "\n").unwrap();
                 continue;
             }
