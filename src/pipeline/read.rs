@@ -211,8 +211,8 @@ impl FileStat {
     }
 }
 
-/// Read one input; `stat` is a file's metadata, taken when the run
-/// ordered its files.
+/// Read one input; `stat` is a file's metadata if the run took it when
+/// it ordered its files (else it is taken here).
 pub(super) fn read_one<'s>(
     index: u32,
     input: &Input,
@@ -233,19 +233,26 @@ pub(super) fn read_one<'s>(
     let text = match input {
         Input::Text { text, .. } => Text::Ok(text.clone()),
         Input::File(c) => {
+            let examined_now;
+            let stat = match stat {
+                Some(stat) => stat,
+                None => {
+                    examined_now = FileStat::of(&c.fs_path);
+                    &examined_now
+                }
+            };
             match stat {
-                None => return skip("unreadable: not examined".to_string()),
-                Some(Ok(m)) if !m.is_file => {
+                Ok(m) if !m.is_file => {
                     return skip(crate::discover::NOT_REGULAR.to_string());
                 }
-                Some(Ok(m)) if m.len > max_size => {
+                Ok(m) if m.len > max_size => {
                     return skip(format!(
                         "larger than the {} byte limit (--max-file-size)",
                         max_size
                     ));
                 }
-                Some(Err(e)) => return skip(format!("unreadable: {e}")),
-                Some(Ok(m)) => stamp = Some((m.len, m.modified)),
+                Err(e) => return skip(format!("unreadable: {e}")),
+                Ok(m) => stamp = Some((m.len, m.modified)),
             }
             match std::fs::read(&c.fs_path) {
                 Ok(bytes) => load::decode(bytes, nginx_name),
