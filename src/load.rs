@@ -266,18 +266,19 @@ pub fn not_nginx_reason(path: &str, text: &str, loaded: &LoadedFile) -> Option<&
 
 /// Is this path an nginx config by its name?
 pub fn nginx_by_name(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower.ends_with(".conf")
-        || lower.ends_with("conf")
-        || lower.contains("/sites-enabled/")
-        || lower.contains("/sites-available/")
-        || lower.starts_with("sites-enabled/")
-        || lower.starts_with("sites-available/")
+    use crate::util::{contains_ignore_case, ends_with_ignore_case, starts_with_ignore_case};
+    ends_with_ignore_case(path, "conf")
+        || contains_ignore_case(path, "/sites-enabled/")
+        || contains_ignore_case(path, "/sites-available/")
+        || starts_with_ignore_case(path, "sites-enabled/")
+        || starts_with_ignore_case(path, "sites-available/")
 }
 
 pub fn is_yaml_name(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")
+    use crate::util::ends_with_ignore_case;
+    [".yaml", ".yml", ".json"]
+        .iter()
+        .any(|ext| ends_with_ignore_case(path, ext))
 }
 
 /// Parse a file's text in the format its name and content say.

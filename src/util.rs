@@ -18,6 +18,29 @@ pub fn map_large_buffers_apart() {
 }
 
 /// A number with a leading zero and more digits (`0755`, `-012`, `08080`).
+/// `s` ends with `suffix`, ASCII case ignored (no lowercase copy: these
+/// run on every path of a run).
+pub fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
+    s.len()
+        .checked_sub(suffix.len())
+        .and_then(|at| s.as_bytes().get(at..))
+        .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix.as_bytes()))
+}
+
+/// `s` starts with `prefix`, ASCII case ignored.
+pub fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// `s` contains `needle` (not empty), ASCII case ignored.
+pub fn contains_ignore_case(s: &str, needle: &str) -> bool {
+    s.as_bytes()
+        .windows(needle.len().max(1))
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 pub fn has_leading_zero(s: &str) -> bool {
     let d = s.strip_prefix(['-', '+']).unwrap_or(s);
     d.len() > 1 && d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit() || b == b'_')
@@ -80,6 +103,23 @@ pub fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_case_is_ignored_without_a_copy() {
+        assert!(ends_with_ignore_case("a/Nginx.CONF", ".conf"));
+        assert!(!ends_with_ignore_case("onf", "conf"));
+        assert!(ends_with_ignore_case("x", ""));
+        assert!(starts_with_ignore_case("Sites-Enabled/a", "sites-enabled/"));
+        assert!(!starts_with_ignore_case("site", "sites-"));
+        assert!(contains_ignore_case(
+            "etc/SITES-available/x",
+            "/sites-available/"
+        ));
+        assert!(!contains_ignore_case("ab", "abc"));
+        // Multi-byte text is compared byte-wise, never split.
+        assert!(ends_with_ignore_case("é.YAML", ".yaml"));
+        assert!(!ends_with_ignore_case("é", ".yaml"));
+    }
 
     #[test]
     fn closest_prefers_case_then_distance() {

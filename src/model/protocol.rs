@@ -32,20 +32,31 @@ pub enum ProtocolSource {
 impl Protocol {
     /// Istio's names (`appProtocol` values and name prefixes), case-insensitive.
     pub fn parse(s: &str) -> Option<Protocol> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "http" | "http1" | "http/1.1" | "kubernetes.io/ws" => Protocol::Http,
-            "http2" | "h2c" | "kubernetes.io/h2c" => Protocol::Http2,
-            "grpc" => Protocol::Grpc,
-            "grpc-web" => Protocol::GrpcWeb,
-            "https" | "kubernetes.io/wss" => Protocol::Https,
-            "tls" => Protocol::Tls,
-            "tcp" => Protocol::Tcp,
-            "udp" => Protocol::Udp,
-            "mongo" => Protocol::Mongo,
-            "mysql" => Protocol::Mysql,
-            "redis" => Protocol::Redis,
-            _ => return None,
-        })
+        // Compared without a lowercase copy: every port of every Service
+        // and container is looked up here.
+        const NAMES: [(&str, Protocol); 17] = [
+            ("http", Protocol::Http),
+            ("http1", Protocol::Http),
+            ("http/1.1", Protocol::Http),
+            ("kubernetes.io/ws", Protocol::Http),
+            ("http2", Protocol::Http2),
+            ("h2c", Protocol::Http2),
+            ("kubernetes.io/h2c", Protocol::Http2),
+            ("grpc", Protocol::Grpc),
+            ("grpc-web", Protocol::GrpcWeb),
+            ("https", Protocol::Https),
+            ("kubernetes.io/wss", Protocol::Https),
+            ("tls", Protocol::Tls),
+            ("tcp", Protocol::Tcp),
+            ("udp", Protocol::Udp),
+            ("mongo", Protocol::Mongo),
+            ("mysql", Protocol::Mysql),
+            ("redis", Protocol::Redis),
+        ];
+        NAMES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(s))
+            .map(|&(_, p)| p)
     }
 
     pub fn as_str(self) -> &'static str {

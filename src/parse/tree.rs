@@ -381,11 +381,13 @@ impl<'a> NodeRef<'a> {
 
     /// A `map[string]string` (labels, annotations, selectors) as pairs.
     pub fn string_pairs(&self) -> Vec<(&'a str, &'a str)> {
-        let mut out: Vec<_> = self
-            .entries()
-            .filter_map(|(k, v)| Some((k.as_str()?, v.scalar().map(|(s, _)| s).unwrap_or(""))))
-            .collect();
-        // Models keep these for the whole run: no spare capacity.
+        // Models keep these for the whole run: sized once, no spare capacity
+        // (keys that are not strings are rare).
+        let mut out = Vec::with_capacity(self.entries().count());
+        out.extend(
+            self.entries()
+                .filter_map(|(k, v)| Some((k.as_str()?, v.scalar().map(|(s, _)| s).unwrap_or("")))),
+        );
         out.shrink_to_fit();
         out
     }

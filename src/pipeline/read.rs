@@ -287,7 +287,7 @@ pub(super) fn read_one<'s>(
                 Err(e) => return skip(format!("unreadable: {e}")),
                 Ok(m) => stamp = Some((m.len, m.modified)),
             }
-            match std::fs::read(&c.fs_path) {
+            match read_sized(&c.fs_path, stat.as_ref().map_or(0, |m| m.len)) {
                 Ok(bytes) => load::decode(bytes, nginx_name),
                 Err(e) => return skip(format!("unreadable: {e}")),
             }
@@ -347,18 +347,45 @@ fn reread(
     stamp: (u64, Option<std::time::SystemTime>),
 ) -> crate::source::Reload {
     Box::new(move |display: &str| {
+        use std::io::Read;
         let path = fs_path
             .as_deref()
             .unwrap_or_else(|| std::path::Path::new(display));
-        let m = std::fs::metadata(path).ok()?;
+        // The stamp is checked on the file opened, not on its path: one
+        // lookup of the path, and nothing can swap the file in between.
+        let file = std::fs::File::open(path).ok()?;
+        let m = file.metadata().ok()?;
         if (m.len(), m.modified().ok()) != stamp {
             return None;
         }
-        match load::decode(std::fs::read(path).ok()?, nginx_name) {
+        let mut bytes = Vec::with_capacity(capacity_for(stamp.0));
+        unsized_reader(file).read_to_end(&mut bytes).ok()?;
+        match load::decode(bytes, nginx_name) {
             Text::Ok(t) => Some(t),
             _ => None,
         }
     })
+}
+
+/// Read a whole file of a size already known (`std::fs::read` would ask
+/// the file for its size again: one system call per file).
+fn read_sized(path: &std::path::Path, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(capacity_for(len));
+    unsized_reader(std::fs::File::open(path)?).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A file read to its end without asking it for its size and position
+/// first (`File::read_to_end` does both: two system calls per file).
+fn unsized_reader(file: std::fs::File) -> impl std::io::Read {
+    std::io::Read::take(file, u64::MAX)
+}
+
+/// Room for a file of `len` bytes and one more, so that reading it to
+/// the end needs no growth (the extra byte lets the last read see the end).
+fn capacity_for(len: u64) -> usize {
+    usize::try_from(len).map_or(0, |n| n.saturating_add(1))
 }
 
 #[cfg(test)]

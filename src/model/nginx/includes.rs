@@ -14,28 +14,39 @@ use globset::GlobBuilder;
 /// Lexically normalised path: `/` separators, no `.` segments, `a/../`
 /// folded; leading `..` kept for relative paths, dropped above `/`.
 pub fn normalize(path: &str) -> String {
-    let path = path.replace('\\', "/");
-    let absolute = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
+    // Built in place (one allocation): include lookups call this thousands
+    // of times per run.
+    let absolute = path.starts_with(['/', '\\']);
+    let root = usize::from(absolute);
+    let mut out = String::with_capacity(path.len() + 1);
+    if absolute {
+        out.push('/');
+    }
+    for seg in path.split(['/', '\\']) {
         match seg {
             "" | "." => {}
-            ".." => match parts.last() {
-                Some(&last) if last != ".." => {
-                    parts.pop();
+            ".." => {
+                let last_at = out.rfind('/').map_or(0, |i| i + 1).max(root);
+                match out.get(last_at..) {
+                    Some(last) if !last.is_empty() && last != ".." => {
+                        // Drop the last segment and the `/` before it.
+                        out.truncate(last_at.saturating_sub(1).max(root));
+                    }
+                    _ if absolute => {}
+                    _ => push_segment(&mut out, root, ".."),
                 }
-                _ if absolute => {}
-                _ => parts.push(".."),
-            },
-            s => parts.push(s),
+            }
+            s => push_segment(&mut out, root, s),
         }
     }
-    let joined = parts.join("/");
-    if absolute {
-        format!("/{joined}")
-    } else {
-        joined
+    out
+}
+
+fn push_segment(out: &mut String, root: usize, seg: &str) {
+    if out.len() > root {
+        out.push('/');
     }
+    out.push_str(seg);
 }
 
 /// Directory part of a normalised path (`""` for a bare file name).
@@ -248,6 +259,12 @@ mod tests {
         assert_eq!(normalize("../x/./y"), "../x/y");
         assert_eq!(normalize("/etc/../nginx"), "/nginx");
         assert_eq!(normalize("/.."), "/");
+        assert_eq!(normalize("a/../../b"), "../b");
+        assert_eq!(normalize("../../a/.."), "../..");
+        assert_eq!(normalize("\\\\srv\\x\\..\\y//z/"), "/srv/y/z");
+        assert_eq!(normalize("a/b/../../.."), "..");
+        assert_eq!(normalize(""), "");
+        assert_eq!(normalize("/"), "/");
         assert_eq!(dir_of("a/b/c.conf"), "a/b");
         assert_eq!(dir_of("c.conf"), "");
         assert_eq!(dir_of("/c.conf"), "/");
