@@ -78,17 +78,26 @@ fn is_glob(p: &str) -> bool {
 /// `*` (any run of characters) and `?` (one character) against a file
 /// name; iterative with one backtrack point: O(pattern x name), both short.
 fn wildcard_match(pattern: &str, name: &str) -> bool {
+    // Called for every candidate file of a glob: ASCII names (nearly all)
+    // are matched as bytes, without collecting characters.
+    if pattern.is_ascii() && name.is_ascii() {
+        return wildcard_match_units(pattern.as_bytes(), name.as_bytes(), b'*', b'?');
+    }
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
+    wildcard_match_units(&p, &n, '*', '?')
+}
+
+fn wildcard_match_units<U: Copy + PartialEq>(p: &[U], n: &[U], any_run: U, any_one: U) -> bool {
     let (mut pi, mut ni) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
         match p.get(pi) {
-            Some('*') => {
+            Some(&c) if c == any_run => {
                 star = Some((pi, ni));
                 pi += 1;
             }
-            Some(&c) if c == '?' || Some(&c) == n.get(ni) => {
+            Some(&c) if c == any_one || Some(&c) == n.get(ni) => {
                 pi += 1;
                 ni += 1;
             }
@@ -102,7 +111,7 @@ fn wildcard_match(pattern: &str, name: &str) -> bool {
             },
         }
     }
-    p.get(pi..).unwrap_or(&[]).iter().all(|&c| c == '*')
+    p.get(pi..).unwrap_or(&[]).iter().all(|&c| c == any_run)
 }
 
 /// The directory part of a glob before its first wildcard, up to and

@@ -89,7 +89,7 @@ impl<'a> Config<'a> {
         let mut outermost = None;
         for l in self.levels_up(level) {
             outermost = Some(l);
-            let found: Vec<&Node<'a>> = self.own(l, name).map(|(_, n)| n).collect();
+            let found: SetBy<'_, 'a> = self.own(l, name).map(|(_, n)| n).collect();
             if !found.is_empty() {
                 return Setting::Set {
                     level: l,
@@ -134,13 +134,17 @@ impl<'a> Config<'a> {
     }
 }
 
+/// The directives that set a setting at one level: one, or a few for
+/// array directives, so held inline.
+pub type SetBy<'c, 'a> = smallvec::SmallVec<[&'c Node<'a>; 2]>;
+
 /// The result of an inheritance lookup.
 #[derive(Debug)]
 pub enum Setting<'c, 'a> {
     /// Set at `level` by these directives (several for array directives).
     Set {
         level: Level,
-        nodes: Vec<&'c Node<'a>>,
+        nodes: SetBy<'c, 'a>,
         /// False when that level also includes a file that is not known.
         complete: bool,
     },

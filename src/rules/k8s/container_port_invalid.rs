@@ -20,7 +20,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let mut names: HashMap<&str, crate::source::Loc> = HashMap::new();
         for c in &t.containers {
             for p in &c.ports {
-                let who = format!("container `{}` of {} {}", c.name, obj.kind, obj.name);
+                // Written only into a finding's message (most ports have none).
+                let who = std::fmt::from_fn(|f| {
+                    write!(f, "container `{}` of {} {}", c.name, obj.kind, obj.name)
+                });
                 if let Some(at) = p.number_loc {
                     match p.number {
                         Some(n) if !(1..=65535).contains(&n) => {

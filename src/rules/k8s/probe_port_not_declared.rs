@@ -18,10 +18,14 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         for c in &t.containers {
             for probe in &c.probes {
                 let field = probe.kind.field();
-                let what = format!(
-                    "{field} of container `{}` ({} {})",
-                    c.name, obj.kind, obj.name
-                );
+                // Written only into a finding's message (most probes have none).
+                let what = std::fmt::from_fn(|f| {
+                    write!(
+                        f,
+                        "{field} of container `{}` ({} {})",
+                        c.name, obj.kind, obj.name
+                    )
+                });
                 match probe.port {
                     PortRef::Name(name) if probe.handler == "grpc" => {
                         emit.at(probe.port_loc, format!("{what}: a gRPC probe takes a port number, not the name `{name}`; the API rejects it"))

@@ -1,5 +1,6 @@
 //! K8S007: Service ports the API rejects, or that collide.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::model::k8s::{PortRef, port_name_problem};
@@ -16,8 +17,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let Some(obj) = k.service_object(svc) else {
             continue;
         };
-        let who = format!("Service {}/{}", obj.namespace, obj.name);
-        let mut numbers: HashMap<(i64, String), &crate::model::k8s::ServicePort<'_>> =
+        // Written only into a finding's message (most Services have none).
+        let who = std::fmt::from_fn(|f| write!(f, "Service {}/{}", obj.namespace, obj.name));
+        let mut numbers: HashMap<(i64, Cow<'_, str>), &crate::model::k8s::ServicePort<'_>> =
             HashMap::new();
         let mut names: HashMap<&str, &crate::model::k8s::ServicePort<'_>> = HashMap::new();
         let several = svc.ports.len() > 1;
@@ -81,7 +83,13 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .help("add `name:` (for example `http`)");
             }
             if let Some(n) = p.port {
-                let key = (n, p.protocol.to_ascii_uppercase());
+                // Protocols are compared ignoring case; most are written uppercase.
+                let protocol: Cow<'_, str> = if p.protocol.bytes().any(|b| b.is_ascii_lowercase()) {
+                    p.protocol.to_ascii_uppercase().into()
+                } else {
+                    p.protocol.into()
+                };
+                let key = (n, protocol);
                 if let Some(first) = numbers.get(&key) {
                     emit.at(
                         p.port_or_entry(),
