@@ -353,7 +353,7 @@ fn reread(
             .unwrap_or_else(|| std::path::Path::new(display));
         // The stamp is checked on the file opened, not on its path: one
         // lookup of the path, and nothing can swap the file in between.
-        let file = std::fs::File::open(path).ok()?;
+        let file = open_without_waiting(path).ok()?;
         let m = file.metadata().ok()?;
         if (m.len(), m.modified().ok()) != stamp {
             return None;
@@ -372,8 +372,22 @@ fn reread(
 fn read_sized(path: &std::path::Path, len: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut bytes = Vec::with_capacity(capacity_for(len));
-    unsized_reader(std::fs::File::open(path)?).read_to_end(&mut bytes)?;
+    unsized_reader(open_without_waiting(path)?).read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// Open a file examined as a regular file. Should a FIFO have taken its
+/// place since, opening it does not wait for a writer (on Linux; reads of
+/// a regular file are the same either way): the run never hangs on it.
+fn open_without_waiting(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// A file read to its end without asking it for its size and position
@@ -448,6 +462,38 @@ mod tests {
         assert_eq!(elsewhere("not/the/path").as_deref(), Some("a: 1\n"));
         std::fs::write(&path, "a: 1\nb: 22\n").unwrap();
         assert_eq!(again(display), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn a_file_replaced_by_a_fifo_is_not_waited_for() {
+        let dir = std::env::temp_dir().join(format!("confaudit-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("nginx.conf");
+        std::fs::write(&path, "events {}\n").unwrap();
+        let m = std::fs::metadata(&path).unwrap();
+        let again = reread(Some(path.clone()), true, (m.len(), m.modified().ok()));
+        std::fs::remove_file(&path).unwrap();
+        if !std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            eprintln!("mkfifo unavailable: skipped");
+            return;
+        }
+        // Nobody ever writes to the FIFO: opening it for reading must not wait.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let fifo = path.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send((again("x"), read_sized(&fifo, 10).map(|b| b.len()).ok()));
+        });
+        let (text, read) = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("reading a FIFO waited for a writer");
+        assert_eq!(text, None);
+        assert_eq!(read, Some(0));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
