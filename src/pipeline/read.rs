@@ -88,7 +88,7 @@ fn read_loaded<'s>(lf: &mut LoadedFile, store: &'s TextStore, with: &ReadFor<'s>
 /// started early waits for its turn.
 ///
 /// The workers take results in themselves, so the calling thread sleeps
-/// once for the whole read: waking it for every batch cost ~1,200 thread
+/// once for the whole read: waking it for every batch cost ~1,100 thread
 /// switches on the 10 MB tree, and a switch to an idle CPU is dear on a VM.
 pub(super) fn in_order<T: Send>(
     order: &Order,
