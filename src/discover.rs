@@ -69,15 +69,10 @@ pub fn display_path(p: &Path) -> String {
 
 /// Is this a file we read when met while walking a directory?
 pub fn is_config_name(p: &Path) -> bool {
+    use crate::util::ends_with_ignore_case;
+    // Every entry of a walk comes here: compared without a lowercase copy.
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let lower = name.to_ascii_lowercase();
-    if [".yaml", ".yml", ".json", ".conf"]
-        .iter()
-        .any(|e| lower.ends_with(e))
-    {
-        return true;
-    }
-    if lower.ends_with("conf") || lower == "nginx.conf" {
+    if crate::load::is_yaml_name(name) || ends_with_ignore_case(name, "conf") {
         return true;
     }
     // Debian-style nginx layouts keep extension-less site files.
@@ -85,8 +80,8 @@ pub fn is_config_name(p: &Path) -> bool {
         .and_then(|d| d.file_name())
         .and_then(|d| d.to_str())
         .is_some_and(|d| matches!(d, "sites-enabled" | "sites-available" | "conf.d"))
-        && !lower.starts_with('.')
-        && !lower.ends_with(".md")
+        && !name.starts_with('.')
+        && !ends_with_ignore_case(name, ".md")
 }
 
 fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {

@@ -17,7 +17,6 @@ pub fn map_large_buffers_apart() {
     }
 }
 
-/// A number with a leading zero and more digits (`0755`, `-012`, `08080`).
 /// `s` ends with `suffix`, ASCII case ignored (no lowercase copy: these
 /// run on every path of a run).
 pub fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
@@ -41,6 +40,7 @@ pub fn contains_ignore_case(s: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
+/// A number with a leading zero and more digits (`0755`, `-012`, `08080`).
 pub fn has_leading_zero(s: &str) -> bool {
     let d = s.strip_prefix(['-', '+']).unwrap_or(s);
     d.len() > 1 && d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit() || b == b'_')

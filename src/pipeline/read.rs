@@ -347,7 +347,6 @@ fn reread(
     stamp: (u64, Option<std::time::SystemTime>),
 ) -> crate::source::Reload {
     Box::new(move |display: &str| {
-        use std::io::Read;
         let path = fs_path
             .as_deref()
             .unwrap_or_else(|| std::path::Path::new(display));
@@ -358,22 +357,16 @@ fn reread(
         if (m.len(), m.modified().ok()) != stamp {
             return None;
         }
-        let mut bytes = Vec::with_capacity(capacity_for(stamp.0));
-        unsized_reader(file).read_to_end(&mut bytes).ok()?;
-        match load::decode(bytes, nginx_name) {
+        match load::decode(read_whole(file, stamp.0).ok()?, nginx_name) {
             Text::Ok(t) => Some(t),
             _ => None,
         }
     })
 }
 
-/// Read a whole file of a size already known (`std::fs::read` would ask
-/// the file for its size again: one system call per file).
+/// Read a whole file of a size already known.
 fn read_sized(path: &std::path::Path, len: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::with_capacity(capacity_for(len));
-    unsized_reader(open_without_waiting(path)?).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    read_whole(open_without_waiting(path)?, len)
 }
 
 /// Open a file examined as a regular file. Should a FIFO have taken its
@@ -390,16 +383,16 @@ fn open_without_waiting(path: &std::path::Path) -> std::io::Result<std::fs::File
     options.open(path)
 }
 
-/// A file read to its end without asking it for its size and position
-/// first (`File::read_to_end` does both: two system calls per file).
-fn unsized_reader(file: std::fs::File) -> impl std::io::Read {
-    std::io::Read::take(file, u64::MAX)
-}
-
-/// Room for a file of `len` bytes and one more, so that reading it to
-/// the end needs no growth (the extra byte lets the last read see the end).
-fn capacity_for(len: u64) -> usize {
-    usize::try_from(len).map_or(0, |n| n.saturating_add(1))
+/// An open file's bytes, `len` of them expected. The buffer has room for
+/// one more, so reading to the end needs no growth (the extra byte lets the
+/// last read see the end); the file is read through `take` because
+/// `File::read_to_end` (as `std::fs::read`) would first ask it for its size
+/// and position: two system calls per file, for a size already known.
+fn read_whole(file: std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).map_or(0, |n| n.saturating_add(1)));
+    file.take(u64::MAX).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -448,17 +441,31 @@ mod tests {
         assert_eq!(out, (0..100).collect::<Vec<_>>());
     }
 
+    /// A file of `text` in a fresh directory of its own, and its stamp.
+    fn written(
+        dir: &str,
+        name: &str,
+        text: &str,
+    ) -> (
+        std::path::PathBuf,
+        std::path::PathBuf,
+        (u64, Option<std::time::SystemTime>),
+    ) {
+        let dir = std::env::temp_dir().join(format!("confaudit-{dir}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let m = std::fs::metadata(&path).unwrap();
+        (dir, path, (m.len(), m.modified().ok()))
+    }
+
     #[test]
     fn a_file_changed_after_the_read_is_not_read_again() {
-        let dir = std::env::temp_dir().join(format!("confaudit-reread-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("a.yaml");
-        std::fs::write(&path, "a: 1\n").unwrap();
-        let m = std::fs::metadata(&path).unwrap();
+        let (dir, path, stamp) = written("reread", "a.yaml", "a: 1\n");
         let display = path.to_str().unwrap();
-        let again = reread(None, false, (m.len(), m.modified().ok()));
+        let again = reread(None, false, stamp);
         assert_eq!(again(display).as_deref(), Some("a: 1\n"));
-        let elsewhere = reread(Some(path.clone()), false, (m.len(), m.modified().ok()));
+        let elsewhere = reread(Some(path.clone()), false, stamp);
         assert_eq!(elsewhere("not/the/path").as_deref(), Some("a: 1\n"));
         std::fs::write(&path, "a: 1\nb: 22\n").unwrap();
         assert_eq!(again(display), None);
@@ -468,12 +475,8 @@ mod tests {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[test]
     fn a_file_replaced_by_a_fifo_is_not_waited_for() {
-        let dir = std::env::temp_dir().join(format!("confaudit-fifo-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("nginx.conf");
-        std::fs::write(&path, "events {}\n").unwrap();
-        let m = std::fs::metadata(&path).unwrap();
-        let again = reread(Some(path.clone()), true, (m.len(), m.modified().ok()));
+        let (dir, path, stamp) = written("fifo", "nginx.conf", "events {}\n");
+        let again = reread(Some(path.clone()), true, stamp);
         std::fs::remove_file(&path).unwrap();
         if !std::process::Command::new("mkfifo")
             .arg(&path)
