@@ -341,6 +341,26 @@ fn style(s: GStyle) -> ScalarStyle {
     }
 }
 
+/// Load a text of one document that ships with the tool (rule metadata, a
+/// schema) and hand its root to `read`. `Err` names the text (`name`) and
+/// says what is wrong: its first problem, or that it is empty.
+pub fn read_first_root<T>(
+    name: &str,
+    text: &str,
+    read: impl FnOnce(super::tree::NodeRef<'_>) -> Result<T, String>,
+) -> Result<T, String> {
+    let loaded = load(text, 0);
+    if let Some(p) = loaded.problems.first() {
+        return Err(format!("{name}: {}", p.message));
+    }
+    let root = loaded
+        .docs
+        .first()
+        .and_then(|d| d.root())
+        .ok_or_else(|| format!("{name}: empty"))?;
+    read(root)
+}
+
 /// Load every document of a YAML or JSON text.
 pub fn load(text: &str, file: FileId) -> Loaded {
     let mut strings = Strings::default();

@@ -65,36 +65,30 @@ fn example(node: Option<NodeRef<'_>>) -> Example {
 
 /// Parse one metadata file; `Err` says what is wrong with it.
 pub fn parse_meta(file: &str, src: &str) -> Result<RuleMeta, String> {
-    let loaded = yaml::load(src, 0);
-    if let Some(p) = loaded.problems.first() {
-        return Err(format!("{file}: {}", p.message));
-    }
-    let root = loaded
-        .docs
-        .first()
-        .and_then(|d| d.root())
-        .ok_or_else(|| format!("{file}: empty"))?;
-    let id = text(root.get("id"));
-    let severity_text = text(root.get("severity"));
-    let severity = Severity::parse(&severity_text)
-        .ok_or_else(|| format!("{file}: bad severity `{severity_text}`"))?;
-    let mut symptoms = Vec::new();
-    for s in strings(root.get("symptoms")) {
-        symptoms.push(Symptom::parse(&s).ok_or_else(|| format!("{file}: unknown symptom `{s}`"))?);
-    }
-    let examples = root.get("examples");
-    Ok(RuleMeta {
-        name: text(root.get("name")),
-        severity,
-        symptoms,
-        summary: text(root.get("summary")),
-        why: text(root.get("why")),
-        fix: text(root.get("fix")),
-        references: strings(root.get("references")),
-        fail: example(examples.and_then(|e| e.get("fail"))),
-        pass: example(examples.and_then(|e| e.get("pass"))),
-        see_also: strings(root.get("see_also")),
-        id,
+    yaml::read_first_root(file, src, |root| {
+        let id = text(root.get("id"));
+        let severity_text = text(root.get("severity"));
+        let severity = Severity::parse(&severity_text)
+            .ok_or_else(|| format!("{file}: bad severity `{severity_text}`"))?;
+        let mut symptoms = Vec::new();
+        for s in strings(root.get("symptoms")) {
+            symptoms
+                .push(Symptom::parse(&s).ok_or_else(|| format!("{file}: unknown symptom `{s}`"))?);
+        }
+        let examples = root.get("examples");
+        Ok(RuleMeta {
+            name: text(root.get("name")),
+            severity,
+            symptoms,
+            summary: text(root.get("summary")),
+            why: text(root.get("why")),
+            fix: text(root.get("fix")),
+            references: strings(root.get("references")),
+            fail: example(examples.and_then(|e| e.get("fail"))),
+            pass: example(examples.and_then(|e| e.get("pass"))),
+            see_also: strings(root.get("see_also")),
+            id,
+        })
     })
 }
 

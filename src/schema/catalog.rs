@@ -431,18 +431,11 @@ mod tests {
 
     /// Read a schema written as YAML (or JSON) into a JSON value.
     fn parse_schema_text(name: &str, text: &str) -> Result<Value, String> {
-        let loaded = yaml::load(text, 0);
-        if let Some(p) = loaded.problems.first() {
-            return Err(format!("{name}: {}", p.message));
-        }
-        let root = loaded
-            .docs
-            .first()
-            .and_then(|d| d.root())
-            .ok_or_else(|| format!("{name}: empty"))?;
-        convert::to_json(root, Typing::Core)
-            .map(|c| c.value)
-            .map_err(|_| format!("{name}: too large"))
+        yaml::read_first_root(name, text, |root| {
+            convert::to_json(root, Typing::Core)
+                .map(|c| c.value)
+                .map_err(|_| format!("{name}: too large"))
+        })
     }
 
     /// The JSON read at run time is the YAML schema, value for value.
