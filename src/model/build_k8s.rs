@@ -122,6 +122,7 @@ pub fn build<'a>(
             None => k.services_selecting_all.push(i),
         }
     }
+    k.shared_selections = super::selection::SharedSelections::of(&k.services, &objects);
     k.template_namespaces = k
         .templates
         .iter()

@@ -389,12 +389,13 @@ pub fn build<'a>(objects: &[Object<'a>]) -> Istio<'a> {
 
 /// Does an Istio host pattern (`*.example.com`, `*`) match a host?
 pub fn host_matches(pattern: &str, host: &str) -> bool {
-    let (p, h) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
-    if p == "*" || p == h {
+    // ASCII case ignored, without lowercase copies: rules call this for
+    // every pair of hosts they compare.
+    if pattern == "*" || pattern.eq_ignore_ascii_case(host) {
         return true;
     }
-    match p.strip_prefix('*') {
-        Some(suffix) => h.ends_with(suffix),
+    match pattern.strip_prefix('*') {
+        Some(suffix) => crate::util::ends_with_ignore_case(host, suffix),
         None => false,
     }
 }

@@ -13,7 +13,8 @@ use super::k8s::{PodTemplate, PortRef, Service, selects};
 #[derive(Debug, Default)]
 pub struct DrIndex {
     exact: HashMap<String, Vec<usize>>,
-    wildcard: Vec<usize>,
+    /// Wildcard rules with their host as matched (lowercase).
+    wildcard: Vec<(usize, String)>,
 }
 
 /// What a mesh host names.
@@ -168,7 +169,7 @@ impl<'a> Model<'a> {
                     .unwrap_or("");
                 let host = self.istio_fqdn(dr.host, ns).to_ascii_lowercase();
                 if host.starts_with('*') {
-                    index.wildcard.push(i);
+                    index.wildcard.push((i, host));
                 } else {
                     index.exact.entry(host).or_default().push(i);
                 }
@@ -183,13 +184,21 @@ impl<'a> Model<'a> {
         // Only rules whose host equals the FQDN or is a wildcard can match
         // (`host_matches`): look those up instead of scanning every rule.
         let index = self.dr_index();
+        // Rules filed under the FQDN match it as they are; a wildcard's host
+        // was written out once, when the index was built.
         let mut ids: Vec<usize> = index
             .exact
             .get(&fqdn.to_ascii_lowercase())
             .into_iter()
             .flatten()
-            .chain(&index.wildcard)
             .copied()
+            .chain(
+                index
+                    .wildcard
+                    .iter()
+                    .filter(|(_, host)| host_matches(host, fqdn))
+                    .map(|(i, _)| *i),
+            )
             .collect();
         ids.sort_unstable();
         let mut out: Vec<&DestinationRule<'a>> = ids
@@ -202,7 +211,6 @@ impl<'a> Model<'a> {
                     .map(|o| o.namespace)
                     .unwrap_or("");
                 exported_to(&dr.export_to, ns, from_ns)
-                    && host_matches(&self.istio_fqdn(dr.host, ns), fqdn)
             })
             .collect();
         out.sort_by_key(|dr| dr.host.contains('*'));

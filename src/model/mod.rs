@@ -11,6 +11,7 @@ pub mod mesh;
 pub mod nginx;
 pub mod protocol;
 pub mod read_k8s;
+mod selection;
 
 use std::collections::{HashMap, HashSet};
 
@@ -63,6 +64,8 @@ pub struct K8s<'a> {
     pub(crate) services_by_selector: HashMap<(&'a str, &'a str), Vec<usize>>,
     /// ... or by those whose selector has no such pair (it selects every pod).
     pub(crate) services_selecting_all: Vec<usize>,
+    /// Pod templates of Services that share a selector, found once.
+    pub(crate) shared_selections: selection::SharedSelections,
 }
 
 impl<'a> K8s<'a> {
@@ -86,6 +89,14 @@ impl<'a> K8s<'a> {
         namespace: &'s str,
         selector: &'s [(&'s str, &'s str)],
     ) -> impl Iterator<Item = &'s PodTemplate<'a>> + 's {
+        self.selected_template_ids(namespace, selector)
+            .filter_map(|i| self.templates.get(i))
+    }
+    fn selected_template_ids<'s>(
+        &'s self,
+        namespace: &'s str,
+        selector: &'s [(&'s str, &'s str)],
+    ) -> impl Iterator<Item = usize> + 's {
         // Only templates that carry one of the selector's pairs can match (and
         // selectors never cross namespaces): start from the smaller list.
         let by_label = selector
@@ -103,21 +114,30 @@ impl<'a> K8s<'a> {
                 .get(namespace)
                 .map_or(&[][..], Vec::as_slice),
         };
-        candidates
-            .iter()
-            .filter_map(|&i| self.templates.get(i))
-            .filter(move |t| {
+        candidates.iter().copied().filter(move |&i| {
+            self.templates.get(i).is_some_and(|t| {
                 self.objects
                     .get(t.object)
                     .is_some_and(|o| o.namespace == namespace)
                     && selects(selector, &t.labels)
             })
+        })
     }
-    /// Pod templates behind a Service (none for selector-less Services).
     pub fn service_templates<'s>(&'s self, s: &'s Service<'a>) -> Vec<&'s PodTemplate<'a>> {
-        match (&s.selector, self.objects.get(s.object)) {
-            (Some(sel), Some(o)) => self.selected_templates(o.namespace, sel).collect(),
-            _ => Vec::new(),
+        let (Some(sel), Some(o)) = (&s.selector, self.objects.get(s.object)) else {
+            return Vec::new();
+        };
+        let find = || {
+            self.selected_template_ids(o.namespace, sel)
+                .filter_map(|i| u32::try_from(i).ok())
+                .collect()
+        };
+        match self.shared_selections.get(s.object, find) {
+            Some(ids) => ids
+                .iter()
+                .filter_map(|&i| self.templates.get(i as usize))
+                .collect(),
+            None => self.selected_templates(o.namespace, sel).collect(),
         }
     }
     /// Services of a namespace, in tree order.

@@ -48,7 +48,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                                 c.name, p.protocol
                             ),
                         );
-                    } else if let Some(n) = p.name {
+                    } else if let Some(n) = p.name
+                        && candidates.len() < 5
+                    {
+                        // Four are shown; a fifth says there was not just one.
                         candidates.push((n, p.number, p.loc));
                     }
                 }

@@ -1,0 +1,160 @@
+//! Pod templates of Services that share a selector, found once.
+//!
+//! Rules ask for a Service's pods Service by Service; when many Services in
+//! a namespace have the same selector, asking each time scans the same
+//! templates again (Services x templates: 8,000 of each took seconds). Such
+//! Services share one selection, looked up on first use and kept, within a
+//! budget; a Service whose selector is its own is looked up as before.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::k8s::{Object, Service};
+
+/// Template indexes held in all kept selections at most (4 bytes each);
+/// past it, selections are looked up each time again.
+const MAX_HELD: usize = 4 << 20;
+
+/// A namespace and a selector's pairs, sorted (a selector is a set).
+type SelectorKey<'a> = (&'a str, Vec<(&'a str, &'a str)>);
+
+#[derive(Debug, Default)]
+pub(crate) struct SharedSelections {
+    /// A Service's object index -> its selection, for selections that more
+    /// than one Service shares.
+    of_service: HashMap<usize, usize>,
+    /// Each shared selection's templates (indexes into `K8s::templates`).
+    found: Vec<OnceLock<Box<[u32]>>>,
+    held: AtomicUsize,
+}
+
+impl SharedSelections {
+    /// Group Services by namespace and selector (pair order aside: a
+    /// selector is a set).
+    pub(crate) fn of(services: &[Service<'_>], objects: &[Object<'_>]) -> SharedSelections {
+        let mut groups: HashMap<SelectorKey<'_>, Vec<usize>> = HashMap::new();
+        for s in services {
+            let (Some(sel), Some(o)) = (&s.selector, objects.get(s.object)) else {
+                continue;
+            };
+            let mut key = sel.clone();
+            key.sort_unstable();
+            key.dedup();
+            groups.entry((o.namespace, key)).or_default().push(s.object);
+        }
+        let mut out = SharedSelections::default();
+        for members in groups.into_values().filter(|m| m.len() > 1) {
+            let id = out.found.len();
+            out.found.push(OnceLock::new());
+            out.of_service.extend(members.into_iter().map(|o| (o, id)));
+        }
+        out
+    }
+
+    /// The templates of a Service's shared selection: kept ones, or
+    /// `find`'s (kept if the budget allows). `None`: the selection is the
+    /// Service's own.
+    pub(crate) fn get(
+        &self,
+        service_object: usize,
+        find: impl FnOnce() -> Vec<u32>,
+    ) -> Option<std::borrow::Cow<'_, [u32]>> {
+        let slot = self.found.get(*self.of_service.get(&service_object)?)?;
+        if let Some(kept) = slot.get() {
+            return Some(kept.as_ref().into());
+        }
+        let ids = find();
+        let held = self.held.fetch_add(ids.len(), Ordering::Relaxed) + ids.len();
+        if held > MAX_HELD {
+            return Some(ids.into());
+        }
+        Some(slot.get_or_init(|| ids.into_boxed_slice()).as_ref().into())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use crate::load::{self, DocKind};
+    use crate::model::{build_k8s, read_k8s::read_file};
+
+    const FILE: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a, namespace: web}
+spec:
+  selector: {matchLabels: {app: shop}}
+  template:
+    metadata: {labels: {app: shop, tier: front}}
+    spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: b, namespace: web}
+spec:
+  selector: {matchLabels: {app: shop}}
+  template:
+    metadata: {labels: {app: shop}}
+    spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: c, namespace: other}
+spec:
+  selector: {matchLabels: {app: shop}}
+  template:
+    metadata: {labels: {app: shop, tier: front}}
+    spec: {containers: [{name: c, image: x}]}
+---
+{apiVersion: v1, kind: Service, metadata: {name: s1, namespace: web}, spec: {selector: {app: shop, tier: front}}}
+---
+{apiVersion: v1, kind: Service, metadata: {name: s2, namespace: web}, spec: {selector: {tier: front, app: shop}}}
+---
+{apiVersion: v1, kind: Service, metadata: {name: s3, namespace: other}, spec: {selector: {app: shop, tier: front}}}
+---
+{apiVersion: v1, kind: Service, metadata: {name: s4, namespace: web}, spec: {selector: {app: shop}}}
+---
+{apiVersion: v1, kind: Service, metadata: {name: s5, namespace: web}, spec: {selector: {app: shop}}}
+---
+{apiVersion: v1, kind: Service, metadata: {name: s6, namespace: web}, spec: {selector: {app: shop, tier: back}}}
+"#;
+
+    /// The template names a Service's pods come from.
+    fn names(k: &crate::model::K8s<'_>, service: &str) -> Vec<String> {
+        let s = k
+            .services
+            .iter()
+            .find(|s| k.objects[s.object].name == service)
+            .unwrap();
+        let mut out: Vec<String> = k
+            .service_templates(s)
+            .iter()
+            .map(|t| k.objects[t.object].name.to_string())
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn services_with_one_selector_share_what_it_selects_and_see_the_same() {
+        let lf = load::load(0, "s.yaml", FILE);
+        let kinds = vec![DocKind::K8s; lf.docs.len()];
+        let facts = read_file(&lf.docs, &kinds, "default", |_, _| {});
+        let k = build_k8s::build(facts.objects, facts.templates, facts.services);
+        // s1 and s2 (pairs in another order) share a selection, s4 and s5
+        // another; s3 (another namespace) and s6 have their own.
+        assert_eq!(k.shared_selections.found.len(), 2);
+        assert_eq!(k.shared_selections.of_service.len(), 4);
+        // Asked twice (found, then kept), each sees what its selector selects.
+        for _ in 0..2 {
+            assert_eq!(names(&k, "s1"), ["a"]);
+            assert_eq!(names(&k, "s2"), ["a"]);
+            assert_eq!(names(&k, "s3"), ["c"]);
+            assert_eq!(names(&k, "s4"), ["a", "b"]);
+            assert_eq!(names(&k, "s5"), ["a", "b"]);
+            assert!(names(&k, "s6").is_empty());
+        }
+        assert!(k.shared_selections.found.iter().all(|f| f.get().is_some()));
+    }
+}
