@@ -75,29 +75,21 @@ fn is_glob(p: &str) -> bool {
     p.contains(['*', '?', '['])
 }
 
-/// `*` (any run of characters) and `?` (one character) against a file
-/// name; iterative with one backtrack point: O(pattern x name), both short.
+/// `*` (any run of bytes) and `?` (one byte) against a file name, as
+/// nginx's glob(3) matches them (nginx keeps the C locale, so a non-ASCII
+/// character is several `?`s, as in globset); iterative with one backtrack
+/// point: O(pattern x name), both short.
 fn wildcard_match(pattern: &str, name: &str) -> bool {
-    // Called for every candidate file of a glob: ASCII names (nearly all)
-    // are matched as bytes, without collecting characters.
-    if pattern.is_ascii() && name.is_ascii() {
-        return wildcard_match_units(pattern.as_bytes(), name.as_bytes(), b'*', b'?');
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    wildcard_match_units(&p, &n, '*', '?')
-}
-
-fn wildcard_match_units<U: Copy + PartialEq>(p: &[U], n: &[U], any_run: U, any_one: U) -> bool {
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
     let (mut pi, mut ni) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
         match p.get(pi) {
-            Some(&c) if c == any_run => {
+            Some(b'*') => {
                 star = Some((pi, ni));
                 pi += 1;
             }
-            Some(&c) if c == any_one || Some(&c) == n.get(ni) => {
+            Some(&c) if c == b'?' || Some(&c) == n.get(ni) => {
                 pi += 1;
                 ni += 1;
             }
@@ -111,7 +103,7 @@ fn wildcard_match_units<U: Copy + PartialEq>(p: &[U], n: &[U], any_run: U, any_o
             },
         }
     }
-    p.get(pi..).unwrap_or(&[]).iter().all(|&c| c == any_run)
+    p.get(pi..).unwrap_or(&[]).iter().all(|&c| c == b'*')
 }
 
 /// The directory part of a glob before its first wildcard, up to and
@@ -348,6 +340,9 @@ mod tests {
             ("*a*b", "xxaxxbx", false),
             ("**", "", true),
             ("é*", "é.conf", true),
+            // One byte per `?`, as glob(3) in the C locale.
+            ("?.conf", "é.conf", false),
+            ("??.conf", "é.conf", true),
         ] {
             assert_eq!(wildcard_match(pat, name), want, "{pat} {name}");
             let g = GlobBuilder::new(pat)
