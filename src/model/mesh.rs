@@ -38,9 +38,16 @@ impl<'a> Model<'a> {
         if !host.contains('.') {
             return resolve_host(host, from_ns, &self.options.cluster_domain);
         }
-        let suffix = format!(".svc.{}", self.options.cluster_domain);
-        if host.to_ascii_lowercase().ends_with(&suffix) {
-            return resolve_host(host, from_ns, &self.options.cluster_domain);
+        // `.svc.DOMAIN`, case aside (as `resolve_host` reads it), without
+        // building the suffix: this runs for every mesh host.
+        let domain = &self.options.cluster_domain;
+        let head = host
+            .len()
+            .checked_sub(domain.len())
+            .and_then(|at| host.get(..at))
+            .filter(|_| crate::util::ends_with_ignore_case(host, domain))?;
+        if crate::util::ends_with_ignore_case(head, ".svc.") {
+            return resolve_host(host, from_ns, domain);
         }
         None
     }
@@ -462,5 +469,45 @@ spec: {host: ratings}
             assert_eq!(names("a", &[]), ["a1", "a2", "a3"]);
             assert_eq!(names("c", &[]), Vec::<String>::new());
         });
+    }
+
+    #[test]
+    fn istio_reads_short_names_and_full_names_only() {
+        let name = |host: &str, domain: &str| {
+            let opts = ModelOptions {
+                cluster_domain: domain.to_string(),
+                ..ModelOptions::default()
+            };
+            let m = Model {
+                options: opts,
+                ..Model::default()
+            };
+            m.istio_service_name(host, "shop")
+                .map(|s| format!("{}/{}", s.namespace, s.name))
+        };
+        assert_eq!(
+            name("reviews", "cluster.local").as_deref(),
+            Some("shop/reviews")
+        );
+        let full = Some("web/reviews");
+        assert_eq!(
+            name("reviews.web.svc.cluster.local", "cluster.local").as_deref(),
+            full
+        );
+        // Case aside, in the host and in the domain alike.
+        assert_eq!(
+            name("Reviews.Web.SVC.Cluster.Local", "cluster.local").as_deref(),
+            full
+        );
+        assert_eq!(
+            name("reviews.web.svc.cluster.local", "Cluster.Local").as_deref(),
+            full
+        );
+        // Istio does not expand a partly qualified name; other domains are not Services.
+        assert_eq!(name("reviews.web", "cluster.local"), None);
+        assert_eq!(name("reviews.web.svc", "cluster.local"), None);
+        assert_eq!(name("reviews.web.svc.example.org", "cluster.local"), None);
+        assert_eq!(name("*.web.svc.cluster.local", "cluster.local"), None);
+        assert_eq!(name("local", "cluster.local"), Some("shop/local".into()));
     }
 }
