@@ -99,6 +99,38 @@ fn many_documents_are_capped() {
 }
 
 #[test]
+fn pairwise_findings_at_one_place_are_capped_and_counted() {
+    // 60 Gateways serving one host on the same pods: each host line
+    // conflicts with 59 others. 32 are listed there, and one more finding
+    // says how many are not (it was millions of findings at 2,000).
+    let gateways: String = (0..60)
+        .map(|i| {
+            format!(
+                "---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {{name: g{i}, namespace: ns{i}}}\nspec:\n  selector: {{istio: ingressgateway}}\n  servers:\n  - port: {{number: 80, name: http, protocol: HTTP}}\n    hosts: ['*.example.com']\n"
+            )
+        })
+        .collect();
+    let v = run_on(&[("gateways.yaml", gateways.into_bytes())]);
+    let at_first: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "ISTIO009" && f["location"]["start"]["line"] == 9)
+        .collect();
+    assert_eq!(at_first.len(), 33);
+    let counted = at_first
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("27 more ISTIO009 findings")
+        })
+        .count();
+    assert_eq!(counted, 1);
+}
+
+#[test]
 fn oversized_files_are_skipped() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("big.yaml"), "a: 1\n".repeat(1000)).unwrap();

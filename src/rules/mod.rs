@@ -1,6 +1,7 @@
 //! The rule registry. A rule is `rules/<ID>.yaml` (what users read) plus one
 //! file under `src/rules/<system>/` holding `pub static RULE` and its check.
 
+mod emit;
 pub mod envoy;
 pub mod gateway_api;
 pub mod istio;
@@ -10,10 +11,11 @@ pub mod nginx;
 pub mod schema;
 
 use crate::config::Thresholds;
-use crate::finding::{Finding, Related, Resource, Severity};
+use crate::finding::Finding;
 use crate::model::Model;
 use crate::model::nginx::{IncludeNote, NginxConfig};
-use crate::source::Loc;
+
+pub use emit::Emit;
 
 /// A check over the model.
 pub struct Rule {
@@ -92,69 +94,6 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
         .chain(nginx::RULES.iter().map(|(rule, _)| *rule))
 }
 
-/// Collects the findings of one rule.
-pub struct Emit {
-    rule: &'static str,
-    /// Read from the metadata at the first finding (most rules find nothing).
-    default_severity: Option<Severity>,
-    pub findings: Vec<Finding>,
-}
-
-impl Emit {
-    pub fn new(rule: &'static str) -> Emit {
-        Emit {
-            rule,
-            default_severity: None,
-            findings: Vec::new(),
-        }
-    }
-
-    /// Start a finding at the line the user must change.
-    pub fn at(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
-        let rule = self.rule;
-        let severity = *self.default_severity.get_or_insert_with(|| {
-            meta::get(rule)
-                .map(|m| m.severity)
-                .unwrap_or(Severity::Error)
-        });
-        self.findings.push_mut(Finding {
-            rule: self.rule,
-            severity,
-            message: message.into(),
-            loc,
-            resource: None,
-            related: Vec::new(),
-            help: None,
-        })
-    }
-}
-
-impl Finding {
-    pub fn resource(&mut self, r: Resource) -> &mut Finding {
-        self.resource = Some(r);
-        self
-    }
-    pub fn related(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
-        self.related.push(Related {
-            message: message.into(),
-            loc,
-        });
-        self
-    }
-    pub fn resource_opt(&mut self, r: Option<Resource>) -> &mut Finding {
-        self.resource = r;
-        self
-    }
-    pub fn help(&mut self, help: impl Into<String>) -> &mut Finding {
-        self.help = Some(help.into());
-        self
-    }
-    pub fn severity(&mut self, s: Severity) -> &mut Finding {
-        self.severity = s;
-        self
-    }
-}
-
 /// Run every selected check. Checks only read the model, so they run in
 /// parallel; the findings come back in rule order (and are sorted later).
 ///
@@ -200,5 +139,5 @@ pub fn run(
 fn check(rule: &Rule, ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut emit = Emit::new(rule.id);
     (rule.check)(ctx, &mut emit);
-    emit.findings
+    emit.finish()
 }

@@ -1,0 +1,200 @@
+//! How a check reports: [`Emit`] collects one rule's findings, and the
+//! builder methods on [`Finding`] fill one in.
+//!
+//! A rule that relates objects pairwise can say the same line is at fault
+//! once per other object: on a hostile tree (2,000 Istio Gateways serving
+//! one host) that was millions of findings and gigabytes. At most
+//! [`MAX_AT_ONE_PLACE`] different findings of a rule are kept at one place;
+//! the rest are counted and said in one more finding there. A finding that
+//! repeats one kept at its place (same message) is not kept twice: the
+//! report would drop it anyway.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
+
+use super::meta;
+use crate::finding::{Finding, Related, Resource, Severity};
+use crate::source::Loc;
+
+/// Different findings of one rule kept at one place (more than real
+/// configs reach: the most in ../shared/corpus, analysed as one tree, is
+/// 19, Istio Gateways of unrelated samples that all serve `*`).
+pub const MAX_AT_ONE_PLACE: usize = 32;
+
+/// The findings of a rule at one place.
+#[derive(Default)]
+struct Place {
+    /// Indexes of the kept ones.
+    kept: Vec<usize>,
+    /// Messages (hashed) of the others.
+    not_kept: HashSet<u64>,
+}
+
+/// Collects the findings of one rule.
+pub struct Emit {
+    rule: &'static str,
+    /// Read from the metadata at the first finding (most rules find nothing).
+    default_severity: Option<Severity>,
+    findings: Vec<Finding>,
+    at_place: HashMap<Loc, Place>,
+    /// Where a finding not kept is written, and forgotten.
+    not_kept: Option<Finding>,
+    hasher: RandomState,
+}
+
+impl Emit {
+    pub fn new(rule: &'static str) -> Emit {
+        Emit {
+            rule,
+            default_severity: None,
+            findings: Vec::new(),
+            at_place: HashMap::new(),
+            not_kept: None,
+            hasher: RandomState::new(),
+        }
+    }
+
+    /// Start a finding at the line the user must change.
+    pub fn at(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
+        let rule = self.rule;
+        let severity = *self.default_severity.get_or_insert_with(|| {
+            meta::get(rule)
+                .map(|m| m.severity)
+                .unwrap_or(Severity::Error)
+        });
+        let message: String = message.into();
+        let finding = Finding {
+            rule,
+            severity,
+            message,
+            loc,
+            resource: None,
+            related: Vec::new(),
+            help: None,
+        };
+        let place = self.at_place.entry(loc).or_default();
+        let findings = &self.findings;
+        let repeated = place.kept.iter().any(|&i| {
+            findings
+                .get(i)
+                .is_some_and(|f| f.message == finding.message)
+        });
+        if repeated {
+            return self.not_kept.insert(finding);
+        }
+        if place.kept.len() >= MAX_AT_ONE_PLACE {
+            place
+                .not_kept
+                .insert(self.hasher.hash_one(&finding.message));
+            return self.not_kept.insert(finding);
+        }
+        place.kept.push(self.findings.len());
+        self.findings.push_mut(finding)
+    }
+
+    /// The findings, and one more at each place that had too many, saying
+    /// how many are not listed (as severe as the worst listed there).
+    pub fn finish(mut self) -> Vec<Finding> {
+        let mut crowded: Vec<(Loc, usize)> = self
+            .at_place
+            .into_iter()
+            .filter(|(_, p)| !p.not_kept.is_empty())
+            .map(|(loc, p)| (loc, p.not_kept.len()))
+            .collect();
+        crowded.sort_unstable();
+        for (loc, n) in crowded {
+            let listed = self.findings.iter().filter(|f| f.loc == loc);
+            let Some(severity) = listed.map(|f| f.severity).max() else {
+                continue;
+            };
+            let rule = self.rule;
+            self.findings.push(Finding {
+                rule,
+                severity,
+                message: format!(
+                    "{n} more {rule} findings at this place are not listed ({MAX_AT_ONE_PLACE} are, the most one place gets)"
+                ),
+                loc,
+                resource: None,
+                related: Vec::new(),
+                help: None,
+            });
+        }
+        self.findings
+    }
+}
+
+impl Finding {
+    pub fn resource(&mut self, r: Resource) -> &mut Finding {
+        self.resource = Some(r);
+        self
+    }
+    pub fn related(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
+        self.related.push(Related {
+            message: message.into(),
+            loc,
+        });
+        self
+    }
+    pub fn resource_opt(&mut self, r: Option<Resource>) -> &mut Finding {
+        self.resource = r;
+        self
+    }
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Finding {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn severity(&mut self, s: Severity) -> &mut Finding {
+        self.severity = s;
+        self
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn loc(start: u32) -> Loc {
+        Loc {
+            file: 0,
+            span: Span {
+                start,
+                end: start + 1,
+            },
+        }
+    }
+
+    #[test]
+    fn a_place_keeps_its_first_findings_and_says_how_many_more() {
+        let mut emit = Emit::new("ISTIO009");
+        for i in 0..40 {
+            let f = emit.at(loc(1), format!("clash {i}"));
+            if i == 3 {
+                f.severity(Severity::Error);
+            }
+        }
+        // Repeats are not kept twice, nor counted twice.
+        emit.at(loc(1), "clash 0").help("a repeat");
+        emit.at(loc(1), "clash 35");
+        emit.at(loc(2), "alone").related(loc(1), "other");
+        emit.at(loc(2), "alone");
+        let findings = emit.finish();
+        let at_1: Vec<&Finding> = findings.iter().filter(|f| f.loc == loc(1)).collect();
+        assert_eq!(at_1.len(), MAX_AT_ONE_PLACE + 1);
+        assert_eq!(at_1[0].help, None);
+        assert_eq!(at_1[31].message, "clash 31");
+        let summary = at_1.last().unwrap();
+        assert!(
+            summary.message.starts_with("8 more ISTIO009 findings"),
+            "{}",
+            summary.message
+        );
+        // As severe as the worst listed there.
+        assert_eq!(summary.severity, Severity::Error);
+        let at_2: Vec<&Finding> = findings.iter().filter(|f| f.loc == loc(2)).collect();
+        assert_eq!(at_2.len(), 1);
+        assert_eq!(at_2[0].related.len(), 1);
+    }
+}
