@@ -105,21 +105,29 @@ pub fn build<'a>(
         }
     }
     for (i, t) in k.templates.iter().enumerate() {
-        for &pair in &t.labels {
-            let ids = k.templates_by_label.entry(pair).or_default();
+        let Some(ns) = objects.get(t.object).map(|o| o.namespace) else {
+            continue;
+        };
+        for &(key, value) in &t.labels {
+            let ids = k.templates_by_label.entry((ns, key, value)).or_default();
             if ids.last() != Some(&i) {
                 ids.push(i);
             }
         }
     }
     for (i, s) in k.services.iter().enumerate() {
-        if let Some(o) = objects.get(s.object) {
-            k.services_by_ns.entry(o.namespace).or_default().push(i);
-        }
+        let Some(ns) = objects.get(s.object).map(|o| o.namespace) else {
+            continue;
+        };
+        k.services_by_ns.entry(ns).or_default().push(i);
         let Some(sel) = &s.selector else { continue };
         match sel.iter().find(|(key, _)| !CONTROLLER_LABELS.contains(key)) {
-            Some(&pair) => k.services_by_selector.entry(pair).or_default().push(i),
-            None => k.services_selecting_all.push(i),
+            Some(&(key, value)) => k
+                .services_by_selector
+                .entry((ns, key, value))
+                .or_default()
+                .push(i),
+            None => k.services_selecting_all.entry(ns).or_default().push(i),
         }
     }
     k.shared_selections = super::selection::SharedSelections::of(&k.services, &objects);

@@ -56,14 +56,17 @@ pub struct K8s<'a> {
     /// Namespace -> indexes into `templates` / `services` (selectors never cross namespaces).
     pub(crate) templates_by_ns: HashMap<&'a str, Vec<usize>>,
     pub(crate) services_by_ns: HashMap<&'a str, Vec<usize>>,
-    /// Label (key, value) -> indexes into `templates` that carry it, ascending.
-    pub(crate) templates_by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
-    /// First selector pair (controller labels aside) -> indexes into
-    /// `services` whose selector has it, ascending: a template can only be
-    /// selected by Services keyed by one of its labels...
-    pub(crate) services_by_selector: HashMap<(&'a str, &'a str), Vec<usize>>,
-    /// ... or by those whose selector has no such pair (it selects every pod).
-    pub(crate) services_selecting_all: Vec<usize>,
+    /// (namespace, label key, value) -> indexes into `templates` that carry
+    /// it, ascending (keyed by namespace too: the same app in every
+    /// namespace made each lookup scan them all).
+    pub(crate) templates_by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+    /// (namespace, first selector pair, controller labels aside) -> indexes
+    /// into `services` whose selector has it, ascending: a template can
+    /// only be selected by Services keyed by one of its labels...
+    pub(crate) services_by_selector: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+    /// ... or by those of its namespace whose selector has no such pair (it
+    /// selects every pod).
+    pub(crate) services_selecting_all: HashMap<&'a str, Vec<usize>>,
     /// Pod templates of Services that share a selector, found once.
     pub(crate) shared_selections: selection::SharedSelections,
 }
@@ -102,9 +105,9 @@ impl<'a> K8s<'a> {
         let by_label = selector
             .iter()
             .find(|(k, _)| !k8s::CONTROLLER_LABELS.contains(k))
-            .map(|pair| {
+            .map(|&(k, v)| {
                 self.templates_by_label
-                    .get(pair)
+                    .get(&(namespace, k, v))
                     .map_or(&[][..], Vec::as_slice)
             });
         let candidates = match by_label {
@@ -174,9 +177,9 @@ impl<'a> K8s<'a> {
         let mut ids: Vec<usize> = t
             .labels
             .iter()
-            .filter_map(|pair| self.services_by_selector.get(pair))
+            .filter_map(|&(k, v)| self.services_by_selector.get(&(ns, k, v)))
             .flatten()
-            .chain(&self.services_selecting_all)
+            .chain(self.services_selecting_all.get(ns).into_iter().flatten())
             .copied()
             .collect();
         ids.sort_unstable();
