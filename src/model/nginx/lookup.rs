@@ -86,26 +86,54 @@ impl<'a> Config<'a> {
     /// if that level is an `http` block, rather than a fragment whose outer
     /// levels are not known.
     pub fn effective(&self, level: Level, name: &str) -> Setting<'_, 'a> {
+        match self.effective_at(level, name) {
+            SetAt::Level { level, complete } => Setting::Set {
+                level,
+                nodes: self.own(level, name).map(|(_, n)| n).collect(),
+                complete,
+            },
+            SetAt::Default => Setting::Default,
+            SetAt::Unknown => Setting::Unknown,
+        }
+    }
+
+    /// Where `effective` finds a directive, without collecting it: an
+    /// array directive can be set thousands of times at one level.
+    pub fn effective_at(&self, level: Level, name: &str) -> SetAt {
         let mut outermost = None;
         for l in self.levels_up(level) {
             outermost = Some(l);
-            let found: SetBy<'_, 'a> = self.own(l, name).map(|(_, n)| n).collect();
-            if !found.is_empty() {
-                return Setting::Set {
+            if !self.own_ids(l, name).is_empty() {
+                return SetAt::Level {
                     level: l,
-                    nodes: found,
                     complete: !self.level_unknown(l),
                 };
             }
             if self.level_unknown(l) {
-                return Setting::Unknown;
+                return SetAt::Unknown;
             }
         }
         if outermost.is_some_and(|l| self.kind(l) == BlockKind::Http) {
-            Setting::Default
+            SetAt::Default
         } else {
-            Setting::Unknown
+            SetAt::Unknown
         }
+    }
+
+    /// The last `proxy_set_header` of header `name` (case aside) directly
+    /// at a level.
+    pub fn proxy_header_at(&self, level: Level, name: &str) -> Option<&Node<'a>> {
+        let index = self.proxy_headers.get_or_init(|| {
+            let mut index = std::collections::HashMap::new();
+            for (id, n) in self.named("proxy_set_header") {
+                if let Some(header) = n.arg(0) {
+                    index.insert((n.parent(), header.to_ascii_lowercase()), id);
+                }
+            }
+            index
+        });
+        let id = index.get(&(level, name.to_ascii_lowercase()))?;
+        self.node(*id)
     }
 
     /// Every block of a kind, in file order.
@@ -137,6 +165,18 @@ impl<'a> Config<'a> {
 /// The directives that set a setting at one level: one, or a few for
 /// array directives, so held inline.
 pub type SetBy<'c, 'a> = smallvec::SmallVec<[&'c Node<'a>; 2]>;
+
+/// Where a setting comes from (see [`Config::effective_at`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetAt {
+    /// Set at `level` (`complete`: that level includes no unknown file).
+    Level {
+        level: Level,
+        complete: bool,
+    },
+    Default,
+    Unknown,
+}
 
 /// The result of an inheritance lookup.
 #[derive(Debug)]

@@ -31,7 +31,7 @@ use crate::parse::nginx::{Directive, FileContext, NginxFile};
 use crate::source::FileId;
 
 pub use facts::{Addr, Facts, Host, Pass, PassKind, Scheme, Target, Upstream};
-pub use lookup::Setting;
+pub use lookup::{SetAt, Setting};
 pub use tree::{BlockKind, Config, IncludeNote, Level, Node, NodeId, NoteKind};
 pub use values::Version;
 

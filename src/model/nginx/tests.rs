@@ -377,3 +377,48 @@ fn texts_let_go_are_read_again_and_a_changed_file_builds_nothing() {
     let n = Nginx::new(Version::DEFAULT, inputs(&texts, &paths)).reading_with(Some(&changed));
     assert!(n.each_config(|c| listens(&c)).is_empty());
 }
+
+#[test]
+fn indexed_lookups_answer_as_a_scan_would() {
+    let (p, paths) = model(&[(
+        "nginx.conf",
+        "events {}\nhttp {\n set $Up a.example;\n map $http_upgrade $Conn { default upgrade; '' close; '' keep; }\n map $x $conn { default other; }\n map $y $re { ~^a b; default c; }\n proxy_set_header Host $host;\n proxy_set_header host $proxy_host;\n server {\n  set $up b.example;\n  location /a { proxy_pass http://$up; proxy_set_header X-A 1; }\n  location /b { proxy_pass http://y; }\n  location /c { include /opt/unknown.conf; proxy_pass http://z; }\n }\n}\n",
+    )]);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
+    let cfg = &n.configs[0].tree;
+    let [a, b, c] = [0, 1, 2].map(|i| n.configs[0].facts.passes[i].level);
+    // Where a setting comes from, as `effective` finds it.
+    for level in [a, b, c] {
+        for name in ["proxy_set_header", "proxy_read_timeout"] {
+            let at = match cfg.effective(level, name) {
+                Setting::Set {
+                    level, complete, ..
+                } => SetAt::Level { level, complete },
+                Setting::Default => SetAt::Default,
+                Setting::Unknown => SetAt::Unknown,
+            };
+            assert_eq!(cfg.effective_at(level, name), at, "{level:?} {name}");
+        }
+    }
+    // The last of a header at a level, case aside.
+    let http = cfg.effective_at(b, "proxy_set_header");
+    let SetAt::Level { level: http, .. } = http else {
+        panic!("{http:?}")
+    };
+    let host = cfg.proxy_header_at(http, "HOST").unwrap();
+    assert_eq!(host.arg(1), Some("$proxy_host"));
+    assert!(cfg.proxy_header_at(http, "X-A").is_none());
+    assert!(cfg.proxy_header_at(a, "x-a").is_some());
+    // Variables, case aside: every `set`, the first map, its first entry per key.
+    assert_eq!(
+        vars::values(cfg, "$UP"),
+        Some(vec!["a.example".to_string(), "b.example".to_string()])
+    );
+    let conn = vars::map_of(cfg, "$conn").unwrap();
+    assert_eq!(conn.source, "$http_upgrade");
+    assert_eq!(conn.value_for(""), Some("close"));
+    assert_eq!(conn.value_for("websocket"), Some("upgrade"));
+    assert_eq!(vars::map_of(cfg, "$re").unwrap().value_for("zz"), None);
+    assert!(vars::map_of(cfg, "$none").is_none());
+}

@@ -3,7 +3,7 @@
 //! stands, and nginx's level-by-level inheritance as lookups.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::includes::{self, Resolved, Resolver};
 use crate::load_nginx::NginxText;
@@ -225,6 +225,11 @@ pub struct Config<'a> {
     pub(super) by_level: Vec<u32>,
     /// Every node id, sorted by (name, id) (`set`, `map`, ...).
     by_name: Vec<u32>,
+    /// Where variables get their values, gathered on first use.
+    vars: std::sync::OnceLock<super::vars::VarIndex>,
+    /// (level, header name in ASCII lowercase) -> the last
+    /// `proxy_set_header` of that header at that level, gathered on first use.
+    pub(super) proxy_headers: std::sync::OnceLock<HashMap<(Level, String), NodeId>>,
 }
 
 enum Frame<'a> {
@@ -264,6 +269,8 @@ pub fn build<'a>(
         notes: Vec::new(),
         by_level: Vec::new(),
         by_name: Vec::new(),
+        vars: std::sync::OnceLock::new(),
+        proxy_headers: std::sync::OnceLock::new(),
     };
     let mut chain: Vec<usize> = vec![root];
     let mut reads = 0usize;
@@ -417,6 +424,11 @@ impl<'a> Config<'a> {
                 .cmp(&level)
                 .then_with(|| n.d.name.as_str().cmp(name))
         })
+    }
+
+    /// Where variables get their values.
+    pub fn vars(&self) -> &super::vars::VarIndex {
+        self.vars.get_or_init(|| super::vars::VarIndex::of(self))
     }
 
     /// Every directive with this name, in order.

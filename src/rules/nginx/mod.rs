@@ -35,7 +35,7 @@ use crate::model::Model;
 use crate::model::hosts::ServiceName;
 use crate::model::k8s::{Service, ServicePort};
 use crate::model::nginx::facts::{Pass, UpstreamServer};
-use crate::model::nginx::{BlockKind, Config, Host, Level, NginxConfig, Setting, Upstream};
+use crate::model::nginx::{BlockKind, Config, Host, Level, NginxConfig, SetAt, Setting, Upstream};
 use crate::source::Loc;
 
 /// What a rule reads besides the model: rules that read NGINX
@@ -274,23 +274,16 @@ pub(crate) fn service_label(
 /// Is the effective header set at `level` known to set `name`, and to what?
 /// `Some(None)`: the set is known and lacks it; `None`: cannot tell.
 pub(crate) fn header<'c>(cfg: &'c Config<'_>, level: Level, name: &str) -> Option<Option<&'c str>> {
-    match cfg.effective(level, "proxy_set_header") {
-        Setting::Set {
-            nodes, complete, ..
-        } => {
-            let found = nodes
-                .iter()
-                .rev()
-                .find(|n| n.arg(0).is_some_and(|h| h.eq_ignore_ascii_case(name)))
-                .map(|n| n.arg(1).unwrap_or(""));
-            match found {
-                Some(v) => Some(Some(v)),
-                None if complete => Some(None),
-                None => None,
-            }
-        }
-        Setting::Default => Some(None),
-        Setting::Unknown => None,
+    // Found by name at the level that sets the headers, not by reading
+    // them all: a level can set thousands, asked about per location.
+    match cfg.effective_at(level, "proxy_set_header") {
+        SetAt::Level { level, complete } => match cfg.proxy_header_at(level, name) {
+            Some(n) => Some(Some(n.arg(1).unwrap_or(""))),
+            None if complete => Some(None),
+            None => None,
+        },
+        SetAt::Default => Some(None),
+        SetAt::Unknown => None,
     }
 }
 

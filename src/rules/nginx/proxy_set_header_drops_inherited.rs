@@ -1,9 +1,9 @@
 //! NGX012: a `proxy_set_header` at an inner level drops every inherited one,
 //! including `Host` and the `Connection ""` that upstream keepalive needs.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::model::nginx::{Level, PassKind, Setting};
+use crate::model::nginx::{Level, Node, PassKind, SetAt};
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -26,11 +26,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .facts
                 .group(p)
                 .is_some_and(|g| super::keepalive_on(model, g));
-            let Setting::Set {
+            let SetAt::Level {
                 level,
                 complete: true,
-                ..
-            } = cfg.effective(p.level, "proxy_set_header")
+            } = cfg.effective_at(p.level, "proxy_set_header")
             else {
                 continue;
             };
@@ -40,25 +39,35 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 e.1 |= ka;
             }
         }
+        // The `Host` and `Connection` headers of each outer level, read
+        // once: a level may set thousands of headers for as many locations.
+        let mut notable_at: HashMap<Level, Vec<&Node<'_>>> = HashMap::new();
         for (level, keepalive) in levels {
             let Some(outer_level) = cfg.parent(level) else {
                 continue;
             };
-            let Setting::Set {
-                nodes: outer,
-                level: from,
-                ..
-            } = cfg.effective(outer_level, "proxy_set_header")
+            let SetAt::Level { level: from, .. } =
+                cfg.effective_at(outer_level, "proxy_set_header")
             else {
                 continue;
             };
+            let outer = notable_at.entry(from).or_insert_with(|| {
+                cfg.own(from, "proxy_set_header")
+                    .map(|(_, n)| n)
+                    .filter(|n| {
+                        n.arg(0).is_some_and(|h| {
+                            h.eq_ignore_ascii_case("Host") || h.eq_ignore_ascii_case("Connection")
+                        })
+                    })
+                    .collect()
+            });
             let own: Vec<_> = cfg.own(level, "proxy_set_header").map(|(_, n)| n).collect();
             let has = |h: &str| {
                 own.iter()
                     .any(|n| n.arg(0).is_some_and(|x| x.eq_ignore_ascii_case(h)))
             };
             let mut dropped = Vec::new();
-            for n in &outer {
+            for n in outer.iter() {
                 let (Some(h), v) = (n.arg(0), n.arg(1).unwrap_or("")) else {
                     continue;
                 };
