@@ -67,10 +67,10 @@ impl VarIndex {
         }
         for (id, n) in cfg.named("map") {
             if let (Some(_), Some(var)) = (&n.d.block, n.arg(1)) {
-                let var = var.to_ascii_lowercase();
-                if !index.maps.contains_key(&var) {
-                    index.maps.insert(var, read_map(cfg, id, n));
-                }
+                index
+                    .maps
+                    .entry(var.to_ascii_lowercase())
+                    .or_insert_with(|| read_map(cfg, id, n));
             }
         }
         for setter in OPAQUE_SETTERS {
