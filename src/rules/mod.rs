@@ -107,7 +107,7 @@ pub fn run(
 ) -> Vec<Finding> {
     use rayon::prelude::*;
     let config_rules: Vec<&Rule> = nginx::config_rules().filter(|r| selected(r.id)).collect();
-    let per_config = model.nginx.each_config(|mut config| {
+    let (per_config, not_built) = model.nginx.each_config(|mut config| {
         model.relate_nginx(&mut config);
         let notes = std::mem::take(&mut config.tree.notes);
         let ctx = Ctx::new(
@@ -124,7 +124,7 @@ pub fn run(
         (findings, notes)
     });
     let mut findings = Vec::new();
-    let mut notes = Vec::new();
+    let mut notes = not_built;
     for (f, n) in per_config {
         findings.extend(f);
         notes.extend(n);

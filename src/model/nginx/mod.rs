@@ -91,6 +91,8 @@ pub struct Nginx<'a> {
     pub(super) near_services: Vec<bool>,
     /// Reads a file again whose text the run let go ([`Nginx::reading_with`]).
     read_again: Option<ReadAgain<'a>>,
+    /// Included files all configurations may read ([`tree::MAX_RUN_FILE_READS`]).
+    run_read_budget: usize,
 }
 
 /// Reads an analysed file's text again, as it was read for loading (`None`:
@@ -146,6 +148,24 @@ struct Root {
     bases: Vec<String>,
 }
 
+/// What the rounds of roots gave: results in order, the included files
+/// read so far, and roots not built once those were too many.
+struct Rounds<R> {
+    results: Vec<R>,
+    reads: usize,
+    not_built: Vec<usize>,
+}
+
+impl<R> Rounds<R> {
+    /// A root left unbuilt is noted once: later rounds pass it by.
+    fn not_built(&mut self, root: usize, reached: &mut [bool]) {
+        self.not_built.push(root);
+        if let Some(r) = reached.get_mut(root) {
+            *r = true;
+        }
+    }
+}
+
 impl<'a> Nginx<'a> {
     pub fn new(version: Version, mut inputs: Vec<NginxInput<'a>>) -> Nginx<'a> {
         inputs.sort_by(|a, b| a.path.cmp(&b.path));
@@ -180,6 +200,7 @@ impl<'a> Nginx<'a> {
             sources,
             resolver,
             read_again: None,
+            run_read_budget: tree::MAX_RUN_FILE_READS,
         }
     }
 
@@ -202,7 +223,10 @@ impl<'a> Nginx<'a> {
     /// fragment includes, then whatever is left); within a round a
     /// candidate already read by an earlier one is not a root, and its
     /// visit's result is dropped.
-    pub fn each_config<R: Send>(&self, visit: impl Fn(NginxConfig<'_>) -> R + Sync) -> Vec<R> {
+    pub fn each_config<R: Send>(
+        &self,
+        visit: impl Fn(NginxConfig<'_>) -> R + Sync,
+    ) -> (Vec<R>, Vec<IncludeNote>) {
         // On a pool thread: the waves below then cost no thread wake-ups
         // (from outside the pool, each wave hands its work over and sleeps).
         rayon::scope(|_| {
@@ -210,7 +234,7 @@ impl<'a> Nginx<'a> {
                 // A file changed since it was loaded: no configuration (README).
                 let trees = self.parse_for(r)?;
                 let cfg = self.config(r, &|i| trees.directives(&self.sources, i))?;
-                Some((cfg.tree.files.clone(), visit(cfg)))
+                Some((cfg.tree.files.clone(), cfg.tree.reads, visit(cfg)))
             })
         })
     }
@@ -220,8 +244,9 @@ impl<'a> Nginx<'a> {
     fn all_configs<'p>(&self, trees: &'p Trees) -> Vec<NginxConfig<'p>> {
         self.each_root(|r| {
             let cfg = self.config(r, &|i| trees.directives(&self.sources, i))?;
-            Some((cfg.tree.files.clone(), cfg))
+            Some((cfg.tree.files.clone(), cfg.tree.reads, cfg))
         })
+        .0
     }
 
     /// Trees of every file (for tests).
@@ -237,13 +262,19 @@ impl<'a> Nginx<'a> {
     }
 
     /// Choose the roots and run `per_root` on each (it returns the files
-    /// the configuration read and its result; `None`: no configuration).
+    /// the configuration read, how many reads that took, and its result;
+    /// `None`: no configuration). Roots left when the run's reads are spent
+    /// come back as notes.
     fn each_root<R: Send>(
         &self,
-        per_root: impl Fn(&Root) -> Option<(Vec<usize>, R)> + Sync,
-    ) -> Vec<R> {
+        per_root: impl Fn(&Root) -> Option<(Vec<usize>, usize, R)> + Sync,
+    ) -> (Vec<R>, Vec<IncludeNote>) {
         let mut reached = vec![false; self.sources.len()];
-        let mut out = Vec::new();
+        let mut out = Rounds {
+            results: Vec::new(),
+            reads: 0,
+            not_built: Vec::new(),
+        };
         // 1. Main configs.
         let mains = (0..self.sources.len())
             .filter(|&i| self.context(i) == FileContext::Main)
@@ -284,7 +315,24 @@ impl<'a> Nginx<'a> {
         // 3. Whatever is left (cycles between fragments).
         let left = self.fragments(|i| !reached.get(i).copied().unwrap_or(true));
         self.round(left, &mut reached, &per_root, &mut out);
-        out
+        let notes = out
+            .not_built
+            .iter()
+            .filter_map(|&i| {
+                let s = self.sources.get(i)?;
+                Some(IncludeNote {
+                    loc: crate::source::Loc {
+                        file: s.file,
+                        span: crate::source::Span { start: 0, end: 0 },
+                    },
+                    pattern: String::new(),
+                    kind: NoteKind::RunBudget,
+                    target: String::new(),
+                    root: s.path.clone(),
+                })
+            })
+            .collect();
+        (out.results, notes)
     }
 
     /// Fragments (by source index) to read as roots.
@@ -308,12 +356,16 @@ impl<'a> Nginx<'a> {
     /// first configuration reads them all and the rest are skipped. Waves
     /// start at one configuration and double up to a few per thread, so
     /// that case builds one configuration, as nginx would read it.
+    ///
+    /// Once the run's configurations have read more included files than
+    /// the run's budget, the candidates left are not built (counted in
+    /// candidate order, so which ones does not depend on the waves).
     fn round<R: Send>(
         &self,
         candidates: Vec<Root>,
         reached: &mut [bool],
-        per_root: &(impl Fn(&Root) -> Option<(Vec<usize>, R)> + Sync),
-        out: &mut Vec<R>,
+        per_root: &(impl Fn(&Root) -> Option<(Vec<usize>, usize, R)> + Sync),
+        out: &mut Rounds<R>,
     ) {
         use rayon::prelude::*;
         let most = 4 * rayon::current_num_threads().max(1);
@@ -328,21 +380,36 @@ impl<'a> Nginx<'a> {
             if batch.is_empty() {
                 return;
             }
+            if out.reads > self.run_read_budget {
+                for r in &batch {
+                    out.not_built(r.source, reached);
+                }
+                continue;
+            }
             wave = (wave * 2).min(most);
-            let visited: Vec<(usize, Vec<usize>, R)> = batch
+            let visited: Vec<(usize, Vec<usize>, usize, R)> = batch
                 .into_par_iter()
-                .filter_map(|r| per_root(&r).map(|(files, result)| (r.source, files, result)))
+                .filter_map(|r| {
+                    per_root(&r).map(|(files, reads, result)| (r.source, files, reads, result))
+                })
                 .collect();
-            for (root, files, result) in visited {
+            for (root, files, reads, result) in visited {
                 if reached.get(root).copied().unwrap_or(true) {
                     continue;
                 }
+                // Counted in candidate order, whatever the waves: the same
+                // roots are dropped on any number of threads.
+                if out.reads > self.run_read_budget {
+                    out.not_built(root, reached);
+                    continue;
+                }
+                out.reads = out.reads.saturating_add(reads);
                 for f in files {
                     if let Some(r) = reached.get_mut(f) {
                         *r = true;
                     }
                 }
-                out.push(result);
+                out.results.push(result);
             }
         }
     }

@@ -343,7 +343,7 @@ fn configs_that_read_each_other_are_built_once_not_once_each() {
     let (texts, paths) = model(&refs);
     let n = Nginx::new(Version::DEFAULT, inputs(&texts, &paths));
     let built = std::sync::atomic::AtomicUsize::new(0);
-    let roots = n.each_config(|c| {
+    let (roots, _) = n.each_config(|c| {
         built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         c.tree.root_path.clone()
     });
@@ -368,14 +368,14 @@ fn texts_let_go_are_read_again_and_a_changed_file_builds_nothing() {
         files.get(f as usize).map(|(_, t)| t.to_string())
     };
     let n = Nginx::new(Version::DEFAULT, inputs(&texts, &paths)).reading_with(Some(&from_disk));
-    let seen = n.each_config(|c| listens(&c));
+    let (seen, _) = n.each_config(|c| listens(&c));
     assert_eq!(seen, [vec!["8081".to_string()]]);
     assert_eq!(reads.into_inner(), 2);
     // A file that changed since loading: its configuration is not built
     // (nothing is reported from a text the tool no longer has).
     let changed = |f: u32| (f == 0).then(|| files[0].1.to_string());
     let n = Nginx::new(Version::DEFAULT, inputs(&texts, &paths)).reading_with(Some(&changed));
-    assert!(n.each_config(|c| listens(&c)).is_empty());
+    assert!(n.each_config(|c| listens(&c)).0.is_empty());
 }
 
 #[test]
@@ -421,4 +421,51 @@ fn indexed_lookups_answer_as_a_scan_would() {
     assert_eq!(conn.value_for("websocket"), Some("upgrade"));
     assert_eq!(vars::map_of(cfg, "$re").unwrap().value_for("zz"), None);
     assert!(vars::map_of(cfg, "$none").is_none());
+}
+
+#[test]
+fn a_run_stops_building_configurations_once_its_include_reads_are_spent() {
+    // Five main files, each reading the same three includes.
+    let mut files: Vec<(String, String)> = (0..5)
+        .map(|i| {
+            (
+                format!("site/nginx{i}.conf"),
+                "events {}\nhttp { include inc/*.conf; }\n".to_string(),
+            )
+        })
+        .collect();
+    for j in 0..3 {
+        files.push((
+            format!("site/inc/{j}.conf"),
+            format!("server {{ listen {j}; }}\n"),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let (p, paths) = model(&refs);
+    let built = |threads: usize| {
+        let mut n = Nginx::new(Version::DEFAULT, inputs(&p, &paths));
+        // Three reads fit, six do not: two configurations are built.
+        n.run_read_budget = 4;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let (roots, notes) = pool.install(|| n.each_config(|c| c.tree.root_path.clone()));
+        let notes: Vec<(NoteKind, String)> =
+            notes.iter().map(|n| (n.kind, n.root.clone())).collect();
+        (roots, notes)
+    };
+    let (roots, notes) = built(1);
+    assert_eq!(roots, ["site/nginx0.conf", "site/nginx1.conf"]);
+    let not_built: Vec<String> = (2..5).map(|i| format!("site/nginx{i}.conf")).collect();
+    assert!(notes.iter().all(|(k, _)| *k == NoteKind::RunBudget));
+    assert_eq!(
+        notes.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(),
+        not_built
+    );
+    // The same ones, whatever the number of threads.
+    assert_eq!(built(3), (roots, notes));
 }

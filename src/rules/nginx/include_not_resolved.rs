@@ -47,6 +47,14 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 ),
                 "flatten the include chain",
             ),
+            NoteKind::RunBudget => (
+                format!(
+                    "configuration `{}` is not checked: the configurations before it read more than {} included files in all, the most one run reads",
+                    n.root,
+                    crate::model::nginx::tree::MAX_RUN_FILE_READS
+                ),
+                "check fewer configurations per run (e.g. one site's directory), or look for includes that repeat a glob in every file",
+            ),
         };
         emit.at(n.loc, msg).help(help);
     }
