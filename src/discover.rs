@@ -58,20 +58,45 @@ pub struct Discovered {
 }
 
 /// The path as users see it: relative as given, `/` separators, no `./`.
+/// Bytes that are not UTF-8 are written `\xNN`, so that names differing
+/// only there stay apart; a backslash is a separator only on Windows (on
+/// Unix it is part of a name).
 pub fn display_path(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    let mut s = s.as_str();
+    let s = name_text(p.as_os_str());
+    let s = if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/").into()
+    } else {
+        s
+    };
+    let mut s: &str = &s;
     while let Some(rest) = s.strip_prefix("./") {
         s = rest;
     }
     s.to_string()
 }
 
+/// A file name or path as text, `\xNN` for each byte that is not UTF-8.
+fn name_text(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, str> {
+    if let Some(s) = name.to_str() {
+        return s.into();
+    }
+    let mut out = String::new();
+    for chunk in name.as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.into()
+}
+
 /// Is this a file we read when met while walking a directory?
 pub fn is_config_name(p: &Path) -> bool {
     use crate::util::ends_with_ignore_case;
     // Every entry of a walk comes here: compared without a lowercase copy.
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    // A name that is not UTF-8 is judged by its text (`\xNN` escapes).
+    let name = p.file_name().map(name_text).unwrap_or_default();
+    let name = name.as_ref();
     if crate::load::is_yaml_name(name) || ends_with_ignore_case(name, "conf") {
         return true;
     }
@@ -283,5 +308,21 @@ mod tests {
         assert!(!is_config_name(Path::new("a/README.md")));
         assert!(!is_config_name(Path::new("a/main.go")));
         assert_eq!(display_path(Path::new("./deploy/a.yaml")), "deploy/a.yaml");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_are_read_and_shown_with_escapes() {
+        use std::os::unix::ffi::OsStrExt;
+        let bad = Path::new(std::ffi::OsStr::from_bytes(b"./d\xe9j\xe0/a\xff.yaml"));
+        assert!(is_config_name(bad));
+        assert_eq!(display_path(bad), "d\\xe9j\\xe0/a\\xff.yaml");
+        let other = Path::new(std::ffi::OsStr::from_bytes(b"d\xe9j\xe0/a\xfe.yaml"));
+        assert_ne!(display_path(bad), display_path(other));
+        // On Unix a backslash is part of a name.
+        assert_eq!(
+            display_path(Path::new("back\\slash.yaml")),
+            "back\\slash.yaml"
+        );
     }
 }
