@@ -95,7 +95,14 @@ pub fn build<'a>(
     let mut by_name: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, s) in k.services.iter().enumerate() {
         if let Some(o) = objects.get(s.object) {
-            by_name.insert((o.namespace, o.name), i);
+            let groups = &mut k.service_groups;
+            let g = *by_name.entry((o.namespace, o.name)).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            if let Some(group) = groups.get_mut(g) {
+                group.push(i);
+            }
         }
     }
     k.service_index = by_name;

@@ -50,7 +50,11 @@ pub struct K8s<'a> {
     pub namespaces: HashMap<String, usize>,
     /// (namespace, service name) with manual Endpoints or EndpointSlices.
     pub endpoints: HashSet<(String, String)>,
+    /// (namespace, name) -> index into `service_groups`.
     pub(crate) service_index: HashMap<(&'a str, &'a str), usize>,
+    /// Indexes into `services` of one namespace and name, ascending (a tree
+    /// may define a Service twice).
+    pub(crate) service_groups: Vec<Vec<usize>>,
     /// Namespaces that hold at least one pod template in the tree.
     pub template_namespaces: HashSet<&'a str>,
     /// Namespace -> indexes into `templates` / `services` (selectors never cross namespaces).
@@ -76,9 +80,23 @@ impl<'a> K8s<'a> {
         self.objects.get(i)
     }
     pub fn service(&self, namespace: &str, name: &str) -> Option<&Service<'a>> {
+        self.services_named(namespace, name).last()
+    }
+    /// Every Service of that namespace and name, in tree order.
+    pub fn services_named<'s>(
+        &'s self,
+        namespace: &str,
+        name: &str,
+    ) -> impl DoubleEndedIterator<Item = &'s Service<'a>> + use<'s, 'a> {
+        self.service_ids(namespace, name)
+            .iter()
+            .filter_map(|&i| self.services.get(i))
+    }
+    fn service_ids(&self, namespace: &str, name: &str) -> &[usize] {
         self.service_index
             .get(&(namespace, name))
-            .and_then(|&i| self.services.get(i))
+            .and_then(|&g| self.service_groups.get(g))
+            .map_or(&[], Vec::as_slice)
     }
     pub fn service_object(&self, s: &Service<'a>) -> Option<&Object<'a>> {
         self.objects.get(s.object)

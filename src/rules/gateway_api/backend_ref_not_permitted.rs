@@ -1,5 +1,7 @@
 //! GWAPI004: a cross-namespace backendRef that no ReferenceGrant allows.
 
+use std::collections::{HashMap, HashSet};
+
 use super::common::{GROUP, backend_namespace, routes};
 use crate::finding::Severity;
 use crate::model::gateway_api::{BackendRef, ReferenceGrant};
@@ -53,25 +55,39 @@ fn near_miss(g: &ReferenceGrant<'_>, route: &Object<'_>, b: &BackendRef<'_>) -> 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
     let k = &model.k8s;
+    // Grants by namespace, in order, and by (namespace, namespace allowed
+    // from): looked up per backendRef, where scanning every grant cost
+    // routes x grants (8,000 of each: 11.6 s).
+    let mut in_ns: HashMap<&str, Vec<(&ReferenceGrant<'_>, &Object<'_>)>> = HashMap::new();
+    let mut from_ns: HashMap<(&str, &str), Vec<&ReferenceGrant<'_>>> = HashMap::new();
+    for (g, o) in model
+        .gateway_api
+        .grants
+        .iter()
+        .filter_map(|g| Some((g, k.object(g.object)?)))
+    {
+        in_ns.entry(o.namespace).or_default().push((g, o));
+        let mut froms: Vec<&str> = g.from.iter().map(|&(_, _, ns)| ns).collect();
+        froms.sort_unstable();
+        froms.dedup();
+        for from in froms {
+            from_ns.entry((o.namespace, from)).or_default().push(g);
+        }
+    }
+    let object_namespaces: HashSet<&str> = k.objects.iter().map(|o| o.namespace).collect();
     for (route, obj) in routes(model) {
         for b in route.backend_refs.iter().filter(|b| b.is_service()) {
             let ns = backend_namespace(obj, b);
             if ns == obj.namespace {
                 continue;
             }
-            let grants: Vec<(&ReferenceGrant<'_>, &Object<'_>)> = model
-                .gateway_api
-                .grants
-                .iter()
-                .filter_map(|g| Some((g, k.object(g.object)?)))
-                .filter(|(_, o)| o.namespace == ns)
-                .collect();
-            if grants
-                .iter()
-                .any(|(g, _)| allows_from(g, obj) && allows_to(g, b))
-            {
+            let allowed = from_ns
+                .get(&(ns, obj.namespace))
+                .is_some_and(|gs| gs.iter().any(|g| allows_from(g, obj) && allows_to(g, b)));
+            if allowed {
                 continue;
             }
+            let grants = in_ns.get(ns).map_or(&[][..], Vec::as_slice);
             let at = b.node.get("namespace").unwrap_or(b.name_node).loc();
             let f = emit
                 .at(
@@ -98,7 +114,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             );
             // Nothing of the target namespace in the tree: the grant may be
             // deployed with it from elsewhere.
-            if !k.objects.iter().any(|o| o.namespace == ns) {
+            if !object_namespaces.contains(ns) {
                 f.severity(Severity::Warning);
                 help.push_str(&format!(
                     " (the analysed files hold nothing of namespace {ns}; if its grant is deployed from elsewhere this is fine)"

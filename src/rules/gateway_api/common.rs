@@ -27,11 +27,7 @@ pub fn backend_namespace<'x>(route: &'x Object<'_>, b: &'x BackendRef<'_>) -> &'
 
 /// Every Service of that namespace and name (a tree may define one twice).
 pub fn services_named<'m, 'a>(model: &'m Model<'a>, ns: &str, name: &str) -> Vec<&'m Service<'a>> {
-    let k = &model.k8s;
-    // Only the namespace's Services (not every Service per backendRef).
-    k.services_in(ns)
-        .filter(|s| k.service_object(s).is_some_and(|o| o.name == name))
-        .collect()
+    model.k8s.services_named(ns, name).collect()
 }
 
 /// A parentRef naming a Gateway (group and kind default to the Gateway's).
