@@ -76,36 +76,16 @@ impl SharedSelections {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
-    use crate::load::{self, DocKind};
-    use crate::model::{build_k8s, read_k8s::read_file};
+    use crate::model::build_k8s;
+    use crate::model::read_k8s::FileFacts;
+    use crate::parse::yaml;
 
     const FILE: &str = r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: a, namespace: web}
-spec:
-  selector: {matchLabels: {app: shop}}
-  template:
-    metadata: {labels: {app: shop, tier: front}}
-    spec: {containers: [{name: c, image: x}]}
+{apiVersion: apps/v1, kind: Deployment, metadata: {name: a, namespace: web}, spec: {template: {metadata: {labels: {app: shop, tier: front}}}}}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: b, namespace: web}
-spec:
-  selector: {matchLabels: {app: shop}}
-  template:
-    metadata: {labels: {app: shop}}
-    spec: {containers: [{name: c, image: x}]}
+{apiVersion: apps/v1, kind: Deployment, metadata: {name: b, namespace: web}, spec: {template: {metadata: {labels: {app: shop}}}}}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: c, namespace: other}
-spec:
-  selector: {matchLabels: {app: shop}}
-  template:
-    metadata: {labels: {app: shop, tier: front}}
-    spec: {containers: [{name: c, image: x}]}
+{apiVersion: apps/v1, kind: Deployment, metadata: {name: c, namespace: other}, spec: {template: {metadata: {labels: {app: shop, tier: front}}}}}
 ---
 {apiVersion: v1, kind: Service, metadata: {name: s1, namespace: web}, spec: {selector: {app: shop, tier: front}}}
 ---
@@ -138,9 +118,8 @@ spec:
 
     #[test]
     fn services_with_one_selector_share_what_it_selects_and_see_the_same() {
-        let lf = load::load(0, "s.yaml", FILE);
-        let kinds = vec![DocKind::K8s; lf.docs.len()];
-        let facts = read_file(&lf.docs, &kinds, "default", |_, _| {});
+        let loaded = yaml::load(FILE, 0);
+        let facts = FileFacts::of_docs(&loaded.docs, "default");
         let k = build_k8s::build(facts.objects, facts.templates, facts.services);
         // s1 and s2 (pairs in another order) share a selection, s4 and s5
         // another; s3 (another namespace) and s6 have their own.
