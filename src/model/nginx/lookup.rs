@@ -86,43 +86,57 @@ impl<'a> Config<'a> {
     /// if that level is an `http` block, rather than a fragment whose outer
     /// levels are not known.
     pub fn effective(&self, level: Level, name: &str) -> Setting<'_, 'a> {
-        match self.effective_at(level, name) {
-            SetAt::Level { level, complete } => Setting::Set {
+        match self.setting_ids(level, name) {
+            (SetAt::Level { level, complete }, ids) => Setting::Set {
                 level,
-                nodes: self.own(level, name).map(|(_, n)| n).collect(),
+                nodes: self.nodes_of(ids).map(|(_, n)| n).collect(),
                 complete,
             },
-            SetAt::Default => Setting::Default,
-            SetAt::Unknown => Setting::Unknown,
+            (SetAt::Default, _) => Setting::Default,
+            (SetAt::Unknown, _) => Setting::Unknown,
         }
     }
 
     /// Where `effective` finds a directive, without collecting it: an
     /// array directive can be set thousands of times at one level.
     pub fn effective_at(&self, level: Level, name: &str) -> SetAt {
+        self.setting_ids(level, name).0
+    }
+
+    /// Where a directive is set, and its ids at that level.
+    fn setting_ids(&self, level: Level, name: &str) -> (SetAt, &[u32]) {
         let mut outermost = None;
         for l in self.levels_up(level) {
             outermost = Some(l);
-            if !self.own_ids(l, name).is_empty() {
-                return SetAt::Level {
-                    level: l,
-                    complete: !self.level_unknown(l),
-                };
+            let ids = self.own_ids(l, name);
+            if !ids.is_empty() {
+                let complete = !self.level_unknown(l);
+                return (SetAt::Level { level: l, complete }, ids);
             }
             if self.level_unknown(l) {
-                return SetAt::Unknown;
+                return (SetAt::Unknown, &[]);
             }
         }
         if outermost.is_some_and(|l| self.kind(l) == BlockKind::Http) {
-            SetAt::Default
+            (SetAt::Default, &[])
         } else {
-            SetAt::Unknown
+            (SetAt::Unknown, &[])
         }
     }
 
     /// The last `proxy_set_header` of header `name` (case aside) directly
-    /// at a level.
+    /// at a level: a short run is read backwards; long ones (thousands of
+    /// headers asked about per location) through an index built once.
     pub fn proxy_header_at(&self, level: Level, name: &str) -> Option<&Node<'a>> {
+        const SCANNED: usize = 16;
+        let ids = self.own_ids(level, "proxy_set_header");
+        if ids.len() <= SCANNED {
+            return ids
+                .iter()
+                .rev()
+                .filter_map(|&i| self.node(i as NodeId))
+                .find(|n| n.arg(0).is_some_and(|h| h.eq_ignore_ascii_case(name)));
+        }
         let index = self.proxy_headers.get_or_init(|| {
             let mut index = std::collections::HashMap::new();
             for (id, n) in self.named("proxy_set_header") {

@@ -469,3 +469,35 @@ fn a_run_stops_building_configurations_once_its_include_reads_are_spent() {
     // The same ones, whatever the number of threads.
     assert_eq!(built(3), (roots, notes));
 }
+
+#[test]
+fn headers_of_a_long_level_are_found_through_the_index() {
+    // More headers than are read backwards: the index answers, alike.
+    let headers: String = (0..40)
+        .map(|i| format!(" proxy_set_header H{} v{i};\n", i % 20))
+        .collect();
+    let text = format!(
+        "events {{}}\nhttp {{\n{headers} server {{ listen 80; proxy_set_header A 1; }}\n}}\n"
+    );
+    let (p, paths) = model(&[("nginx.conf", text.as_str())]);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
+    let cfg = &n.configs[0].tree;
+    let http = cfg.blocks(BlockKind::Http).next().map(|(id, _)| id);
+    for level in [http, cfg.blocks(BlockKind::Server).next().map(|(id, _)| id)] {
+        for name in ["h5", "H19", "A", "none"] {
+            let scanned = cfg
+                .own(level, "proxy_set_header")
+                .map(|(_, n)| n)
+                .filter(|n| n.arg(0).is_some_and(|h| h.eq_ignore_ascii_case(name)))
+                .last()
+                .and_then(|n| n.arg(1));
+            let found = cfg.proxy_header_at(level, name).and_then(|n| n.arg(1));
+            assert_eq!(found, scanned, "{level:?} {name}");
+        }
+    }
+    assert_eq!(
+        cfg.proxy_header_at(http, "h5").and_then(|n| n.arg(1)),
+        Some("v25")
+    );
+}
