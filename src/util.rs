@@ -17,6 +17,16 @@ pub fn map_large_buffers_apart() {
     }
 }
 
+/// `s` in ASCII lowercase, copied only if it has an uppercase letter
+/// (names compared case-insensitively through maps or parsers).
+pub fn ascii_lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        s.to_ascii_lowercase().into()
+    } else {
+        s.into()
+    }
+}
+
 /// `s` ends with `suffix`, ASCII case ignored (no lowercase copy: these
 /// run on every path of a run).
 pub fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {

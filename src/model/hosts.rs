@@ -13,11 +13,7 @@ pub struct ServiceName {
 pub fn resolve_host(host: &str, from_namespace: &str, cluster_domain: &str) -> Option<ServiceName> {
     // Called for every host of every proxy: allocate only for the answer.
     let trimmed = host.trim_end_matches('.');
-    let host: std::borrow::Cow<'_, str> = if trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
-        trimmed.to_ascii_lowercase().into()
-    } else {
-        trimmed.into()
-    };
+    let host = crate::util::ascii_lowercase(trimmed);
     if host.is_empty() || host.contains('*') || host.parse::<std::net::IpAddr>().is_ok() {
         return None;
     }

@@ -124,11 +124,7 @@ const OPAQUE_SETTERS: &[&str] = &[
 
 /// Index keys are ASCII lowercase (variable names are case-insensitive).
 fn key(var: &str) -> std::borrow::Cow<'_, str> {
-    if var.bytes().any(|b| b.is_ascii_uppercase()) {
-        var.to_ascii_lowercase().into()
-    } else {
-        var.into()
-    }
+    crate::util::ascii_lowercase(var)
 }
 
 /// The `map` defining `var` (`$name`).

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::{keepalive_on, websocket_upgrade_missing::ws_location};
-use crate::model::nginx::{PassKind, Setting, vars};
+use crate::model::nginx::{PassKind, SetAt, vars};
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -19,13 +19,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         let cfg = &c.tree;
         let mut seen = HashSet::new();
         for p in c.facts.passes.iter().filter(|p| p.kind == PassKind::Proxy) {
-            let Setting::Set { nodes, .. } = cfg.effective(p.level, "proxy_set_header") else {
+            let SetAt::Level { level, .. } = cfg.effective_at(p.level, "proxy_set_header") else {
                 continue;
             };
-            let Some(hdr) = nodes.iter().rev().find(|n| {
-                n.arg(0)
-                    .is_some_and(|h| h.eq_ignore_ascii_case("Connection"))
-            }) else {
+            let Some(hdr) = cfg.proxy_header_at(level, "Connection") else {
                 continue;
             };
             let value = hdr.arg(1).unwrap_or("");

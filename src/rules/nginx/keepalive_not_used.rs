@@ -3,7 +3,7 @@
 //! told otherwise (FastCGI needs `fastcgi_keep_conn on`).
 
 use super::{header, http_version};
-use crate::model::nginx::{PassKind, Setting};
+use crate::model::nginx::{PassKind, SetAt, Setting};
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -84,7 +84,7 @@ fn dropped_by_inner_level(
     cfg: &crate::model::nginx::Config<'_>,
     level: crate::model::nginx::Level,
 ) -> bool {
-    let Setting::Set { level: at, .. } = cfg.effective(level, "proxy_set_header") else {
+    let SetAt::Level { level: at, .. } = cfg.effective_at(level, "proxy_set_header") else {
         return false;
     };
     let Some(outer) = cfg.parent(at) else {
