@@ -7,7 +7,11 @@ use assert_cmd::Command;
 fn run_on(files: &[(&str, Vec<u8>)]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in files {
-        std::fs::write(dir.path().join(name), bytes).unwrap();
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, bytes).unwrap();
     }
     // A real finding beside the hostile files proves they do not hide results.
     std::fs::write(
@@ -128,6 +132,40 @@ fn pairwise_findings_at_one_place_are_capped_and_counted() {
         })
         .count();
     assert_eq!(counted, 1);
+}
+
+#[test]
+fn an_nginx_configuration_past_its_include_reads_says_where_it_stops() {
+    // 101 files each including the same 100: 10,201 reads, past the 10,000
+    // one configuration may make. Before, it stopped without a word.
+    let mut files = vec![(
+        "nginx.conf".to_string(),
+        b"events {}\nhttp {\n    include a/*.conf;\n}\n".to_vec(),
+    )];
+    for i in 0..101 {
+        files.push((format!("a/{i}.conf"), b"include b/*.conf;\n".to_vec()));
+    }
+    for i in 0..100 {
+        let server = format!("server {{ listen {}; }}\n", 8000 + i);
+        files.push((format!("b/{i}.conf"), server.into_bytes()));
+    }
+    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let v = run_on(&refs);
+    let stops: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "NGX000")
+        .collect();
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    let message = stops[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("checked only up to this include"),
+        "{message}"
+    );
+    assert!(message.contains("10000 included files"), "{message}");
+    let path = stops[0]["location"]["path"].as_str().unwrap();
+    assert!(path.contains("a/") && path.ends_with(".conf"), "{path}");
 }
 
 #[test]

@@ -91,8 +91,8 @@ pub struct Nginx<'a> {
     pub(super) near_services: Vec<bool>,
     /// Reads a file again whose text the run let go ([`Nginx::reading_with`]).
     read_again: Option<ReadAgain<'a>>,
-    /// Included files all configurations may read ([`tree::MAX_RUN_FILE_READS`]).
-    run_read_budget: usize,
+    /// What one configuration and the whole run may read.
+    budgets: tree::Budgets,
 }
 
 /// Reads an analysed file's text again, as it was read for loading (`None`:
@@ -200,7 +200,7 @@ impl<'a> Nginx<'a> {
             sources,
             resolver,
             read_again: None,
-            run_read_budget: tree::MAX_RUN_FILE_READS,
+            budgets: tree::Budgets::default(),
         }
     }
 
@@ -380,7 +380,7 @@ impl<'a> Nginx<'a> {
             if batch.is_empty() {
                 return;
             }
-            if out.reads > self.run_read_budget {
+            if out.reads > self.budgets.run_reads {
                 for r in &batch {
                     out.not_built(r.source, reached);
                 }
@@ -399,7 +399,7 @@ impl<'a> Nginx<'a> {
                 }
                 // Counted in candidate order, whatever the waves: the same
                 // roots are dropped on any number of threads.
-                if out.reads > self.run_read_budget {
+                if out.reads > self.budgets.run_reads {
                     out.not_built(root, reached);
                     continue;
                 }
@@ -434,7 +434,7 @@ impl<'a> Nginx<'a> {
                 for base in &root.bases {
                     if let includes::Resolved::Files(hits) = self.resolver.resolve(base, arg) {
                         for h in hits {
-                            if seen.len() < tree::MAX_FILE_READS && seen.insert(h) {
+                            if seen.len() < self.budgets.config_reads && seen.insert(h) {
                                 queue.push(h);
                             }
                         }
@@ -465,6 +465,7 @@ impl<'a> Nginx<'a> {
             root.source,
             root.context,
             &root.bases,
+            self.budgets,
         )?;
         let facts = facts::read(&cfg);
         let configmap = self

@@ -448,7 +448,7 @@ fn a_run_stops_building_configurations_once_its_include_reads_are_spent() {
     let built = |threads: usize| {
         let mut n = Nginx::new(Version::DEFAULT, inputs(&p, &paths));
         // Three reads fit, six do not: two configurations are built.
-        n.run_read_budget = 4;
+        n.budgets.run_reads = 4;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -500,4 +500,76 @@ fn headers_of_a_long_level_are_found_through_the_index() {
         cfg.proxy_header_at(http, "h5").and_then(|n| n.arg(1)),
         Some("v25")
     );
+}
+
+#[test]
+fn a_configuration_past_its_budget_stops_with_a_note_and_open_levels_unknown() {
+    let main = "events {}\nhttp {\n    include inc/*.conf;\n    server { listen 80; }\n}\n";
+    let mut files = vec![("site/nginx.conf".to_string(), main.to_string())];
+    for j in 0..5 {
+        files.push((
+            format!("site/inc/{j}.conf"),
+            format!("server {{ listen 8{j}; }}\n"),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let (p, paths) = model(&refs);
+    let built_with = |budgets: tree::Budgets| {
+        let mut n = Nginx::new(Version::DEFAULT, inputs(&p, &paths));
+        n.budgets = budgets;
+        let trees = n.parse_all();
+        let configs = n.all_configs(&trees);
+        let c = configs.first().unwrap();
+        let http = c.tree.nodes.iter().position(|n| n.name() == "http");
+        let notes: Vec<(NoteKind, u32, u32)> = c
+            .tree
+            .notes
+            .iter()
+            .map(|n| (n.kind, n.loc.file, n.loc.span.start))
+            .collect();
+        let ports = listens(c);
+        (
+            notes,
+            ports,
+            c.tree.level_unknown(http),
+            c.tree.level_unknown(None),
+        )
+    };
+    // Three of the five includes are read; the fourth is where it stops.
+    let reads = tree::Budgets {
+        config_reads: 3,
+        ..tree::Budgets::default()
+    };
+    let at_include = main.find("inc/*.conf").unwrap() as u32;
+    assert_eq!(
+        built_with(reads),
+        (
+            vec![(NoteKind::TooManyReads, 0, at_include)],
+            vec!["80".to_string(), "81".to_string(), "82".to_string()],
+            true,
+            true
+        )
+    );
+    // events, http, server, listen: the second included server is cut.
+    let nodes = tree::Budgets {
+        config_nodes: 4,
+        ..tree::Budgets::default()
+    };
+    assert_eq!(
+        built_with(nodes),
+        (
+            vec![(NoteKind::TooManyDirectives, 2, 0)],
+            vec!["80".to_string()],
+            true,
+            true
+        )
+    );
+    // Within the default budgets, nothing is cut and nothing is unknown.
+    let (notes, ports, http_unknown, _) = built_with(tree::Budgets::default());
+    assert!(notes.is_empty());
+    assert_eq!(ports.len(), 6);
+    assert!(!http_unknown);
 }

@@ -23,6 +23,25 @@ pub const MAX_FILE_READS: usize = 10_000;
 /// files each reading 10,000 includes (94 KB) took 54 s.
 pub const MAX_RUN_FILE_READS: usize = 500_000;
 
+/// How much reading the configurations of one run may do (the constants
+/// above; tests use small ones).
+#[derive(Clone, Copy, Debug)]
+pub struct Budgets {
+    pub config_reads: usize,
+    pub config_nodes: usize,
+    pub run_reads: usize,
+}
+
+impl Default for Budgets {
+    fn default() -> Budgets {
+        Budgets {
+            config_reads: MAX_FILE_READS,
+            config_nodes: MAX_NODES,
+            run_reads: MAX_RUN_FILE_READS,
+        }
+    }
+}
+
 pub type NodeId = usize;
 /// A block whose directives are read together: `None` is the file's top level.
 pub type Level = Option<NodeId>;
@@ -176,6 +195,12 @@ pub enum NoteKind {
     /// The run's configurations before this root read too many files
     /// ([`MAX_RUN_FILE_READS`]): it is not built.
     RunBudget,
+    /// This configuration read [`MAX_FILE_READS`] included files: the
+    /// include at `loc` and everything after it are not read.
+    TooManyReads,
+    /// This configuration reached [`MAX_NODES`] directives: the directive
+    /// at `loc` and everything after it are not read.
+    TooManyDirectives,
 }
 
 /// One file the configuration may read, by index in the file list (a file
@@ -252,6 +277,9 @@ enum Frame<'a> {
     Targets {
         files: std::vec::IntoIter<usize>,
         parent: Level,
+        /// The include's argument and its text.
+        at: Loc,
+        pattern: &'a str,
     },
 }
 
@@ -264,6 +292,7 @@ pub fn build<'a>(
     root: usize,
     context: FileContext,
     bases: &[String],
+    budgets: Budgets,
 ) -> Option<Config<'a>> {
     let src = sources.get(root)?;
     let mut cfg = Config {
@@ -292,7 +321,12 @@ pub fn build<'a>(
     }];
     while let Some(frame) = stack.last_mut() {
         match frame {
-            Frame::Targets { files, parent } => {
+            Frame::Targets {
+                files,
+                parent,
+                at,
+                pattern,
+            } => {
                 let parent = *parent;
                 let Some(next) = files.next() else {
                     stack.pop();
@@ -300,7 +334,9 @@ pub fn build<'a>(
                 };
                 let Some(s) = sources.get(next) else { continue };
                 reads += 1;
-                if reads > MAX_FILE_READS {
+                if reads > budgets.config_reads {
+                    let (at, pattern) = (*at, pattern.to_string());
+                    cfg.truncate(&stack, at, pattern, NoteKind::TooManyReads);
                     break;
                 }
                 chain.push(next);
@@ -328,7 +364,13 @@ pub fn build<'a>(
                     stack.pop();
                     continue;
                 };
-                if cfg.nodes.len() >= MAX_NODES {
+                if cfg.nodes.len() >= budgets.config_nodes {
+                    let at = Loc {
+                        file,
+                        span: d.name_span(),
+                    };
+                    let name = d.name.to_string();
+                    cfg.truncate(&stack, at, name, NoteKind::TooManyDirectives);
                     break;
                 }
                 let parent_kind = cfg.kind(parent);
@@ -370,6 +412,23 @@ pub fn build<'a>(
 }
 
 impl<'a> Config<'a> {
+    /// Stop reading at `at`: every level still open is cut short, so it
+    /// counts as unknown (rules stay quiet there rather than judge half a
+    /// block), and a note says where the configuration stops.
+    fn truncate(&mut self, stack: &[Frame<'a>], at: Loc, what: String, kind: NoteKind) {
+        for frame in stack {
+            let (Frame::Dirs { parent, .. } | Frame::Targets { parent, .. }) = frame;
+            self.unknown_levels.insert(*parent);
+        }
+        self.notes.push(IncludeNote {
+            loc: at,
+            pattern: what,
+            kind,
+            target: String::new(),
+            root: self.root_path.clone(),
+        });
+    }
+
     /// Block ends (each block's end is the largest end inside it: children
     /// come after their parent, so one backward pass suffices) and the
     /// sorted name indexes.
@@ -511,6 +570,8 @@ impl<'a> Config<'a> {
         Some(Frame::Targets {
             files: ok.into_iter(),
             parent,
+            at: loc,
+            pattern: arg.value.as_str(),
         })
     }
 }

@@ -55,6 +55,22 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 ),
                 "check fewer configurations per run (e.g. one site's directory), or look for includes that repeat a glob in every file",
             ),
+            NoteKind::TooManyReads => (
+                format!(
+                    "configuration `{}` is checked only up to this include: it read {} included files, the most one configuration reads; the blocks left open here count as unknown",
+                    n.root,
+                    crate::model::nginx::tree::MAX_FILE_READS
+                ),
+                "look for an include that repeats a glob in every file it matches",
+            ),
+            NoteKind::TooManyDirectives => (
+                format!(
+                    "configuration `{}` is checked only up to this directive: it expands to {} directives, the most one configuration holds; the blocks left open here count as unknown",
+                    n.root,
+                    crate::model::nginx::tree::MAX_NODES
+                ),
+                "look for includes that splice the same files in many times",
+            ),
         };
         emit.at(n.loc, msg).help(help);
     }
