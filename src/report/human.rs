@@ -1,10 +1,12 @@
 //! Human output: miette's graphical diagnostics with the offending span
 //! underlined, related spans (also in other files), symptoms and help.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::rule_info;
@@ -13,24 +15,104 @@ use crate::pipeline::Report;
 use crate::source::Loc;
 
 #[derive(Debug)]
-struct Diag {
+struct Diag<'r> {
     code: String,
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<String>,
+    source: Excerpt<'r>,
     labels: Vec<LabeledSpan>,
-    related: Vec<Diag>,
+    related: Vec<Diag<'r>>,
 }
 
-impl std::fmt::Display for Diag {
+/// A file as miette reads it, through its line starts: miette's own
+/// sources count lines from the start of the text and were copied into
+/// every diagnostic, so 40,000 findings in one 5.7 MB file took ten
+/// minutes. miette reads a window of a few lines around the span instead,
+/// and its line numbers are shifted back (same output, a test checks).
+#[derive(Debug, Clone, Copy)]
+struct Excerpt<'r> {
+    name: &'r str,
+    text: &'r [u8],
+    /// Where each line starts, as miette splits lines (`\n`, `\r\n` or `\r`).
+    starts: &'r [usize],
+}
+
+/// Lines around the span in the window besides those miette shows: the
+/// window's first and last lines need not be where miette would cut.
+const WINDOW_MARGIN: usize = 2;
+
+fn line_starts(text: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut bytes = text.iter().enumerate().peekable();
+    while let Some((i, &b)) = bytes.next() {
+        let end = match b {
+            b'\n' => i + 1,
+            b'\r' if bytes.next_if(|&(_, &n)| n == b'\n').is_some() => i + 2,
+            b'\r' => i + 1,
+            _ => continue,
+        };
+        starts.push(end);
+    }
+    starts
+}
+
+impl Excerpt<'_> {
+    /// The line (0-based, as miette counts) holding `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+}
+
+impl SourceCode for Excerpt<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        // miette slices past the text for a span that starts beyond it.
+        if span.offset() > self.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first_line = self
+            .line_of(span.offset())
+            .saturating_sub(before + WINDOW_MARGIN);
+        let last_line =
+            self.line_of(span.offset().saturating_add(span.len())) + after + WINDOW_MARGIN + 1;
+        let start = self.starts.get(first_line).copied().unwrap_or(0);
+        let end = self
+            .starts
+            .get(last_line)
+            .copied()
+            .unwrap_or(self.text.len());
+        let window = self.text.get(start..end).ok_or(MietteError::OutOfBounds)?;
+        let inner = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
+        let c = window.read_span(&inner, before, after)?;
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name.to_string(),
+                c.data(),
+                SourceSpan::new((c.span().offset() + start).into(), c.span().len()),
+                c.line() + first_line,
+                c.column(),
+                c.line_count() + first_line,
+            )
+            .with_language("yaml"),
+        ))
+    }
+}
+
+impl std::fmt::Display for Diag<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
 }
-impl std::error::Error for Diag {}
+impl std::error::Error for Diag<'_> {}
 
-impl Diagnostic for Diag {
+impl Diagnostic for Diag<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         (!self.code.is_empty()).then(|| Box::new(&self.code) as Box<dyn std::fmt::Display>)
     }
@@ -54,14 +136,36 @@ fn span(loc: Loc) -> SourceSpan {
     SourceSpan::new((loc.span.start as usize).into(), loc.span.len())
 }
 
-fn source(report: &Report, file: u32) -> NamedSource<String> {
-    match report.sources.get(file) {
-        Some(s) => NamedSource::new(s.path.clone(), s.text().to_string()).with_language("yaml"),
-        None => NamedSource::new("", String::new()),
+/// Each file's line starts, worked out once for all its findings.
+#[derive(Default)]
+struct LineStarts(HashMap<u32, Vec<usize>>);
+
+impl LineStarts {
+    fn add(&mut self, report: &Report, file: u32) {
+        if let Some(s) = report.sources.get(file) {
+            self.0
+                .entry(file)
+                .or_insert_with(|| line_starts(s.text().as_bytes()));
+        }
+    }
+
+    fn excerpt<'r>(&'r self, report: &'r Report, file: u32) -> Excerpt<'r> {
+        match (report.sources.get(file), self.0.get(&file)) {
+            (Some(s), Some(starts)) => Excerpt {
+                name: &s.path,
+                text: s.text().as_bytes(),
+                starts,
+            },
+            _ => Excerpt {
+                name: "",
+                text: &[],
+                starts: &[0],
+            },
+        }
     }
 }
 
-fn diag(report: &Report, f: &Finding) -> Diag {
+fn diag<'r>(report: &'r Report, starts: &'r LineStarts, f: &Finding) -> Diag<'r> {
     let (name, symptoms) = rule_info(report, f);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some(short_label(f)),
@@ -88,7 +192,7 @@ fn diag(report: &Report, f: &Finding) -> Diag {
                 message: r.message.clone(),
                 severity: miette::Severity::Advice,
                 help: None,
-                source: source(report, r.loc.file),
+                source: starts.excerpt(report, r.loc.file),
                 labels: vec![LabeledSpan::new_primary_with_span(
                     Some("here".into()),
                     span(r.loc),
@@ -117,7 +221,7 @@ fn diag(report: &Report, f: &Finding) -> Diag {
             Severity::Info => miette::Severity::Advice,
         },
         help: (!help.is_empty()).then_some(help),
-        source: source(report, f.loc.file),
+        source: starts.excerpt(report, f.loc.file),
         labels,
         related,
     }
@@ -177,8 +281,13 @@ pub fn render(report: &Report, color: bool, quiet: bool) -> String {
         .with_context_lines(1)
         .with_width(120);
     let mut out = String::new();
+    let mut starts = LineStarts::default();
     for f in &report.findings {
-        let d = diag(report, f);
+        starts.add(report, f.loc.file);
+        for r in &f.related {
+            starts.add(report, r.loc.file);
+        }
+        let d = diag(report, &starts, f);
         if handler.render_report(&mut out, &d).is_err() {
             let _ = writeln!(out, "{}: {}", f.rule, f.message);
         }
@@ -193,4 +302,74 @@ pub fn render(report: &Report, color: bool, quiet: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use miette::NamedSource;
+
+    /// Data, span offset and length, line, column, line count, name.
+    type Read = (Vec<u8>, usize, usize, usize, usize, usize, Option<String>);
+
+    /// What miette reads, as plain values.
+    fn read(
+        source: &dyn SourceCode,
+        span: SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Option<Read> {
+        let c = source.read_span(&span, before, after).ok()?;
+        Some((
+            c.data().to_vec(),
+            c.span().offset(),
+            c.span().len(),
+            c.line(),
+            c.column(),
+            c.line_count(),
+            c.name().map(str::to_string),
+        ))
+    }
+
+    #[test]
+    fn an_excerpt_reads_every_span_as_the_whole_text_does() {
+        let body = "a: 1\nbb: [x, y]\n\nccc: é\n  - d\neeee: 5\nf\ng: 7\nh: 8\n";
+        let texts = [
+            body.to_string(),
+            body.replace('\n', "\r\n"),
+            body.replace('\n', "\r"),
+            body.trim_end().to_string(),
+            body.replacen('\n', "\r\n", 3),
+            body.replacen('\n', "\r", 3),
+            String::new(),
+        ];
+        for text in &texts {
+            let starts = line_starts(text.as_bytes());
+            let excerpt = Excerpt {
+                name: "f.yaml",
+                text: text.as_bytes(),
+                starts: &starts,
+            };
+            let whole = NamedSource::new("f.yaml", text.clone()).with_language("yaml");
+            // Past the end miette panics on a whole text; an excerpt says
+            // out of bounds.
+            for offset in [text.len() + 1, text.len() + 9] {
+                let span = SourceSpan::new(offset.into(), 0);
+                assert_eq!(read(&excerpt, span, 0, 0), None);
+            }
+            for offset in 0..=text.len() {
+                for len in [0, 1, 3, 12, 40] {
+                    for (before, after) in [(0, 0), (1, 1), (2, 3)] {
+                        let span = SourceSpan::new(offset.into(), len);
+                        assert_eq!(
+                            read(&excerpt, span, before, after),
+                            read(&whole, span, before, after),
+                            "{text:?} at {offset}+{len}, context {before}/{after}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
