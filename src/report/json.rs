@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{positions, rule_info};
+use super::{positions, pretty, push_pretty_array, rule_info};
 use crate::finding::Finding;
 use crate::pipeline::Report;
 use crate::source::Loc;
@@ -39,33 +39,16 @@ pub fn finding_value(report: &Report, f: &Finding) -> Value {
 }
 
 pub fn render(report: &Report) -> String {
-    // The document is written piece by piece, each finding's value built,
-    // printed and dropped in turn: a run with 100,000 findings never holds
-    // them all as JSON values. The text is what `to_string_pretty` of the
-    // whole document gives (a test checks).
-    let pretty = |v: &Value, indent: &str| {
-        let text = serde_json::to_string_pretty(v).unwrap_or_default();
-        text.replace('\n', &format!("\n{indent}"))
-    };
+    // The document is written piece by piece (push_pretty_array); the text
+    // is what `to_string_pretty` of the whole document gives (a test checks).
     let mut s = String::from("{\n");
     s.push_str(&format!("  \"version\": {VERSION},\n"));
     let tool = json!({"name": "confaudit", "version": env!("CARGO_PKG_VERSION")});
     s.push_str(&format!("  \"tool\": {},\n", pretty(&tool, "  ")));
-    if report.findings.is_empty() {
-        s.push_str("  \"findings\": [],\n");
-    } else {
-        s.push_str("  \"findings\": [\n");
-        for (i, f) in report.findings.iter().enumerate() {
-            s.push_str("    ");
-            s.push_str(&pretty(&finding_value(report, f), "    "));
-            s.push_str(if i + 1 < report.findings.len() {
-                ",\n"
-            } else {
-                "\n"
-            });
-        }
-        s.push_str("  ],\n");
-    }
+    s.push_str("  \"findings\": ");
+    let findings = report.findings.iter().map(|f| finding_value(report, f));
+    push_pretty_array(&mut s, findings, "  ");
+    s.push_str(",\n");
     let summary = serde_json::to_value(&report.summary).unwrap_or_default();
     s.push_str(&format!("  \"summary\": {}\n}}\n", pretty(&summary, "  ")));
     s

@@ -8,6 +8,8 @@ pub mod junit;
 pub mod sarif;
 pub mod statistics;
 
+use serde_json::Value;
+
 use crate::finding::Finding;
 use crate::pipeline::Report;
 use crate::source::{Loc, Position};
@@ -40,4 +42,31 @@ pub fn rule_info<'r>(report: &'r Report, f: &Finding) -> (&'r str, Vec<&'static 
         ),
         None => ("", Vec::new()),
     }
+}
+
+/// `v` as `serde_json::to_string_pretty` prints it where its first line
+/// stands at `indent`.
+pub fn pretty(v: &Value, indent: &str) -> String {
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    text.replace('\n', &format!("\n{indent}"))
+}
+
+/// The array of `items` as `serde_json::to_string_pretty` prints it where
+/// its `[` stands at `indent`. Each item is built, printed and dropped in
+/// turn: a report with 100,000 findings is never held as JSON values.
+pub fn push_pretty_array(out: &mut String, items: impl IntoIterator<Item = Value>, indent: &str) {
+    let inner = format!("{indent}  ");
+    let mut items = items.into_iter().peekable();
+    if items.peek().is_none() {
+        out.push_str("[]");
+        return;
+    }
+    out.push_str("[\n");
+    while let Some(item) = items.next() {
+        out.push_str(&inner);
+        out.push_str(&pretty(&item, &inner));
+        out.push_str(if items.peek().is_some() { ",\n" } else { "\n" });
+    }
+    out.push_str(indent);
+    out.push(']');
 }

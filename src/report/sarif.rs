@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::positions;
+use super::{positions, push_pretty_array};
 use crate::finding::{Finding, Severity};
 use crate::pipeline::Report;
 use crate::rules::meta;
@@ -110,14 +110,9 @@ fn result(report: &Report, f: &Finding, rule_index: Option<usize>) -> Value {
     r
 }
 
-pub fn render(report: &Report) -> String {
-    let rules: Vec<&meta::RuleMeta> = meta::all().iter().chain(&report.user_rules).collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| result(report, f, rules.iter().position(|m| m.id == f.rule)))
-        .collect();
-    let v = json!({
+/// The SARIF log around `results`.
+fn document(rules: &[&meta::RuleMeta], results: Vec<Value>) -> Value {
+    json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -131,8 +126,71 @@ pub fn render(report: &Report) -> String {
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
-    });
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    })
+}
+
+fn rules(report: &Report) -> Vec<&meta::RuleMeta> {
+    meta::all().iter().chain(&report.user_rules).collect()
+}
+
+fn results<'r>(
+    report: &'r Report,
+    rules: &'r [&meta::RuleMeta],
+) -> impl Iterator<Item = Value> + 'r {
+    report
+        .findings
+        .iter()
+        .map(|f| result(report, f, rules.iter().position(|m| m.id == f.rule)))
+}
+
+pub fn render(report: &Report) -> String {
+    let rules = rules(report);
+    let v = document(&rules, Vec::new());
+    let frame = serde_json::to_string_pretty(&v).unwrap_or_default();
+    // The results are written into the frame piece by piece (a string
+    // value cannot hold this text: its quotes would be escaped).
+    const EMPTY: &str = "\"results\": []";
+    let Some(at) = frame.find(EMPTY) else {
+        return frame + "\n";
+    };
+    let (head, tail) = frame.split_at(at + EMPTY.len() - 2);
+    let indent: String = head
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| *c == ' ')
+        .collect();
+    let mut s = String::from(head);
+    push_pretty_array(&mut s, results(report, &rules), &indent);
+    s.push_str(tail.get(2..).unwrap_or_default());
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{Input, Options, analyze};
+
+    #[test]
+    fn streamed_results_are_the_pretty_printed_log() {
+        let broken = "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"a\\nb\"\nspec:\n  selector: {app: x}\n  ports:\n    - port: 80\n      targetPort: 8080\n---\nkind: [\n";
+        for text in [broken, "a: 1\n"] {
+            let report = analyze(
+                vec![Input::Text {
+                    display: "t.yaml".into(),
+                    text: text.into(),
+                }],
+                Vec::new(),
+                &Options::default(),
+            );
+            assert_eq!(report.findings.len() > 1, text == broken);
+            let rules = rules(&report);
+            let whole = document(&rules, results(&report, &rules).collect());
+            let whole = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+            assert_eq!(render(&report), whole);
+        }
+    }
 }
