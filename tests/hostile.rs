@@ -169,6 +169,42 @@ fn an_nginx_configuration_past_its_include_reads_says_where_it_stops() {
 }
 
 #[test]
+fn human_output_on_one_long_line_is_clipped_not_a_panic() {
+    // Minified JSON: 600 Services on one line of ~90,000 columns, each a
+    // finding. miette panicked past 65,535 columns; the snippets printed
+    // the whole line for every finding.
+    let items: Vec<String> = (0..600)
+        .map(|i| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"Service","metadata":{{"name":"s{i}","namespace":"ns"}},"spec":{{"selector":{{"app":"a{i}"}},"ports":[{{"port":80}}]}}}}"#
+            )
+        })
+        .collect();
+    let list = format!(
+        r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#,
+        items.join(",")
+    );
+    assert!(list.len() > 70_000);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("list.json"), &list).unwrap();
+    let out = Command::cargo_bin("confaudit")
+        .unwrap()
+        .arg(dir.path())
+        .args(["--format", "human", "--color", "never"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let last = list.rfind(r#"{"app":"a599"}"#).unwrap() + 1;
+    assert!(
+        text.contains(&format!("list.json:1:{last}]")),
+        "{text:.2000}"
+    );
+    assert!(text.len() < 600 * 2_000, "{} bytes", text.len());
+}
+
+#[test]
 fn oversized_files_are_skipped() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("big.yaml"), "a: 1\n".repeat(1000)).unwrap();

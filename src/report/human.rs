@@ -33,7 +33,7 @@ struct Diag<'r> {
 #[derive(Debug, Clone, Copy)]
 struct Excerpt<'r> {
     name: &'r str,
-    text: &'r [u8],
+    text: &'r str,
     /// Where each line starts, as miette splits lines (`\n`, `\r\n` or `\r`).
     starts: &'r [usize],
 }
@@ -57,12 +57,104 @@ fn line_starts(text: &[u8]) -> Vec<usize> {
     starts
 }
 
+/// Lines longer than this are shown clipped around the span: minified
+/// JSON holds a whole file on one line, which miette printed for every
+/// finding on it (and it panics past 65,535 columns).
+const LONG_LINE: usize = 1_000;
+/// Bytes shown either side of a span on a long line.
+const CLIP_AROUND: usize = 60;
+/// The most of a span underlined on a long line.
+const CLIP_SPAN: usize = 200;
+/// Lines of a span and its context looked at for a long one.
+const LINES_CHECKED: usize = 64;
+
 impl Excerpt<'_> {
     /// The line (0-based, as miette counts) holding `offset`.
     fn line_of(&self, offset: usize) -> usize {
         self.starts
             .partition_point(|&s| s <= offset)
             .saturating_sub(1)
+    }
+
+    /// A line's start and end, its line break left out.
+    fn line_bounds(&self, line: usize) -> (usize, usize) {
+        let start = self.starts.get(line).copied().unwrap_or(self.text.len());
+        let next = self
+            .starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let body = self.text.get(start..next).unwrap_or_default();
+        (start, start + body.trim_end_matches(['\r', '\n']).len())
+    }
+
+    /// Is a line among `first..=last` too long to print whole?
+    fn any_long(&self, first: usize, last: usize) -> bool {
+        let last = last.min(self.starts.len().saturating_sub(1));
+        let long = |l: usize| {
+            let (start, end) = self.line_bounds(l);
+            end - start > LONG_LINE
+        };
+        (first..=last).take(LINES_CHECKED).any(long) || long(last)
+    }
+
+    /// Is the span at `offset`, or a line beside it, too long to print whole?
+    fn near_long_line(&self, offset: usize) -> bool {
+        let line = self.line_of(offset);
+        self.any_long(line.saturating_sub(1), line + 1)
+    }
+
+    /// The span underlined for `loc`: near a long line, at most
+    /// [`CLIP_SPAN`] bytes of its own line.
+    fn label_span(&self, loc: Loc) -> SourceSpan {
+        let start = loc.span.start as usize;
+        let mut end = loc.span.end as usize;
+        if self.near_long_line(start) {
+            let (_, line_end) = self.line_bounds(self.line_of(start));
+            end = self
+                .text
+                .floor_char_boundary(end.min(line_end).min(start + CLIP_SPAN))
+                .max(start);
+        }
+        SourceSpan::new(start.into(), end.saturating_sub(start))
+    }
+
+    /// A column of `bytes` from `line_start` in characters, as the JSON
+    /// report counts (miette counts bytes): a snippet's header names the
+    /// same place.
+    fn column_at(&self, line_start: usize, bytes: usize) -> usize {
+        self.text
+            .get(line_start..line_start + bytes)
+            .map_or(bytes, |s| s.chars().count())
+    }
+
+    /// The span's own line from a little before it to a little after it.
+    fn clipped<'a>(&'a self, span: &SourceSpan, column: bool) -> MietteSpanContents<'a> {
+        let line = self.line_of(span.offset());
+        let (line_start, line_end) = self.line_bounds(line);
+        let from = span.offset().saturating_sub(CLIP_AROUND).max(line_start);
+        let from = self.text.floor_char_boundary(from);
+        let end = (span.offset() + span.len()).min(span.offset() + CLIP_SPAN);
+        let to = self
+            .text
+            .ceil_char_boundary((end + CLIP_AROUND).min(line_end).max(from));
+        let data = self.text.get(from..to).unwrap_or_default().as_bytes();
+        MietteSpanContents::new_named(
+            self.name.to_string(),
+            data,
+            SourceSpan::new(from.into(), data.len()),
+            line,
+            if column {
+                self.column_at(
+                    line_start,
+                    span.offset().min(line_end).saturating_sub(line_start),
+                )
+            } else {
+                0
+            },
+            line,
+        )
+        .with_language("yaml")
     }
 }
 
@@ -77,18 +169,26 @@ impl SourceCode for Excerpt<'_> {
         if span.offset() > self.text.len() {
             return Err(MietteError::OutOfBounds);
         }
-        let first_line = self
-            .line_of(span.offset())
-            .saturating_sub(before + WINDOW_MARGIN);
-        let last_line =
-            self.line_of(span.offset().saturating_add(span.len())) + after + WINDOW_MARGIN + 1;
+        let (span_first, span_last) = (
+            self.line_of(span.offset()),
+            self.line_of(span.offset().saturating_add(span.len())),
+        );
+        if self.any_long(span_first.saturating_sub(before), span_last + after) {
+            return Ok(Box::new(self.clipped(span, before == 0)));
+        }
+        let first_line = span_first.saturating_sub(before + WINDOW_MARGIN);
+        let last_line = span_last + after + WINDOW_MARGIN + 1;
         let start = self.starts.get(first_line).copied().unwrap_or(0);
         let end = self
             .starts
             .get(last_line)
             .copied()
             .unwrap_or(self.text.len());
-        let window = self.text.get(start..end).ok_or(MietteError::OutOfBounds)?;
+        let window = self
+            .text
+            .as_bytes()
+            .get(start..end)
+            .ok_or(MietteError::OutOfBounds)?;
         let inner = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
         let c = window.read_span(&inner, before, after)?;
         Ok(Box::new(
@@ -97,7 +197,12 @@ impl SourceCode for Excerpt<'_> {
                 c.data(),
                 SourceSpan::new((c.span().offset() + start).into(), c.span().len()),
                 c.line() + first_line,
-                c.column(),
+                // miette gives a column only when asked for no context.
+                if before == 0 {
+                    self.column_at(self.line_bounds(span_first).0, c.column())
+                } else {
+                    c.column()
+                },
                 c.line_count() + first_line,
             )
             .with_language("yaml"),
@@ -132,10 +237,6 @@ impl Diagnostic for Diag<'_> {
     }
 }
 
-fn span(loc: Loc) -> SourceSpan {
-    SourceSpan::new((loc.span.start as usize).into(), loc.span.len())
-}
-
 /// Each file's line starts, worked out once for all its findings.
 #[derive(Default)]
 struct LineStarts(HashMap<u32, Vec<usize>>);
@@ -153,12 +254,12 @@ impl LineStarts {
         match (report.sources.get(file), self.0.get(&file)) {
             (Some(s), Some(starts)) => Excerpt {
                 name: &s.path,
-                text: s.text().as_bytes(),
+                text: s.text(),
                 starts,
             },
             _ => Excerpt {
                 name: "",
-                text: &[],
+                text: "",
                 starts: &[0],
             },
         }
@@ -167,10 +268,13 @@ impl LineStarts {
 
 fn diag<'r>(report: &'r Report, starts: &'r LineStarts, f: &Finding) -> Diag<'r> {
     let (name, symptoms) = rule_info(report, f);
+    let source = starts.excerpt(report, f.loc.file);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some(short_label(f)),
-        span(f.loc),
+        source.label_span(f.loc),
     )];
+    // On a long line each span is shown on its own, clipped around it.
+    let alone = source.near_long_line(f.loc.span.start as usize);
     let mut related = Vec::new();
     let line = |loc: Loc| {
         report
@@ -181,21 +285,26 @@ fn diag<'r>(report: &'r Report, starts: &'r LineStarts, f: &Finding) -> Diag<'r>
     };
     for r in &f.related {
         // Far-apart spans in one snippet would print every line between them.
-        if r.loc.file == f.loc.file && line(r.loc).abs_diff(line(f.loc)) <= 6 {
+        if r.loc.file == f.loc.file
+            && !alone
+            && !source.near_long_line(r.loc.span.start as usize)
+            && line(r.loc).abs_diff(line(f.loc)) <= 6
+        {
             labels.push(LabeledSpan::new_with_span(
                 Some(r.message.clone()),
-                span(r.loc),
+                source.label_span(r.loc),
             ));
         } else {
+            let source = starts.excerpt(report, r.loc.file);
             related.push(Diag {
                 code: String::new(),
                 message: r.message.clone(),
                 severity: miette::Severity::Advice,
                 help: None,
-                source: starts.excerpt(report, r.loc.file),
+                source,
                 labels: vec![LabeledSpan::new_primary_with_span(
                     Some("here".into()),
-                    span(r.loc),
+                    source.label_span(r.loc),
                 )],
                 related: Vec::new(),
             });
@@ -221,7 +330,7 @@ fn diag<'r>(report: &'r Report, starts: &'r LineStarts, f: &Finding) -> Diag<'r>
             Severity::Info => miette::Severity::Advice,
         },
         help: (!help.is_empty()).then_some(help),
-        source: starts.excerpt(report, f.loc.file),
+        source,
         labels,
         related,
     }
@@ -348,7 +457,7 @@ mod tests {
             let starts = line_starts(text.as_bytes());
             let excerpt = Excerpt {
                 name: "f.yaml",
-                text: text.as_bytes(),
+                text,
                 starts: &starts,
             };
             let whole = NamedSource::new("f.yaml", text.clone()).with_language("yaml");
@@ -362,14 +471,82 @@ mod tests {
                 for len in [0, 1, 3, 12, 40] {
                     for (before, after) in [(0, 0), (1, 1), (2, 3)] {
                         let span = SourceSpan::new(offset.into(), len);
+                        // Columns in characters, as the JSON report counts.
+                        let mut expected = read(&whole, span, before, after);
+                        if let Some(e) = expected.as_mut().filter(|_| before == 0) {
+                            let line_start = excerpt.line_bounds(excerpt.line_of(offset)).0;
+                            let bytes = text.get(line_start..line_start + e.4);
+                            e.4 = bytes.map_or(e.4, |s| s.chars().count());
+                        }
                         assert_eq!(
                             read(&excerpt, span, before, after),
-                            read(&whole, span, before, after),
+                            expected,
                             "{text:?} at {offset}+{len}, context {before}/{after}"
                         );
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_header_column_counts_characters() {
+        let text = "ccc: é: x\n";
+        let starts = line_starts(text.as_bytes());
+        let excerpt = Excerpt {
+            name: "f.yaml",
+            text,
+            starts: &starts,
+        };
+        let after = text.find(": x").unwrap();
+        let span = SourceSpan::new(after.into(), 1);
+        assert_eq!(read(&excerpt, span, 0, 0).unwrap().4, 6);
+    }
+
+    #[test]
+    fn a_long_line_is_shown_clipped_around_the_span() {
+        // One 70,000-column line (minified JSON): miette printed all of it
+        // for every finding and panicked past 65,535 columns.
+        let long = format!("{}é{}", "x".repeat(70_000), "y".repeat(5_000));
+        let text = format!("a: 1\n{long}\nb: 2\n");
+        let starts = line_starts(text.as_bytes());
+        let excerpt = Excerpt {
+            name: "f.json",
+            text: &text,
+            starts: &starts,
+        };
+        let at = text.find('é').unwrap();
+        let loc = Loc {
+            file: 0,
+            span: crate::source::Span::new(at, at + 4_000),
+        };
+        // The underline stops within CLIP_SPAN bytes.
+        let label = excerpt.label_span(loc);
+        assert_eq!((label.offset(), label.len()), (at, CLIP_SPAN));
+        let shown = read(&excerpt, label, 1, 1).unwrap();
+        assert!(shown.0.len() <= CLIP_SPAN + 2 * CLIP_AROUND + 4);
+        assert!(String::from_utf8(shown.0).unwrap().contains('é'));
+        assert_eq!(
+            (shown.3, read(&excerpt, label, 0, 0).unwrap().4),
+            (1, 70_000)
+        );
+        let diag = Diag {
+            code: "X1".into(),
+            message: "m".into(),
+            severity: miette::Severity::Error,
+            help: None,
+            source: excerpt,
+            labels: vec![LabeledSpan::new_primary_with_span(
+                Some("here".into()),
+                label,
+            )],
+            related: Vec::new(),
+        };
+        let mut out = String::new();
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .render_report(&mut out, &diag)
+            .unwrap();
+        assert!(out.contains("[f.json:2:70001]"), "{out}");
+        assert!(out.len() < 2_000, "{out}");
     }
 }
