@@ -247,21 +247,19 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
                 && std::io::stdout().is_terminal()
         }
     };
-    let text = match args.format {
-        OutputFormat::Human => report::human::render(&report, color, args.quiet),
-        OutputFormat::Json => report::json::render(&report),
-        OutputFormat::Jsonl => report::json::render_lines(&report),
-        OutputFormat::Sarif => report::sarif::render(&report),
-        OutputFormat::Github => report::github::render(&report),
-        OutputFormat::Junit => report::junit::render(&report),
-        OutputFormat::Gitlab => report::gitlab::render(&report),
-    };
+    // --statistics replaces the report, which is then not rendered at all.
     let text = match (args.statistics, args.format) {
-        (false, _) => text,
         (true, OutputFormat::Json | OutputFormat::Jsonl) => {
             report::statistics::render_json(&report)
         }
         (true, _) => report::statistics::render_text(&report),
+        (false, OutputFormat::Human) => report::human::render(&report, color, args.quiet),
+        (false, OutputFormat::Json) => report::json::render(&report),
+        (false, OutputFormat::Jsonl) => report::json::render_lines(&report),
+        (false, OutputFormat::Sarif) => report::sarif::render(&report),
+        (false, OutputFormat::Github) => report::github::render(&report),
+        (false, OutputFormat::Junit) => report::junit::render(&report),
+        (false, OutputFormat::Gitlab) => report::gitlab::render(&report),
     };
     write_output(args.output.as_deref(), &text)?;
     Ok(exit_code(&report, args.fail_on))
