@@ -68,7 +68,6 @@ pub fn render_lines(report: &Report) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::pipeline::{Input, Options, analyze};
 
     /// The document as one value: what `render` writes piece by piece.
     fn whole(report: &Report) -> String {
@@ -83,17 +82,7 @@ mod tests {
 
     #[test]
     fn streamed_rendering_is_the_pretty_printed_document() {
-        let broken = "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"a\\nb\"\nspec:\n  selector: {app: x}\n  ports:\n    - port: 80\n      targetPort: 8080\n---\nkind: [\n";
-        for text in [broken, "a: 1\n"] {
-            let report = analyze(
-                vec![Input::Text {
-                    display: "t.yaml".into(),
-                    text: text.into(),
-                }],
-                Vec::new(),
-                &Options::default(),
-            );
-            assert_eq!(report.findings.is_empty(), text != broken);
+        for report in crate::report::sample_reports() {
             assert_eq!(render(&report), whole(&report));
         }
     }

@@ -70,3 +70,24 @@ pub fn push_pretty_array(out: &mut String, items: impl IntoIterator<Item = Value
     out.push_str(indent);
     out.push(']');
 }
+
+/// Reports to check a renderer on: one with several findings (a broken
+/// document, an escaped name), one with none.
+#[cfg(test)]
+pub(crate) fn sample_reports() -> Vec<Report> {
+    use crate::pipeline::{Input, Options, analyze};
+    let broken = "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"a\\nb\"\nspec:\n  selector: {app: x}\n  ports:\n    - port: 80\n      targetPort: 8080\n---\nkind: [\n";
+    let reports: Vec<Report> = [broken, "a: 1\n"]
+        .into_iter()
+        .map(|text| {
+            let input = Input::Text {
+                display: "t.yaml".into(),
+                text: text.into(),
+            };
+            analyze(vec![input], Vec::new(), &Options::default())
+        })
+        .collect();
+    assert!(reports.first().is_some_and(|r| r.findings.len() > 1));
+    assert!(reports.get(1).is_some_and(|r| r.findings.is_empty()));
+    reports
+}

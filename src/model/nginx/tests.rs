@@ -4,12 +4,12 @@
 use super::*;
 use crate::parse::nginx::parse;
 
-fn model(files: &[(&str, &str)]) -> (Vec<NginxText>, Vec<String>) {
+fn model<P: AsRef<str>, T: AsRef<str>>(files: &[(P, T)]) -> (Vec<NginxText>, Vec<String>) {
     let texts = files
         .iter()
-        .map(|(_, t)| NginxText::read(t, None, &parse(t)))
+        .map(|(_, t)| NginxText::read(t.as_ref(), None, &parse(t.as_ref())))
         .collect();
-    let paths = files.iter().map(|(p, _)| p.to_string()).collect();
+    let paths = files.iter().map(|(p, _)| p.as_ref().to_string()).collect();
     (texts, paths)
 }
 
@@ -174,11 +174,7 @@ fn cycles_and_depth_are_bounded() {
     for i in 0..30 {
         files.push((format!("f{i}.conf"), format!("include f{}.conf;", i + 1)));
     }
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let (p, paths) = model(&refs);
+    let (p, paths) = model(&files);
     let built = build_all(&p, &paths);
     let n = configs(&built);
     assert!(n.notes().iter().any(|x| x.kind == NoteKind::TooDeep));
@@ -336,11 +332,7 @@ fn configs_that_read_each_other_are_built_once_not_once_each() {
             )
         })
         .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let (texts, paths) = model(&refs);
+    let (texts, paths) = model(&files);
     let n = Nginx::new(Version::DEFAULT, inputs(&texts, &paths));
     let built = std::sync::atomic::AtomicUsize::new(0);
     let (roots, _) = n.each_config(|c| {
@@ -440,11 +432,7 @@ fn a_run_stops_building_configurations_once_its_include_reads_are_spent() {
             format!("server {{ listen {j}; }}\n"),
         ));
     }
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let (p, paths) = model(&refs);
+    let (p, paths) = model(&files);
     let built = |threads: usize| {
         let mut n = Nginx::new(Version::DEFAULT, inputs(&p, &paths));
         // Three reads fit, six do not: two configurations are built.
@@ -512,11 +500,7 @@ fn a_configuration_past_its_budget_stops_with_a_note_and_open_levels_unknown() {
             format!("server {{ listen 8{j}; }}\n"),
         ));
     }
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let (p, paths) = model(&refs);
+    let (p, paths) = model(&files);
     let built_with = |budgets: tree::Budgets| {
         let mut n = Nginx::new(Version::DEFAULT, inputs(&p, &paths));
         n.budgets = budgets;
