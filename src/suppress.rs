@@ -166,6 +166,7 @@ pub fn apply(
             },
             resource: None,
             related: Vec::new(),
+            related_not_listed: 0,
             help: Some("remove it, or fix the rule id it names".into()),
         });
     }

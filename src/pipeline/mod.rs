@@ -53,10 +53,10 @@ pub struct Options {
 impl Options {
     /// Is this rule selected by the command line and the config?
     pub fn enabled(&self, id: &str) -> bool {
-        let select: Vec<&String> = if self.select.is_empty() {
-            self.config.select.iter().collect()
+        let select = if self.select.is_empty() {
+            &self.config.select
         } else {
-            self.select.iter().collect()
+            &self.select
         };
         let selected = select.is_empty() || select.iter().any(|s| rule_matches(s, id));
         let ignored = self
@@ -127,6 +127,7 @@ fn problem_finding(file: u32, p: &LoadProblem) -> Finding {
                 loc: Loc { file, span: *span },
             })
             .collect(),
+        related_not_listed: 0,
         help: None,
     }
 }
@@ -399,6 +400,7 @@ fn schema_findings(
             loc: *loc,
             resource: None,
             related: Vec::new(),
+            related_not_listed: 0,
             help: None,
         })
         .collect();
@@ -425,6 +427,7 @@ fn schema_findings(
                     loc: *loc,
                 })
                 .collect(),
+            related_not_listed: 0,
             help: i.help.clone(),
         });
     }

@@ -10,10 +10,11 @@
 //! report would drop it anyway.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::hash::{BuildHasher, RandomState};
 
 use super::meta;
-use crate::finding::{Finding, Related, Resource, Severity};
+use crate::finding::{Finding, MAX_RELATED, Related, Resource, Severity};
 use crate::source::Loc;
 
 /// Different findings of one rule kept at one place (more than real
@@ -70,6 +71,7 @@ impl Emit {
             loc,
             resource: None,
             related: Vec::new(),
+            related_not_listed: 0,
             help: None,
         };
         let place = self.at_place.entry(loc).or_default();
@@ -95,6 +97,15 @@ impl Emit {
     /// The findings, and one more at each place that had too many, saying
     /// how many are not listed (as severe as the worst listed there).
     pub fn finish(mut self) -> Vec<Finding> {
+        for f in &mut self.findings {
+            if f.related_not_listed > 0 {
+                let n = std::mem::take(&mut f.related_not_listed);
+                let _ = write!(
+                    f.message,
+                    " ({n} more related places are not listed; {MAX_RELATED} are)"
+                );
+            }
+        }
         let mut crowded: Vec<(Loc, usize)> = self
             .at_place
             .into_iter()
@@ -117,6 +128,7 @@ impl Emit {
                 loc,
                 resource: None,
                 related: Vec::new(),
+                related_not_listed: 0,
                 help: None,
             });
         }
@@ -129,11 +141,17 @@ impl Finding {
         self.resource = Some(r);
         self
     }
+    /// Point at another place involved; past [`MAX_RELATED`] they are
+    /// counted, not kept.
     pub fn related(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
-        self.related.push(Related {
-            message: message.into(),
-            loc,
-        });
+        if self.related.len() < MAX_RELATED {
+            self.related.push(Related {
+                message: message.into(),
+                loc,
+            });
+        } else {
+            self.related_not_listed += 1;
+        }
         self
     }
     pub fn resource_opt(&mut self, r: Option<Resource>) -> &mut Finding {
@@ -196,5 +214,24 @@ mod tests {
         let at_2: Vec<&Finding> = findings.iter().filter(|f| f.loc == loc(2)).collect();
         assert_eq!(at_2.len(), 1);
         assert_eq!(at_2[0].related.len(), 1);
+    }
+
+    #[test]
+    fn a_finding_lists_its_first_related_places_and_counts_the_rest() {
+        let mut emit = Emit::new("K8S002");
+        let f = emit.at(loc(1), "port name");
+        for i in 0..20 {
+            f.related(loc(100 + i), format!("template {i}"));
+        }
+        emit.at(loc(2), "few").related(loc(3), "one");
+        let findings = emit.finish();
+        assert_eq!(findings[0].related.len(), MAX_RELATED);
+        assert_eq!(findings[0].related[15].message, "template 15");
+        assert_eq!(
+            findings[0].message,
+            "port name (4 more related places are not listed; 16 are)"
+        );
+        assert_eq!(findings[0].related_not_listed, 0);
+        assert_eq!(findings[1].message, "few");
     }
 }
