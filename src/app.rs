@@ -22,6 +22,8 @@ use crate::symptom;
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_FAILED: i32 = 2;
+/// Worker threads per core `--threads` may ask for.
+const MAX_THREADS_PER_CORE: usize = 4;
 
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
@@ -86,9 +88,12 @@ fn load_config(args: &CheckArgs) -> Result<Config, String> {
 
 fn check(args: &CheckArgs) -> Result<i32, String> {
     if let Some(n) = args.threads {
+        // Thousands of threads made even a one-file run wait on each other
+        // for minutes (`-j 2000`: 35 s); more than a few per core gains nothing.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         // A second initialisation (tests in one process) keeps the first pool: harmless.
         let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n.clamp(1, cores * MAX_THREADS_PER_CORE))
             .build_global();
     }
     let config = load_config(args)?;
@@ -98,10 +103,30 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
             .max_file_size
             .unwrap_or(discover::DEFAULT_MAX_FILE_SIZE),
     };
-    for r in args.select.iter().chain(&args.ignore) {
+    // An empty piece (a trailing comma) names nothing and is dropped.
+    let named = |rules: &[String]| -> Vec<String> {
+        rules
+            .iter()
+            .filter(|r| !r.trim().is_empty())
+            .cloned()
+            .collect()
+    };
+    let (select, ignore) = (named(&args.select), named(&args.ignore));
+    for r in select.iter().chain(&ignore) {
         if !known_selector(r, &config) {
             return Err(format!("unknown rule `{r}` (see `confaudit rules`)"));
         }
+    }
+    let config_selectors = config.select.iter().chain(&config.ignore);
+    if let Some(r) = config_selectors
+        .filter(|r| !r.trim().is_empty())
+        .find(|r| !known_selector(r, &config))
+    {
+        let file = config.path.as_ref().map(|p| p.display().to_string());
+        return Err(format!(
+            "unknown rule `{r}` in {} (see `confaudit rules`)",
+            file.as_deref().unwrap_or("the config file")
+        ));
     }
     let symptoms = match &args.symptom {
         Some(text) => {
@@ -217,8 +242,8 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
                 .unwrap_or(defaults.istio_root_namespace),
             nginx_version,
         },
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+        select,
+        ignore,
         config,
         max_file_size,
         keep_trees: false,

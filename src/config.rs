@@ -52,7 +52,8 @@ fn strings(n: Option<NodeRef<'_>>) -> Vec<String> {
     match n {
         Some(n) if n.is_seq() => n
             .items()
-            .filter_map(|i| i.as_str().map(str::to_string))
+            .filter_map(|i| i.as_str().map(|s| s.trim().to_string()))
+            .filter(|x| !x.is_empty())
             .collect(),
         Some(n) => n
             .as_str()
@@ -70,7 +71,9 @@ fn strings(n: Option<NodeRef<'_>>) -> Vec<String> {
 /// Does a rule id match a selector (`K8S001`, a prefix `K8S`, or `ALL`)?
 pub fn rule_matches(selector: &str, id: &str) -> bool {
     let s = selector.trim();
-    s.eq_ignore_ascii_case("all") || s == "*" || id.starts_with(s)
+    // An empty selector (`--ignore "ISTIO,"`) names no rule: as a prefix it
+    // matched every one, parse errors included.
+    !s.is_empty() && (s.eq_ignore_ascii_case("all") || s == "*" || id.starts_with(s))
 }
 
 /// Sizes like `16MiB`, `512k`, `1000`.

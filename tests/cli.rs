@@ -254,6 +254,50 @@ fn config_file_is_found_upward_and_applied() {
 }
 
 #[test]
+fn an_empty_rule_selector_names_no_rule() {
+    // A trailing comma or blank entry was a prefix of every rule id: it
+    // ignored (or, in `select`, kept) all of them, parse errors included.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.yaml"), "kind: [\n").unwrap();
+    let rules = |extra: &[&str], config: &str| {
+        std::fs::write(dir.path().join(".confaudit.yaml"), config).unwrap();
+        let out = confaudit()
+            .arg(dir.path())
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let ids: Vec<String> = v["findings"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| f["rule"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (out.status.code(), ids)
+    };
+    let parse_error = (Some(1), vec!["CA001".to_string()]);
+    assert_eq!(rules(&["--ignore", "ISTIO,"], "{}\n"), parse_error);
+    assert_eq!(rules(&["--ignore", " "], "{}\n"), parse_error);
+    assert_eq!(rules(&[], "ignore: ['']\n"), parse_error);
+    assert_eq!(rules(&[], "select: ['', ' ']\n"), parse_error);
+    assert_eq!(rules(&[], "per-path-ignores: {'**': ['']}\n"), parse_error);
+    // An unknown id in the config is an error, as it is on the command line
+    // (`select: [K8S0001]` turned every check off).
+    assert_eq!(rules(&[], "select: [K8S0001]\n").0, Some(2));
+    assert_eq!(rules(&[], "ignore: [NOPE]\n").0, Some(2));
+}
+
+#[test]
+fn a_huge_thread_count_is_capped() {
+    // 2,000 threads made a one-file run take 35 s (4,000: minutes).
+    let (code, _) = stdout(&["testdata/demo", "--threads", "100000", "--format", "json"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
 fn nginx_version_changes_the_keepalive_defaults() {
     let case = "testdata/cases/nginx-keepalive";
     let rules = |extra: &[&str]| {
