@@ -12,7 +12,7 @@ use miette::{
 use super::rule_info;
 use crate::finding::{Finding, Severity};
 use crate::pipeline::Report;
-use crate::source::Loc;
+use crate::source::{Loc, SourceFile};
 
 #[derive(Debug)]
 struct Diag<'r> {
@@ -36,6 +36,9 @@ struct Excerpt<'r> {
     text: &'r str,
     /// Where each line starts, as miette splits lines (`\n`, `\r\n` or `\r`).
     starts: &'r [usize],
+    /// Gives the line and column a snippet's header names, as the JSON
+    /// report does (miette counts columns in bytes).
+    file: Option<&'r SourceFile>,
 }
 
 /// Lines around the span in the window besides those miette shows: the
@@ -119,17 +122,20 @@ impl Excerpt<'_> {
         SourceSpan::new(start.into(), end.saturating_sub(start))
     }
 
-    /// A column of `bytes` from `line_start` in characters, as the JSON
-    /// report counts (miette counts bytes): a snippet's header names the
-    /// same place.
-    fn column_at(&self, line_start: usize, bytes: usize) -> usize {
-        self.text
-            .get(line_start..line_start + bytes)
-            .map_or(bytes, |s| s.chars().count())
+    /// The 0-based line and character column of `offset` for a snippet's
+    /// header, as the JSON report counts them (`fallback`: miette's own).
+    fn header_at(&self, offset: usize, fallback: (usize, usize)) -> (usize, usize) {
+        match (self.file, u32::try_from(offset)) {
+            (Some(file), Ok(offset)) => {
+                let p = file.position(offset);
+                (p.line.saturating_sub(1), p.column.saturating_sub(1))
+            }
+            _ => fallback,
+        }
     }
 
     /// The span's own line from a little before it to a little after it.
-    fn clipped<'a>(&'a self, span: &SourceSpan, column: bool) -> MietteSpanContents<'a> {
+    fn clipped<'a>(&'a self, span: &SourceSpan, header: bool) -> MietteSpanContents<'a> {
         let line = self.line_of(span.offset());
         let (line_start, line_end) = self.line_bounds(line);
         let from = span.offset().saturating_sub(CLIP_AROUND).max(line_start);
@@ -139,19 +145,18 @@ impl Excerpt<'_> {
             .text
             .ceil_char_boundary((end + CLIP_AROUND).min(line_end).max(from));
         let data = self.text.get(from..to).unwrap_or_default().as_bytes();
+        let (shown_line, column) = if header {
+            let bytes = span.offset().min(line_end).saturating_sub(line_start);
+            self.header_at(span.offset(), (line, bytes))
+        } else {
+            (line, 0)
+        };
         MietteSpanContents::new_named(
             self.name.to_string(),
             data,
             SourceSpan::new(from.into(), data.len()),
-            line,
-            if column {
-                self.column_at(
-                    line_start,
-                    span.offset().min(line_end).saturating_sub(line_start),
-                )
-            } else {
-                0
-            },
+            shown_line,
+            column,
             line,
         )
         .with_language("yaml")
@@ -191,18 +196,20 @@ impl SourceCode for Excerpt<'_> {
             .ok_or(MietteError::OutOfBounds)?;
         let inner = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
         let c = window.read_span(&inner, before, after)?;
+        let (line, column) = (c.line() + first_line, c.column());
+        // Without context lines miette reads only for a header.
+        let (line, column) = if before == 0 {
+            self.header_at(span.offset(), (line, column))
+        } else {
+            (line, column)
+        };
         Ok(Box::new(
             MietteSpanContents::new_named(
                 self.name.to_string(),
                 c.data(),
                 SourceSpan::new((c.span().offset() + start).into(), c.span().len()),
-                c.line() + first_line,
-                // miette gives a column only when asked for no context.
-                if before == 0 {
-                    self.column_at(self.line_bounds(span_first).0, c.column())
-                } else {
-                    c.column()
-                },
+                line,
+                column,
                 c.line_count() + first_line,
             )
             .with_language("yaml"),
@@ -256,11 +263,13 @@ impl LineStarts {
                 name: &s.path,
                 text: s.text(),
                 starts,
+                file: Some(s),
             },
             _ => Excerpt {
                 name: "",
                 text: "",
                 starts: &[0],
+                file: None,
             },
         }
     }
@@ -455,10 +464,12 @@ mod tests {
         ];
         for text in &texts {
             let starts = line_starts(text.as_bytes());
+            let file = SourceFile::new("f.yaml".into(), text.as_str().into());
             let excerpt = Excerpt {
                 name: "f.yaml",
                 text,
                 starts: &starts,
+                file: Some(&file),
             };
             let whole = NamedSource::new("f.yaml", text.clone()).with_language("yaml");
             // Past the end miette panics on a whole text; an excerpt says
@@ -471,12 +482,11 @@ mod tests {
                 for len in [0, 1, 3, 12, 40] {
                     for (before, after) in [(0, 0), (1, 1), (2, 3)] {
                         let span = SourceSpan::new(offset.into(), len);
-                        // Columns in characters, as the JSON report counts.
+                        // A header's line and column are the JSON report's.
                         let mut expected = read(&whole, span, before, after);
                         if let Some(e) = expected.as_mut().filter(|_| before == 0) {
-                            let line_start = excerpt.line_bounds(excerpt.line_of(offset)).0;
-                            let bytes = text.get(line_start..line_start + e.4);
-                            e.4 = bytes.map_or(e.4, |s| s.chars().count());
+                            let p = file.position(offset as u32);
+                            (e.3, e.4) = (p.line - 1, p.column - 1);
                         }
                         assert_eq!(
                             read(&excerpt, span, before, after),
@@ -493,10 +503,12 @@ mod tests {
     fn a_header_column_counts_characters() {
         let text = "ccc: é: x\n";
         let starts = line_starts(text.as_bytes());
+        let file = SourceFile::new("f.yaml".into(), text.into());
         let excerpt = Excerpt {
             name: "f.yaml",
             text,
             starts: &starts,
+            file: Some(&file),
         };
         let after = text.find(": x").unwrap();
         let span = SourceSpan::new(after.into(), 1);
@@ -510,10 +522,12 @@ mod tests {
         let long = format!("{}é{}", "x".repeat(70_000), "y".repeat(5_000));
         let text = format!("a: 1\n{long}\nb: 2\n");
         let starts = line_starts(text.as_bytes());
+        let file = SourceFile::new("f.json".into(), text.as_str().into());
         let excerpt = Excerpt {
             name: "f.json",
             text: &text,
             starts: &starts,
+            file: Some(&file),
         };
         let at = text.find('é').unwrap();
         let loc = Loc {
