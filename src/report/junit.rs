@@ -17,7 +17,9 @@ fn xml(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             // XML 1.0 forbids most control characters.
+            // Characters XML 1.0 does not allow (a parser rejects the file).
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
+            '\u{FFFE}' | '\u{FFFF}' => out.push(' '),
             c => out.push(c),
         }
     }
@@ -84,4 +86,12 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn characters_xml_forbids_are_replaced() {
+        assert_eq!(super::xml("a\u{1b}b\u{FFFE}c\u{FFFF}d\t<"), "a b c d\t&lt;");
+    }
 }
