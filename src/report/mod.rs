@@ -1,5 +1,6 @@
 //! Rendering a [`Report`](crate::pipeline::Report): human, json, sarif, github.
 
+mod excerpt;
 pub mod github;
 pub mod gitlab;
 pub mod human;
