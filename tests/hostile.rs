@@ -205,6 +205,33 @@ fn human_output_on_one_long_line_is_clipped_not_a_panic() {
 }
 
 #[test]
+fn human_output_writes_no_terminal_control_characters() {
+    // An escape sequence in a config (a comment, a name, a file name) was
+    // written to the terminal as is: it could clear the screen, retitle
+    // the window or hide text. JSON escapes it; the human format now does.
+    let dir = tempfile::tempdir().unwrap();
+    // A name escaped in YAML (valid), and raw bytes YAML rejects (CA001,
+    // whose snippet shows the line).
+    let named = "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"evil\\e[31mred\\rcr\\u202Etxt\"\nspec:\n  selector: {app: x}\n  ports:\n    - port: 99999\n";
+    std::fs::write(dir.path().join("named.yaml"), named).unwrap();
+    let raw = "a: 1 # \u{1b}]0;title\u{7}\u{1b}[2J \u{202E}txt\n";
+    std::fs::write(dir.path().join("a\u{1b}[2Jb.yaml"), raw).unwrap();
+    let out = Command::cargo_bin("confaudit")
+        .unwrap()
+        .arg(dir.path())
+        .args(["--format", "human", "--color", "never"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("K8S007") && text.contains("CA001"), "{text}");
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|c| (c.is_control() && *c != '\n') || *c == '\u{202E}')
+        .collect();
+    assert!(bad.is_empty(), "{bad:?} in {text}");
+}
+
+#[test]
 fn oversized_files_are_skipped() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("big.yaml"), "a: 1\n".repeat(1000)).unwrap();

@@ -1,6 +1,7 @@
 //! A file as miette reads it for a snippet: a window of lines around a
 //! span, clipped on long lines.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
@@ -200,25 +201,35 @@ impl SourceCode for Excerpt<'_> {
     }
 }
 
-/// Each file's line starts, worked out once for all its findings.
-#[derive(Default)]
-pub(crate) struct LineStarts(HashMap<u32, Vec<usize>>);
+/// What a terminal shows of a file: its line starts, and its text and name
+/// made [`terminal_safe`], worked out once for all its findings.
+struct Shown<'r> {
+    starts: Vec<usize>,
+    text: Cow<'r, str>,
+    name: Cow<'r, str>,
+}
 
-impl LineStarts {
-    pub(crate) fn add(&mut self, report: &Report, file: u32) {
+/// The files findings point at, as a terminal shows them.
+#[derive(Default)]
+pub(crate) struct LineStarts<'r>(HashMap<u32, Shown<'r>>);
+
+impl<'r> LineStarts<'r> {
+    pub(crate) fn add(&mut self, report: &'r Report, file: u32) {
         if let Some(s) = report.sources.get(file) {
-            self.0
-                .entry(file)
-                .or_insert_with(|| line_starts(s.text().as_bytes()));
+            self.0.entry(file).or_insert_with(|| Shown {
+                starts: line_starts(s.text().as_bytes()),
+                text: terminal_safe(s.text()),
+                name: printable(&s.path),
+            });
         }
     }
 
-    pub(crate) fn excerpt<'r>(&'r self, report: &'r Report, file: u32) -> Excerpt<'r> {
+    pub(crate) fn excerpt<'s>(&'s self, report: &'s Report, file: u32) -> Excerpt<'s> {
         match (report.sources.get(file), self.0.get(&file)) {
-            (Some(s), Some(starts)) => Excerpt {
-                name: &s.path,
-                text: s.text(),
-                starts,
+            (Some(s), Some(shown)) => Excerpt {
+                name: &shown.name,
+                text: &shown.text,
+                starts: &shown.starts,
                 file: Some(s),
             },
             _ => Excerpt {
@@ -229,6 +240,53 @@ impl LineStarts {
             },
         }
     }
+}
+
+/// Characters that drive a terminal rather than print: C0 and C1 controls
+/// (an escape sequence in a config can clear the screen or retitle the
+/// window) and the bidirectional overrides that reorder what is shown.
+/// Tab and line breaks are kept.
+fn drives_terminal(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with each character that drives a terminal replaced by one of the
+/// same length in bytes (`?`, `¿` or U+FFFD), so every span still points
+/// at the same bytes.
+pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(drives_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let safe = text
+        .chars()
+        .map(|c| match (drives_terminal(c), c.len_utf8()) {
+            (false, _) => c,
+            (true, 1) => '?',
+            (true, 2) => '\u{BF}',
+            (true, _) => '\u{FFFD}',
+        })
+        .collect();
+    Cow::Owned(safe)
+}
+
+/// `text` with each character that drives a terminal written as an escape
+/// (`\u{1b}`), for messages and names: a carriage return too (it would
+/// write over the line); line feeds stay.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    let escaped = |c: char| drives_terminal(c) || c == '\r';
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -322,5 +380,19 @@ pub(crate) mod tests {
         let after = text.find(": x").unwrap();
         let span = SourceSpan::new(after.into(), 1);
         assert_eq!(read(&excerpt, span, 0, 0).unwrap().4, 6);
+    }
+
+    #[test]
+    fn terminal_control_characters_are_not_passed_through() {
+        let text = "a: 1 # \u{1b}[2J\u{7}\tx\u{85}y\u{202E}z\r\nb: 2\n";
+        let safe = terminal_safe(text);
+        // Same bytes at the same places: spans still point where they did.
+        assert_eq!(safe.len(), text.len());
+        assert_eq!(safe, "a: 1 # ?[2J?\tx\u{BF}y\u{FFFD}z\r\nb: 2\n");
+        assert!(matches!(terminal_safe("plain\ttext\n"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("svc\u{1b}[31m\rred\nnext"),
+            "svc\\u{1b}[31m\\u{d}red\nnext"
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
-use super::excerpt::{Excerpt, LineStarts};
+use super::excerpt::{Excerpt, LineStarts, printable};
 use super::rule_info;
 use crate::finding::{Finding, Severity};
 use crate::pipeline::Report;
@@ -49,7 +49,7 @@ impl Diagnostic for Diag<'_> {
     }
 }
 
-fn diag<'r>(report: &'r Report, starts: &'r LineStarts, f: &Finding) -> Diag<'r> {
+fn diag<'r>(report: &'r Report, starts: &'r LineStarts<'_>, f: &Finding) -> Diag<'r> {
     let (name, symptoms) = rule_info(report, f);
     let source = starts.excerpt(report, f.loc.file);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
@@ -74,14 +74,14 @@ fn diag<'r>(report: &'r Report, starts: &'r LineStarts, f: &Finding) -> Diag<'r>
             && line(r.loc).abs_diff(line(f.loc)) <= 6
         {
             labels.push(LabeledSpan::new_with_span(
-                Some(r.message.clone()),
+                Some(printable(&r.message).into_owned()),
                 source.label_span(r.loc),
             ));
         } else {
             let source = starts.excerpt(report, r.loc.file);
             related.push(Diag {
                 code: String::new(),
-                message: r.message.clone(),
+                message: printable(&r.message).into_owned(),
                 severity: miette::Severity::Advice,
                 help: None,
                 source,
@@ -93,7 +93,7 @@ fn diag<'r>(report: &'r Report, starts: &'r LineStarts, f: &Finding) -> Diag<'r>
             });
         }
     }
-    let mut help = f.help.clone().unwrap_or_default();
+    let mut help = printable(f.help.as_deref().unwrap_or_default()).into_owned();
     if !symptoms.is_empty() {
         if !help.is_empty() {
             help.push('\n');
@@ -101,12 +101,13 @@ fn diag<'r>(report: &'r Report, starts: &'r LineStarts, f: &Finding) -> Diag<'r>
         let _ = write!(help, "symptom: {}", symptoms.join(", "));
     }
     Diag {
-        code: if name.is_empty() {
+        code: printable(&if name.is_empty() {
             f.rule.to_string()
         } else {
             format!("{}({})", f.rule, name)
-        },
-        message: f.message.clone(),
+        })
+        .into_owned(),
+        message: printable(&f.message).into_owned(),
         severity: match f.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -150,7 +151,12 @@ pub fn summary_line(report: &Report) -> String {
     if !s.skipped.is_empty() {
         let _ = write!(line, " Skipped {}:", plural(s.skipped.len(), "file"));
         for sk in s.skipped.iter().take(5) {
-            let _ = write!(line, "\n  {}: {}", sk.path, sk.reason);
+            let _ = write!(
+                line,
+                "\n  {}: {}",
+                printable(&sk.path),
+                printable(&sk.reason)
+            );
         }
         if s.skipped.len() > 5 {
             let _ = write!(
