@@ -55,6 +55,9 @@ fn split_rules(s: &str) -> Vec<String> {
 /// Read the suppressions in one file's comments.
 pub fn from_comments(file: FileId, src: &SourceFile, comments: &[Comment]) -> Vec<Suppression> {
     let mut out = Vec::new();
+    // Built on the first own-line suppression: a run of N such comments
+    // read the lines after each of them again (N² / 2 lines).
+    let mut next_code: Option<NextCode> = None;
     for c in comments {
         let text = c.text.trim_start_matches('#').trim();
         let Some(rest) = text.strip_prefix("confaudit:") else {
@@ -72,7 +75,11 @@ pub fn from_comments(file: FileId, src: &SourceFile, comments: &[Comment]) -> Ve
         let scope = if file_wide {
             Scope::File
         } else if own_line(src, c.span) {
-            Scope::Line(next_code_line(src, line))
+            Scope::Line(
+                next_code
+                    .get_or_insert_with(|| NextCode::of(src))
+                    .after(line),
+            )
         } else {
             Scope::Line(line)
         };
@@ -111,17 +118,39 @@ fn own_line(src: &SourceFile, span: Span) -> bool {
         .unwrap_or(false)
 }
 
-/// The first line after `line` that is neither blank nor only a comment.
-fn next_code_line(src: &SourceFile, line: usize) -> usize {
-    let mut l = line + 1;
-    while l <= src.line_count() {
-        let t = src.line_span(l).map(|s| src.slice(s).trim()).unwrap_or("");
-        if !t.is_empty() && !t.starts_with('#') {
-            return l;
+fn is_code_line(src: &SourceFile, line: usize) -> bool {
+    let t = src
+        .line_span(line)
+        .map(|s| src.slice(s).trim())
+        .unwrap_or("");
+    !t.is_empty() && !t.starts_with('#')
+}
+
+/// For every line of a file, the first line after it that is neither blank
+/// nor only a comment: worked out once per file, from the last line back.
+struct NextCode {
+    /// Index `l` (0..=line count): the first code line after `l`, if any.
+    after: Vec<Option<usize>>,
+}
+
+impl NextCode {
+    fn of(src: &SourceFile) -> NextCode {
+        let count = src.line_count();
+        let mut after = vec![None; count + 1];
+        let mut next = None;
+        for (l, slot) in after.iter_mut().enumerate().rev() {
+            *slot = next;
+            if l >= 1 && is_code_line(src, l) {
+                next = Some(l);
+            }
         }
-        l += 1;
+        NextCode { after }
     }
-    line + 1
+
+    /// The first code line after `line`; `line + 1` when there is none.
+    fn after(&self, line: usize) -> usize {
+        self.after.get(line).copied().flatten().unwrap_or(line + 1)
+    }
 }
 
 /// Drop suppressed findings; add an info finding for every suppression that
@@ -171,4 +200,118 @@ pub fn apply(
         });
     }
     kept
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn source(text: &str) -> SourceFile {
+        SourceFile::new("t.yaml".into(), Arc::from(text))
+    }
+
+    /// The comments of a text the way the parsers give them: from `#` to the
+    /// end of its line (no `#` inside quotes in these texts).
+    fn comments(text: &str) -> Vec<Comment> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            if let Some(i) = line.find('#') {
+                let body = line[i..].trim_end();
+                out.push(Comment {
+                    span: Span::new(start + i, start + i + body.len()),
+                    text: body.trim_start_matches('#').trim().to_string(),
+                });
+            }
+            start += line.len();
+        }
+        out
+    }
+
+    /// The scan `from_comments` made for every own-line suppression before
+    /// the next code lines were worked out once per file.
+    fn next_code_line_by_scan(src: &SourceFile, line: usize) -> usize {
+        let mut l = line + 1;
+        while l <= src.line_count() {
+            if is_code_line(src, l) {
+                return l;
+            }
+            l += 1;
+        }
+        line + 1
+    }
+
+    fn finding(file: FileId, rule: &'static str, start: usize) -> Finding {
+        Finding {
+            rule,
+            severity: Severity::Warning,
+            message: format!("{rule} at {file}:{start}"),
+            loc: Loc {
+                file,
+                span: Span::new(start, start + 1),
+            },
+            resource: None,
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    #[test]
+    fn a_run_of_suppression_comments_applies_to_the_next_code_line() {
+        let text = "kind: Service\n# confaudit:ignore K8S001\n  # confaudit:ignore K8S002 -- why\n\n# a plain comment\nspec: {}\nport: 80 # confaudit:ignore K8S003\n# confaudit:ignore K8S004\n\n";
+        let src = source(text);
+        let sups = from_comments(0, &src, &comments(text));
+        let scopes: Vec<Scope> = sups.iter().map(|s| s.scope).collect();
+        assert_eq!(
+            scopes,
+            [
+                Scope::Line(6),
+                Scope::Line(6),
+                Scope::Line(7),
+                Scope::Line(9)
+            ]
+        );
+        // Findings on the code line after the run are suppressed by both.
+        let spec = text.find("spec").unwrap();
+        let f = |rule| finding(0, rule, spec);
+        let kept = apply(
+            vec![f("K8S001"), f("K8S002"), f("K8S005")],
+            sups,
+            |f| src.line_of(f.loc.span.start),
+            |_| true,
+        );
+        let rules: Vec<&str> = kept.iter().map(|f| f.rule).collect();
+        // K8S005 stays; the end-of-line K8S003 and the trailing K8S004 are unused.
+        assert_eq!(rules, ["K8S005", "CA003", "CA003"]);
+        assert!(kept[1].message.contains("K8S003"));
+        assert!(kept[2].message.contains("K8S004"));
+    }
+
+    #[test]
+    fn next_code_lines_match_a_scan_from_each_line() {
+        let texts = [
+            "",
+            "#",
+            "a: 1",
+            "# x\n# y\n",
+            "# x\n\n  \n# y\nb: 2\n# z",
+            "a: 1\r\n# c\r\n\r\nb: 2\r\n# d\r\n",
+            "a: 1\r# c\rb: 2\n#\n\n",
+            "\n\n\na: 1\n   # c\n\t\nb: [1] # e\n#\n",
+        ];
+        for text in texts {
+            let src = source(text);
+            let next = NextCode::of(&src);
+            for line in 0..src.line_count() + 3 {
+                assert_eq!(
+                    next.after(line),
+                    next_code_line_by_scan(&src, line),
+                    "{text:?} line {line}"
+                );
+            }
+        }
+    }
 }
