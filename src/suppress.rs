@@ -2,6 +2,8 @@
 //! end of line), `# confaudit:ignore-file RULE`, and the object annotation
 //! `confaudit.dev/ignore: "RULE,RULE"`. Unused ones become findings.
 
+use std::collections::HashMap;
+
 use crate::config::rule_matches;
 use crate::finding::{Finding, Severity};
 use crate::parse::Comment;
@@ -31,16 +33,124 @@ pub struct Suppression {
 }
 
 impl Suppression {
-    fn covers(&self, f: &Finding, finding_line: usize) -> bool {
-        if f.loc.file != self.file || f.rule == tool::UNUSED_SUPPRESSION {
-            return false;
+    /// Whether it names `rule` (or names none, so every rule).
+    fn names(&self, rule: &str) -> bool {
+        self.rules.is_empty() || self.rules.iter().any(|r| rule_matches(r, rule))
+    }
+}
+
+/// The suppressions of a run by where they apply, so a finding looks only at
+/// those of its own file and scope (each finding against every suppression
+/// of the run took findings x suppressions). A group is the suppressions
+/// of one file with the same scope, by index into the run's list.
+#[derive(Default)]
+struct Index {
+    groups: Vec<Vec<usize>>,
+    lines: HashMap<(FileId, usize), usize>,
+    files: HashMap<FileId, usize>,
+    objects: HashMap<FileId, Intervals>,
+}
+
+impl Index {
+    fn new(sups: &[Suppression]) -> Index {
+        let mut index = Index::default();
+        let mut object_groups: HashMap<(FileId, Span), usize> = HashMap::new();
+        for (i, s) in sups.iter().enumerate() {
+            let next = index.groups.len();
+            let g = match s.scope {
+                Scope::Line(l) => *index.lines.entry((s.file, l)).or_insert(next),
+                Scope::File => *index.files.entry(s.file).or_insert(next),
+                Scope::Object(span) => *object_groups.entry((s.file, span)).or_insert(next),
+            };
+            if g == next {
+                index.groups.push(Vec::new());
+            }
+            if let Some(members) = index.groups.get_mut(g) {
+                members.push(i);
+            }
         }
-        let in_scope = match self.scope {
-            Scope::Line(l) => l == finding_line,
-            Scope::File => true,
-            Scope::Object(s) => s.start <= f.loc.span.start && f.loc.span.start <= s.end,
-        };
-        in_scope && (self.rules.is_empty() || self.rules.iter().any(|r| rule_matches(r, f.rule)))
+        let mut spans: HashMap<FileId, Vec<(Span, usize)>> = HashMap::new();
+        for ((file, span), g) in object_groups {
+            spans.entry(file).or_default().push((span, g));
+        }
+        index.objects = spans
+            .into_iter()
+            .map(|(file, spans)| (file, Intervals::new(spans)))
+            .collect();
+        index
+    }
+
+    /// The groups whose scope holds `f` (its primary location starting on
+    /// `line`), in no particular order.
+    fn groups_for(&self, f: &Finding, line: usize, out: &mut Vec<usize>) {
+        let file = f.loc.file;
+        out.extend(self.lines.get(&(file, line)));
+        out.extend(self.files.get(&file));
+        if let Some(objects) = self.objects.get(&file) {
+            objects.containing(f.loc.span.start, out);
+        }
+    }
+}
+
+/// Object spans (each with its group), to find those holding an offset
+/// (`start <= offset <= end`) in time logarithmic in their number plus the
+/// number found: sorted by start, as an implicit balanced tree (the middle
+/// of a range is its root) where each node keeps the greatest end in its
+/// subtree.
+struct Intervals {
+    spans: Vec<(Span, usize)>,
+    max_end: Vec<u32>,
+}
+
+impl Intervals {
+    fn new(mut spans: Vec<(Span, usize)>) -> Intervals {
+        spans.sort_unstable();
+        let mut max_end = vec![0; spans.len()];
+        Self::fill(&spans, &mut max_end, 0, spans.len());
+        Intervals { spans, max_end }
+    }
+
+    fn fill(spans: &[(Span, usize)], max_end: &mut [u32], lo: usize, hi: usize) -> u32 {
+        if lo >= hi {
+            return 0;
+        }
+        let mid = lo + (hi - lo) / 2;
+        let left = Self::fill(spans, max_end, lo, mid);
+        let right = Self::fill(spans, max_end, mid + 1, hi);
+        let own = spans.get(mid).map_or(0, |(s, _)| s.end);
+        let m = own.max(left).max(right);
+        if let Some(slot) = max_end.get_mut(mid) {
+            *slot = m;
+        }
+        m
+    }
+
+    fn containing(&self, offset: u32, out: &mut Vec<usize>) {
+        // Only spans starting at or before the offset can hold it.
+        let upto = self.spans.partition_point(|(s, _)| s.start <= offset);
+        self.walk(offset, 0, self.spans.len(), upto, out);
+    }
+
+    /// The spans of `lo..hi` (a subtree) that hold `offset`, among the
+    /// first `upto`. A subtree inside `..upto` whose greatest end reaches the
+    /// offset holds one, so the walk visits O((found + 1) log n) nodes.
+    fn walk(&self, offset: u32, lo: usize, hi: usize, upto: usize, out: &mut Vec<usize>) {
+        if lo >= hi || lo >= upto {
+            return;
+        }
+        let mid = lo + (hi - lo) / 2;
+        if self.max_end.get(mid).is_none_or(|&m| m < offset) {
+            return;
+        }
+        self.walk(offset, lo, mid, upto, out);
+        if mid < upto
+            && let Some((s, g)) = self.spans.get(mid)
+            && s.start <= offset
+            && offset <= s.end
+        {
+            out.push(*g);
+        }
+        self.walk(offset, mid + 1, hi, upto, out);
     }
 }
 
@@ -161,15 +271,36 @@ pub fn apply(
     line_of: impl Fn(&Finding) -> usize,
     rule_ran: impl Fn(&str) -> bool,
 ) -> Vec<Finding> {
+    let index = Index::new(&sups);
+    // Whether a group's suppressions cover a rule is the same for every
+    // finding of that rule in the group's scope: worked out (and the
+    // suppressions that do marked used) once.
+    let mut covers: HashMap<(usize, &'static str), bool> = HashMap::new();
+    let mut groups = Vec::new();
     let mut kept = Vec::with_capacity(findings.len());
     for f in findings {
         let line = line_of(&f);
+        if f.rule == tool::UNUSED_SUPPRESSION {
+            kept.push(f);
+            continue;
+        }
+        groups.clear();
+        index.groups_for(&f, line, &mut groups);
         let mut suppressed = false;
-        for s in sups.iter_mut() {
-            if s.covers(&f, line) {
-                s.used = true;
-                suppressed = true;
-            }
+        for &g in &groups {
+            let members = index.groups.get(g).map(Vec::as_slice).unwrap_or(&[]);
+            suppressed |= *covers.entry((g, f.rule)).or_insert_with(|| {
+                let mut any = false;
+                for &i in members {
+                    if let Some(s) = sups.get_mut(i)
+                        && s.names(f.rule)
+                    {
+                        s.used = true;
+                        any = true;
+                    }
+                }
+                any
+            });
         }
         if !suppressed {
             kept.push(f);
@@ -259,6 +390,67 @@ mod tests {
         }
     }
 
+    fn sup(file: FileId, scope: Scope, rules: &[&str], at: usize) -> Suppression {
+        Suppression {
+            file,
+            scope,
+            rules: rules.iter().map(|r| (*r).to_string()).collect(),
+            at: Span::new(at, at + 1),
+            used: false,
+        }
+    }
+
+    /// What `apply` did before suppressions were indexed: every finding
+    /// against every suppression of the run.
+    fn apply_by_scan(
+        findings: Vec<Finding>,
+        mut sups: Vec<Suppression>,
+        line_of: impl Fn(&Finding) -> usize,
+        rule_ran: impl Fn(&str) -> bool,
+    ) -> Vec<Finding> {
+        fn covers(s: &Suppression, f: &Finding, finding_line: usize) -> bool {
+            if f.loc.file != s.file || f.rule == tool::UNUSED_SUPPRESSION {
+                return false;
+            }
+            let in_scope = match s.scope {
+                Scope::Line(l) => l == finding_line,
+                Scope::File => true,
+                Scope::Object(o) => o.start <= f.loc.span.start && f.loc.span.start <= o.end,
+            };
+            in_scope && (s.rules.is_empty() || s.rules.iter().any(|r| rule_matches(r, f.rule)))
+        }
+        let mut kept = Vec::new();
+        for f in findings {
+            let line = line_of(&f);
+            let mut suppressed = false;
+            for s in sups.iter_mut() {
+                if covers(s, &f, line) {
+                    s.used = true;
+                    suppressed = true;
+                }
+            }
+            if !suppressed {
+                kept.push(f);
+            }
+        }
+        // The unused ones, as `apply` reports them (that part is unchanged).
+        let unused: Vec<Suppression> = sups.into_iter().filter(|s| !s.used).collect();
+        kept.extend(apply(Vec::new(), unused, |_| 0, rule_ran));
+        kept
+    }
+
+    fn summary(findings: &[Finding]) -> Vec<(&'static str, FileId, Span, String)> {
+        findings
+            .iter()
+            .map(|f| (f.rule, f.loc.file, f.loc.span, f.message.clone()))
+            .collect()
+    }
+
+    /// Lines are ten bytes long in these tests.
+    fn line_of(f: &Finding) -> usize {
+        f.loc.span.start as usize / 10 + 1
+    }
+
     #[test]
     fn a_run_of_suppression_comments_applies_to_the_next_code_line() {
         let text = "kind: Service\n# confaudit:ignore K8S001\n  # confaudit:ignore K8S002 -- why\n\n# a plain comment\nspec: {}\nport: 80 # confaudit:ignore K8S003\n# confaudit:ignore K8S004\n\n";
@@ -311,6 +503,167 @@ mod tests {
                     next_code_line_by_scan(&src, line),
                     "{text:?} line {line}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn suppressions_apply_only_to_their_own_file() {
+        let sups = vec![
+            sup(0, Scope::Line(1), &["K8S001"], 0),
+            sup(0, Scope::File, &["K8S002"], 1),
+            sup(0, Scope::Object(Span::new(0, 100)), &["K8S003"], 2),
+        ];
+        let findings = vec![
+            finding(1, "K8S001", 0),
+            finding(1, "K8S002", 5),
+            finding(1, "K8S003", 5),
+        ];
+        let kept = apply(findings, sups, line_of, |_| true);
+        let got: Vec<(&str, FileId)> = kept.iter().map(|f| (f.rule, f.loc.file)).collect();
+        // File 1's findings all stay, and file 0's suppressions are unused.
+        assert_eq!(
+            got,
+            [
+                ("K8S001", 1),
+                ("K8S002", 1),
+                ("K8S003", 1),
+                ("CA003", 0),
+                ("CA003", 0),
+                ("CA003", 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn scopes_rules_and_unused_reports() {
+        let sups = vec![
+            // Line 2 (offsets 10..20), every rule.
+            sup(0, Scope::Line(2), &[], 0),
+            // A prefix, and a rule that never ran.
+            sup(0, Scope::Line(3), &["K8S"], 1),
+            sup(0, Scope::Line(3), &["NOPE1"], 2),
+            sup(0, Scope::File, &["all"], 3),
+            // Ends are inclusive.
+            sup(2, Scope::Object(Span::new(40, 49)), &["K8S004"], 4),
+            sup(2, Scope::Object(Span::new(50, 59)), &["K8S004"], 5),
+        ];
+        let findings = vec![
+            finding(0, "K8S009", 12),
+            finding(0, "K8S001", 25),
+            finding(0, tool::UNUSED_SUPPRESSION, 25),
+            finding(1, "K8S004", 49),
+            finding(2, "K8S004", 49),
+            finding(2, "K8S004", 60),
+        ];
+        let kept = apply(findings, sups, line_of, |r| r != "NOPE1");
+        let got: Vec<(&str, FileId, u32)> = kept
+            .iter()
+            .map(|f| (f.rule, f.loc.file, f.loc.span.start))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                // Never suppressed.
+                ("CA003", 0, 25),
+                ("K8S004", 1, 49),
+                ("K8S004", 2, 60),
+                // The file-wide one was used too (it covered K8S009 and
+                // K8S001); NOPE1 never ran; the second object held nothing.
+                ("CA003", 2, 5),
+            ]
+        );
+    }
+
+    /// A small deterministic generator (no dependency for it).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    #[test]
+    fn indexed_apply_matches_the_scan_over_every_suppression() {
+        const RULES: [&str; 5] = [
+            "K8S001",
+            "K8S002",
+            "K8S010",
+            "IST001",
+            tool::UNUSED_SUPPRESSION,
+        ];
+        const SELECTORS: [&str; 7] = ["K8S001", "K8S002", "K8S00", "K8S", "IST001", "*", "X9"];
+        let mut rng = Lcg(7);
+        for case in 0..300 {
+            let files = 1 + rng.below(3) as u32;
+            let mut sups = Vec::new();
+            for i in 0..rng.below(12) {
+                let file = rng.below(u64::from(files)) as u32;
+                let scope = match rng.below(3) {
+                    0 => Scope::Line(1 + rng.below(6) as usize),
+                    1 => Scope::File,
+                    // Nested, overlapping, equal and empty spans.
+                    _ => {
+                        let start = rng.below(60) as usize;
+                        Scope::Object(Span::new(start, start + rng.below(40) as usize))
+                    }
+                };
+                let rules: Vec<&str> = (0..rng.below(3))
+                    .map(|_| SELECTORS[rng.below(SELECTORS.len() as u64) as usize])
+                    .collect();
+                sups.push(sup(file, scope, &rules, i as usize * 3));
+            }
+            let findings: Vec<Finding> = (0..rng.below(15))
+                .map(|_| {
+                    let file = rng.below(u64::from(files) + 1) as u32;
+                    let rule = RULES[rng.below(RULES.len() as u64) as usize];
+                    finding(file, rule, rng.below(70) as usize)
+                })
+                .collect();
+            let copy = |sups: &[Suppression]| -> Vec<Suppression> {
+                sups.iter()
+                    .map(|s| Suppression {
+                        file: s.file,
+                        scope: s.scope,
+                        rules: s.rules.clone(),
+                        at: s.at,
+                        used: false,
+                    })
+                    .collect()
+            };
+            let ran = |r: &str| r != "X9";
+            let want = apply_by_scan(findings.clone(), copy(&sups), line_of, ran);
+            let got = apply(findings, sups, line_of, ran);
+            assert_eq!(summary(&got), summary(&want), "case {case}");
+        }
+    }
+
+    #[test]
+    fn intervals_find_every_span_holding_an_offset() {
+        let mut rng = Lcg(11);
+        for _ in 0..200 {
+            let spans: Vec<(Span, usize)> = (0..rng.below(20) as usize)
+                .map(|g| {
+                    let start = rng.below(100) as usize;
+                    (Span::new(start, start + rng.below(30) as usize), g)
+                })
+                .collect();
+            let intervals = Intervals::new(spans.clone());
+            for offset in 0..140 {
+                let mut got = Vec::new();
+                intervals.containing(offset, &mut got);
+                got.sort_unstable();
+                let want: Vec<usize> = spans
+                    .iter()
+                    .filter(|(s, _)| s.start <= offset && offset <= s.end)
+                    .map(|(_, g)| *g)
+                    .collect();
+                assert_eq!(got, want, "{spans:?} at {offset}");
             }
         }
     }
