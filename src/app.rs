@@ -292,7 +292,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
 
 /// A stdin or rendered stream; Helm output is split by its `# Source:` comments.
 fn stream_inputs(display: &str, text: String) -> Vec<Input> {
-    match crate::rendered::split_by_source(&text) {
+    match crate::rendered::split_by_source(&text, display) {
         Some(parts) => parts
             .into_iter()
             .map(|(display, text)| Input::Text { display, text })

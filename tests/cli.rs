@@ -159,6 +159,35 @@ fn stdin_stream_with_a_name() {
 }
 
 #[test]
+fn stdin_name_holds_for_documents_without_a_source_in_a_helm_stream() {
+    let service = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: default\nspec:\n  selector:\n    app: nothing-{name}\n  ports:\n    - port: 80\n"
+        )
+    };
+    let text = format!(
+        "{}---\n# Source: chart/templates/b.yaml\n{}",
+        service("a"),
+        service("b")
+    );
+    let out = confaudit()
+        .args(["-", "--stdin-filename", "rendered.yaml", "--format", "json"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut paths: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    assert_eq!(paths, ["chart/templates/b.yaml", "rendered.yaml"]);
+}
+
+#[test]
 fn symptom_filters_and_orders() {
     let (_, out) = stdout(&[
         "testdata/demo",
