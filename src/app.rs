@@ -252,12 +252,15 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     if context_root.is_some() {
         context::keep_focused(&mut report, &focus);
     }
+    // A baseline written is every finding of the run: written after the
+    // filter, `--baseline b --write-baseline b` dropped the baselined ones,
+    // which then came back as new on the next run.
+    if let Some(path) = &args.write_baseline {
+        write_output(Some(path), &report::json::render(&report))?;
+    }
     if let Some(path) = &args.baseline {
         baseline::filter(&mut report, baseline::load(path)?);
         report.recount();
-    }
-    if let Some(path) = &args.write_baseline {
-        write_output(Some(path), &report::json::render(&report))?;
     }
     if let Some(wanted) = symptoms.filter(|s| !s.is_empty()) {
         filter_by_symptom(&mut report, &wanted);

@@ -44,10 +44,13 @@ pub fn fingerprint(report: &Report, f: &Finding) -> String {
     format!("{:016x}", fnv1a(&[f.rule, path, kind, ns, name, &text]))
 }
 
+/// The largest baseline read (a report of 80,000 findings is ~75 MB).
+const MAX_BASELINE_SIZE: u64 = 1 << 30;
+
 /// Fingerprints (with multiplicity) of a previous JSON report.
 pub fn load(path: &std::path::Path) -> Result<HashMap<String, usize>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+    let text = crate::util::read_text_capped(path, MAX_BASELINE_SIZE)
+        .map_err(|e| format!("baseline: {e}"))?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         format!(
             "baseline {} is not a confaudit JSON report: {e}",

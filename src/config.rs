@@ -92,11 +92,13 @@ pub fn parse_size(s: &str) -> Option<u64> {
     n.checked_mul(mult)
 }
 
+/// The largest config file read.
+const MAX_CONFIG_SIZE: u64 = 16 << 20;
+
 impl Config {
     /// Read and check a config file; the error says what is wrong and where.
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = crate::util::read_text_capped(path, MAX_CONFIG_SIZE)?;
         let mut c = Config::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         c.path = Some(path.to_path_buf());
         let base = path.parent().unwrap_or(Path::new("."));

@@ -110,6 +110,26 @@ pub fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Opt
         .map(|(_, c)| c)
 }
 
+/// The text of a file the user named (a config, a baseline), read up to
+/// `limit` bytes: `--baseline /dev/zero` read until memory ran out.
+pub fn read_text_capped(path: &std::path::Path, limit: u64) -> Result<String, String> {
+    use std::io::Read as _;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut text = String::new();
+    file.take(limit.saturating_add(1))
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if text.len() as u64 > limit {
+        return Err(format!(
+            "{} is larger than {} MiB, the most read for it",
+            path.display(),
+            limit >> 20
+        ));
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

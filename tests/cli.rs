@@ -319,6 +319,20 @@ fn an_empty_rule_selector_names_no_rule() {
     assert_eq!(rules(&[], "ignore: [NOPE]\n").0, Some(2));
 }
 
+#[cfg(unix)]
+#[test]
+fn an_endless_config_or_baseline_is_refused_not_read_forever() {
+    for option in ["--config", "--baseline"] {
+        let out = confaudit()
+            .args(["testdata/demo", option, "/dev/zero"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{option}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("larger than"), "{option}: {err}");
+    }
+}
+
 #[test]
 fn a_huge_thread_count_is_capped() {
     // 2,000 threads made a one-file run take 35 s (4,000: minutes).

@@ -66,6 +66,37 @@ fn baseline_survives_inserted_lines() {
 }
 
 #[test]
+fn a_baseline_rewritten_in_place_keeps_every_finding() {
+    // `--baseline b --write-baseline b` (updating a baseline) wrote only the
+    // findings the old one did not hold: they came back on the next run.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.yaml"), format!("{SVC}---\n{DEPLOY}")).unwrap();
+    let run = |args: &[&str]| cmd(dir.path()).args(args).output().unwrap();
+    run(&[".", "--write-baseline", "base.json"]);
+    let before = std::fs::read_to_string(dir.path().join("base.json")).unwrap();
+    let out = run(&[
+        ".",
+        "--baseline",
+        "base.json",
+        "--write-baseline",
+        "base.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["findings"].as_array().unwrap().len(), 0);
+    let after = std::fs::read_to_string(dir.path().join("base.json")).unwrap();
+    let findings =
+        |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap()["findings"].clone();
+    assert_eq!(findings(&after), findings(&before));
+    assert_eq!(findings(&after).as_array().unwrap().len(), 1);
+    assert_eq!(
+        run(&[".", "--baseline", "base.json"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
 fn changed_file_in_a_git_tree_keeps_cross_file_context() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(".git")).unwrap();
