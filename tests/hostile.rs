@@ -168,6 +168,19 @@ fn an_nginx_configuration_past_its_include_reads_says_where_it_stops() {
     assert!(path.contains("a/") && path.ends_with(".conf"), "{path}");
 }
 
+/// The human report on a directory, from a run that ended normally.
+fn human_output(dir: &std::path::Path) -> String {
+    let out = Command::cargo_bin("confaudit")
+        .unwrap()
+        .arg(dir)
+        .args(["--format", "human", "--color", "never"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[test]
 fn human_output_on_one_long_line_is_clipped_not_a_panic() {
     // Minified JSON: 600 Services on one line of ~90,000 columns, each a
@@ -187,15 +200,7 @@ fn human_output_on_one_long_line_is_clipped_not_a_panic() {
     assert!(list.len() > 70_000);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("list.json"), &list).unwrap();
-    let out = Command::cargo_bin("confaudit")
-        .unwrap()
-        .arg(dir.path())
-        .args(["--format", "human", "--color", "never"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = human_output(dir.path());
     let last = list.rfind(r#"{"app":"a599"}"#).unwrap() + 1;
     assert!(
         text.contains(&format!("list.json:1:{last}]")),
@@ -216,13 +221,7 @@ fn human_output_writes_no_terminal_control_characters() {
     std::fs::write(dir.path().join("named.yaml"), named).unwrap();
     let raw = "a: 1 # \u{1b}]0;title\u{7}\u{1b}[2J \u{202E}txt\n";
     std::fs::write(dir.path().join("a\u{1b}[2Jb.yaml"), raw).unwrap();
-    let out = Command::cargo_bin("confaudit")
-        .unwrap()
-        .arg(dir.path())
-        .args(["--format", "human", "--color", "never"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = human_output(dir.path());
     assert!(text.contains("K8S007") && text.contains("CA001"), "{text}");
     let bad: Vec<char> = text
         .chars()
