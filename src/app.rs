@@ -254,12 +254,14 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     }
     // A baseline written is every finding of the run: written after the
     // filter, `--baseline b --write-baseline b` dropped the baselined ones,
-    // which then came back as new on the next run.
+    // which then came back as new on the next run. The old one is read
+    // first: the same file may be written over.
+    let old_baseline = args.baseline.as_deref().map(baseline::load).transpose()?;
     if let Some(path) = &args.write_baseline {
         write_output(Some(path), &report::json::render(&report))?;
     }
-    if let Some(path) = &args.baseline {
-        baseline::filter(&mut report, baseline::load(path)?);
+    if let Some(old) = old_baseline {
+        baseline::filter(&mut report, old);
         report.recount();
     }
     if let Some(wanted) = symptoms.filter(|s| !s.is_empty()) {

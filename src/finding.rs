@@ -129,3 +129,21 @@ pub struct Finding {
 /// Deployments pointed at each of them, in each of 2,000 findings (3 GB of
 /// SARIF from a 0.9 MB tree). Real configs list at most 4.
 pub const MAX_RELATED: usize = 16;
+
+impl Finding {
+    /// Keep at most [`MAX_RELATED`] related places; the message says how
+    /// many more there were (those counted while building, and any past
+    /// the cap in the list).
+    pub fn cap_related(&mut self) {
+        if self.related.len() > MAX_RELATED {
+            self.related_not_listed += self.related.len() - MAX_RELATED;
+            self.related.truncate(MAX_RELATED);
+        }
+        if self.related_not_listed > 0 {
+            let n = std::mem::take(&mut self.related_not_listed);
+            self.message.push_str(&format!(
+                " ({n} more related places are not listed; {MAX_RELATED} are)"
+            ));
+        }
+    }
+}

@@ -114,20 +114,21 @@ pub fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Opt
 /// `limit` bytes: `--baseline /dev/zero` read until memory ran out.
 pub fn read_text_capped(path: &std::path::Path, limit: u64) -> Result<String, String> {
     use std::io::Read as _;
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut text = String::new();
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    // Bytes first: a cut in the middle of a character is not the error.
     file.take(limit.saturating_add(1))
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if text.len() as u64 > limit {
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
         return Err(format!(
             "{} is larger than {} MiB, the most read for it",
             path.display(),
             limit >> 20
         ));
     }
-    Ok(text)
+    String::from_utf8(bytes).map_err(|e| format!("{} is not UTF-8: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -210,6 +210,46 @@ fn human_output_on_one_long_line_is_clipped_not_a_panic() {
 }
 
 #[test]
+fn labels_with_a_long_line_between_them_get_their_own_snippets() {
+    // The probe's port and the UDP port it names, 6 lines apart, with a
+    // 2,000-byte comment between: miette merged their snippets and the
+    // clip kept only the first line, so the finding's own line was lost.
+    let comment = "x".repeat(2_000);
+    let deployment = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  selector:\n    matchLabels: {{app: a}}\n  template:\n    metadata:\n      labels: {{app: a}}\n    spec:\n      containers:\n        - name: c\n          image: x\n          ports:\n            - name: h\n              containerPort: 80\n              protocol: UDP\n          # {comment}\n          readinessProbe:\n            tcpSocket:\n              port: h\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.yaml"), deployment).unwrap();
+    let text = human_output(dir.path());
+    assert!(text.contains("K8S006"), "{text}");
+    assert!(text.contains(" 22 │               port: h"), "{text}");
+    assert!(text.contains(" 16 │             - name: h"), "{text}");
+    assert!(!text.contains(&comment), "{text}");
+}
+
+#[test]
+fn an_nginx_file_ending_in_many_open_blocks_lists_some_of_them() {
+    let open: String = (0..30).map(|i| format!("location /l{i} {{\n")).collect();
+    let v = run_on(&[(
+        "nginx.conf",
+        format!("http {{\nserver {{\n{open}").into_bytes(),
+    )]);
+    let eof: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "CA001" && f["message"].as_str().unwrap().contains("end of file"))
+        .collect();
+    assert_eq!(eof.len(), 1, "{eof:?}");
+    assert_eq!(eof[0]["related"].as_array().unwrap().len(), 16);
+    let message = eof[0]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("(16 more related places are not listed; 16 are)"),
+        "{message}"
+    );
+}
+
+#[test]
 fn human_output_writes_no_terminal_control_characters() {
     // An escape sequence in a config (a comment, a name, a file name) was
     // written to the terminal as is: it could clear the screen, retitle

@@ -94,6 +94,24 @@ fn a_baseline_rewritten_in_place_keeps_every_finding() {
         run(&[".", "--baseline", "base.json"]).status.code(),
         Some(0)
     );
+    // A new finding in the updating run is still reported (the old
+    // baseline is read before the new one is written over it).
+    std::fs::write(
+        dir.path().join("new.yaml"),
+        SVC.replace("name: web}", "name: other}"),
+    )
+    .unwrap();
+    let out = run(&[
+        ".",
+        "--baseline",
+        "base.json",
+        "--write-baseline",
+        "base.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["findings"].as_array().unwrap().len(), 1);
 }
 
 #[test]

@@ -113,7 +113,7 @@ fn problem_finding(file: u32, p: &LoadProblem) -> Finding {
     let severity = rules::meta::get(rule)
         .map(|m| m.severity)
         .unwrap_or(Severity::Error);
-    Finding {
+    let mut finding = Finding {
         rule,
         severity,
         message: p.message.clone(),
@@ -129,7 +129,10 @@ fn problem_finding(file: u32, p: &LoadProblem) -> Finding {
             .collect(),
         related_not_listed: 0,
         help: None,
-    }
+    };
+    // An NGINX file ending inside 100 open blocks points at each of them.
+    finding.cap_related();
+    finding
 }
 
 /// Analyse inputs (already discovered) and return sorted findings.

@@ -85,10 +85,11 @@ impl Excerpt<'_> {
         (first..=last).take(LINES_CHECKED).any(long) || long(last)
     }
 
-    /// Is the span at `offset`, or a line beside it, too long to print whole?
-    pub(crate) fn near_long_line(&self, offset: usize) -> bool {
-        let line = self.line_of(offset);
-        self.any_long(line.saturating_sub(1), line + 1)
+    /// Is a line from `start` to `end`, or one beside them, too long to
+    /// print whole? (Then a snippet there is clipped to one line.)
+    pub(crate) fn long_lines_near(&self, start: usize, end: usize) -> bool {
+        let (first, last) = (self.line_of(start), self.line_of(end.max(start)));
+        self.any_long(first.saturating_sub(1), last + 1)
     }
 
     /// The span underlined for `loc`: near a long line, at most
@@ -96,7 +97,7 @@ impl Excerpt<'_> {
     pub(crate) fn label_span(&self, loc: Loc) -> SourceSpan {
         let start = loc.span.start as usize;
         let mut end = loc.span.end as usize;
-        if self.near_long_line(start) {
+        if self.long_lines_near(start, end) {
             let (_, line_end) = self.line_bounds(self.line_of(start));
             end = self
                 .text
@@ -163,6 +164,11 @@ impl SourceCode for Excerpt<'_> {
             self.line_of(span.offset().saturating_add(span.len())),
         );
         if self.any_long(span_first.saturating_sub(before), span_last + after) {
+            // Labels there are clipped to one line; a span over several is
+            // two labels miette would merge: they stay apart.
+            if span_last > span_first {
+                return Err(MietteError::OutOfBounds);
+            }
             return Ok(Box::new(self.clipped(span, before == 0)));
         }
         let first_line = span_first.saturating_sub(before + WINDOW_MARGIN);

@@ -56,8 +56,6 @@ fn diag<'r>(report: &'r Report, starts: &'r LineStarts<'_>, f: &Finding) -> Diag
         Some(short_label(f)),
         source.label_span(f.loc),
     )];
-    // On a long line each span is shown on its own, clipped around it.
-    let alone = source.near_long_line(f.loc.span.start as usize);
     let mut related = Vec::new();
     let line = |loc: Loc| {
         report
@@ -68,10 +66,14 @@ fn diag<'r>(report: &'r Report, starts: &'r LineStarts<'_>, f: &Finding) -> Diag
     };
     for r in &f.related {
         // Far-apart spans in one snippet would print every line between them.
+        // Near a long line each span is shown on its own, clipped around it.
+        let (from, to) = (
+            f.loc.span.start.min(r.loc.span.start) as usize,
+            f.loc.span.end.max(r.loc.span.end) as usize,
+        );
         if r.loc.file == f.loc.file
-            && !alone
-            && !source.near_long_line(r.loc.span.start as usize)
             && line(r.loc).abs_diff(line(f.loc)) <= 6
+            && !source.long_lines_near(from, to)
         {
             labels.push(LabeledSpan::new_with_span(
                 Some(printable(&r.message).into_owned()),
@@ -187,7 +189,7 @@ pub fn render(report: &Report, color: bool, quiet: bool) -> String {
         }
         let d = diag(report, &starts, f);
         if handler.render_report(&mut out, &d).is_err() {
-            let _ = writeln!(out, "{}: {}", f.rule, f.message);
+            let _ = writeln!(out, "{}: {}", f.rule, printable(&f.message));
         }
         // Related spans far away or in other files: each its own short snippet.
         for r in &d.related {

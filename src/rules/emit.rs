@@ -10,7 +10,6 @@
 //! report would drop it anyway.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::hash::{BuildHasher, RandomState};
 
 use super::meta;
@@ -98,13 +97,7 @@ impl Emit {
     /// how many are not listed (as severe as the worst listed there).
     pub fn finish(mut self) -> Vec<Finding> {
         for f in &mut self.findings {
-            if f.related_not_listed > 0 {
-                let n = std::mem::take(&mut f.related_not_listed);
-                let _ = write!(
-                    f.message,
-                    " ({n} more related places are not listed; {MAX_RELATED} are)"
-                );
-            }
+            f.cap_related();
         }
         let mut crowded: Vec<(Loc, usize)> = self
             .at_place
