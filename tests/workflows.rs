@@ -72,17 +72,21 @@ fn a_baseline_rewritten_in_place_keeps_every_finding() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("app.yaml"), format!("{SVC}---\n{DEPLOY}")).unwrap();
     let run = |args: &[&str]| cmd(dir.path()).args(args).output().unwrap();
+    // Update the baseline in place, as a CI job would.
+    let update = || {
+        run(&[
+            ".",
+            "--baseline",
+            "base.json",
+            "--write-baseline",
+            "base.json",
+            "--format",
+            "json",
+        ])
+    };
     run(&[".", "--write-baseline", "base.json"]);
     let before = std::fs::read_to_string(dir.path().join("base.json")).unwrap();
-    let out = run(&[
-        ".",
-        "--baseline",
-        "base.json",
-        "--write-baseline",
-        "base.json",
-        "--format",
-        "json",
-    ]);
+    let out = update();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(json(&out)["findings"].as_array().unwrap().len(), 0);
     let after = std::fs::read_to_string(dir.path().join("base.json")).unwrap();
@@ -101,15 +105,7 @@ fn a_baseline_rewritten_in_place_keeps_every_finding() {
         SVC.replace("name: web}", "name: other}"),
     )
     .unwrap();
-    let out = run(&[
-        ".",
-        "--baseline",
-        "base.json",
-        "--write-baseline",
-        "base.json",
-        "--format",
-        "json",
-    ]);
+    let out = update();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json(&out)["findings"].as_array().unwrap().len(), 1);
 }
