@@ -117,7 +117,12 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
             return Err(format!("unknown rule `{r}` (see `confaudit rules`)"));
         }
     }
-    let config_selectors = config.select.iter().chain(&config.ignore);
+    let config_selectors = config
+        .select
+        .iter()
+        .chain(&config.ignore)
+        .chain(config.severity.keys())
+        .chain(config.per_path_ignores.iter().flat_map(|(_, rules)| rules));
     if let Some(r) = config_selectors
         .filter(|r| !r.trim().is_empty())
         .find(|r| !known_selector(r, &config))

@@ -48,23 +48,46 @@ pub struct Config {
     per_path_globs: Option<GlobSet>,
 }
 
-fn strings(n: Option<NodeRef<'_>>) -> Vec<String> {
-    match n {
-        Some(n) if n.is_seq() => n
-            .items()
-            .filter_map(|i| i.as_str().map(|s| s.trim().to_string()))
-            .filter(|x| !x.is_empty())
-            .collect(),
-        Some(n) => n
-            .as_str()
-            .map(|s| {
-                s.split(',')
-                    .map(|x| x.trim().to_string())
-                    .filter(|x| !x.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        None => Vec::new(),
+/// A list of strings, or one comma-separated string; anything else (a
+/// number, a mapping, a nested list) is an error rather than nothing.
+fn strings(what: &str, n: NodeRef<'_>) -> Result<Vec<String>, String> {
+    let wrong = || format!("`{what}` must be a list of strings or a comma-separated string");
+    let pieces: Vec<String> = if n.is_null() {
+        Vec::new()
+    } else if n.is_seq() {
+        n.items()
+            .map(|i| i.as_str().map(str::to_string).ok_or_else(wrong))
+            .collect::<Result<_, _>>()?
+    } else {
+        let s = n.as_str().ok_or_else(wrong)?;
+        s.split(',').map(str::to_string).collect()
+    };
+    Ok(pieces
+        .into_iter()
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect())
+}
+
+/// A string setting (null: not set).
+fn string(what: &str, n: NodeRef<'_>) -> Result<Option<String>, String> {
+    if n.is_null() {
+        return Ok(None);
+    }
+    n.as_str()
+        .map(|s| Some(s.to_string()))
+        .ok_or_else(|| format!("`{what}` must be a string"))
+}
+
+/// The entries of a mapping setting (null: none).
+fn mapping<'a>(
+    what: &str,
+    n: NodeRef<'a>,
+) -> Result<impl Iterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a, String> {
+    if n.is_null() || n.is_map() {
+        Ok(n.entries())
+    } else {
+        Err(format!("`{what}` must be a mapping"))
     }
 }
 
@@ -133,20 +156,18 @@ impl Config {
         for (k, v) in root.entries() {
             let key = k.as_str().unwrap_or("");
             match key {
-                "select" => c.select = strings(Some(v)),
-                "ignore" => c.ignore = strings(Some(v)),
-                "exclude" => c.exclude = strings(Some(v)),
-                "namespace" => c.namespace = v.as_str().map(str::to_string),
-                "cluster-domain" | "cluster_domain" => {
-                    c.cluster_domain = v.as_str().map(str::to_string)
-                }
+                "select" => c.select = strings(key, v)?,
+                "ignore" => c.ignore = strings(key, v)?,
+                "exclude" => c.exclude = strings(key, v)?,
+                "namespace" => c.namespace = string(key, v)?,
+                "cluster-domain" | "cluster_domain" => c.cluster_domain = string(key, v)?,
                 "max-file-size" | "max_file_size" => {
                     let s = v.as_str().unwrap_or("");
                     c.max_file_size =
                         Some(parse_size(s).ok_or_else(|| format!("bad max-file-size `{s}`"))?);
                 }
                 "severity" => {
-                    for (rk, rv) in v.entries() {
+                    for (rk, rv) in mapping(key, v)? {
                         let id = rk.as_str().unwrap_or("").to_string();
                         let sv = rv.as_str().unwrap_or("");
                         let sev = Severity::parse(sv).ok_or_else(|| {
@@ -156,15 +177,16 @@ impl Config {
                     }
                 }
                 "per-path-ignores" | "per_path_ignores" => {
-                    for (pk, pv) in v.entries() {
+                    for (pk, pv) in mapping(key, v)? {
                         let glob = pk.as_str().unwrap_or("").to_string();
                         Glob::new(&glob)
                             .map_err(|e| format!("per-path-ignores: bad glob `{glob}`: {e}"))?;
-                        c.per_path_ignores.push((glob, strings(Some(pv))));
+                        let rules = strings(&format!("{key}: {glob}"), pv)?;
+                        c.per_path_ignores.push((glob, rules));
                     }
                 }
                 "thresholds" => {
-                    for (tk, tv) in v.entries() {
+                    for (tk, tv) in mapping(key, v)? {
                         let name = tk.as_str().unwrap_or("").to_string();
                         let val = tv
                             .as_f64()
@@ -173,7 +195,7 @@ impl Config {
                         c.thresholds.values.insert(name, val);
                     }
                 }
-                "rules" => c.rule_files = strings(Some(v)),
+                "rules" => c.rule_files = strings(key, v)?,
                 other => return Err(format!("unknown key `{other}`")),
             }
         }
@@ -217,6 +239,31 @@ impl Config {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_of_the_wrong_type_are_errors_not_ignored() {
+        for text in [
+            "ignore: {K8S003: x}\n",
+            "ignore: [[K8S003]]\n",
+            "namespace: [a]\n",
+            "cluster-domain: {a: b}\n",
+            "severity: [K8S003]\n",
+            "thresholds: 5\n",
+            "per-path-ignores: [x]\n",
+            "per-path-ignores: {'**': {a: b}}\n",
+            "rules: {a: b}\n",
+        ] {
+            assert!(Config::parse(text).is_err(), "{text}");
+        }
+        // Null and the usual spellings still read (a number is its text:
+        // `ignore: 5` is then an unknown rule, exit 2).
+        for text in [
+            "ignore:\nselect: K8S001, K8S002\nnamespace:\nseverity:\n",
+            "ignore: [K8S003, ' ']\nnamespace: prod\nthresholds: {connect_timeout_warn_ms: 5}\n",
+        ] {
+            assert!(Config::parse(text).is_ok(), "{text}");
+        }
+    }
 
     #[test]
     fn parses_every_key() {

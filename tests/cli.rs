@@ -317,6 +317,10 @@ fn an_empty_rule_selector_names_no_rule() {
     // (`select: [K8S0001]` turned every check off).
     assert_eq!(rules(&[], "select: [K8S0001]\n").0, Some(2));
     assert_eq!(rules(&[], "ignore: [NOPE]\n").0, Some(2));
+    assert_eq!(rules(&[], "severity: {NOPE1: info}\n").0, Some(2));
+    assert_eq!(rules(&[], "per-path-ignores: {'**': [NOPE]}\n").0, Some(2));
+    // A setting of the wrong type is an error, not ignored.
+    assert_eq!(rules(&[], "ignore: {K8S003: x}\n").0, Some(2));
 }
 
 #[cfg(unix)]
