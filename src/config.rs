@@ -49,7 +49,8 @@ pub struct Config {
 }
 
 /// A list of strings, or one comma-separated string; anything else (a
-/// number, a mapping, a nested list) is an error rather than nothing.
+/// mapping, a nested list) is an error rather than nothing. A number reads
+/// as its text.
 fn strings(what: &str, n: NodeRef<'_>) -> Result<Vec<String>, String> {
     let wrong = || format!("`{what}` must be a list of strings or a comma-separated string");
     let pieces: Vec<String> = if n.is_null() {

@@ -119,8 +119,8 @@ pub struct Finding {
     pub loc: Loc,
     pub resource: Option<Resource>,
     pub related: Vec<Related>,
-    /// Related places past [`MAX_RELATED`], counted instead of kept (the
-    /// rules' `finish` says how many in the message).
+    /// Related places past [`MAX_RELATED`], counted instead of kept
+    /// ([`Finding::cap_related`] says how many in the message).
     pub related_not_listed: usize,
     pub help: Option<String>,
 }

@@ -136,15 +136,22 @@ impl Excerpt<'_> {
         } else {
             (line, 0)
         };
-        MietteSpanContents::new_named(
-            self.name.to_string(),
-            data,
-            SourceSpan::new(from.into(), data.len()),
-            shown_line,
-            column,
-            line,
-        )
-        .with_language("yaml")
+        self.contents(data, from, shown_line, column, line)
+    }
+
+    /// What miette gets: `data` from `offset` in the text, read as the
+    /// file's lines from `line` on.
+    fn contents<'a>(
+        &'a self,
+        data: &'a [u8],
+        offset: usize,
+        line: usize,
+        column: usize,
+        line_count: usize,
+    ) -> MietteSpanContents<'a> {
+        let span = SourceSpan::new(offset.into(), data.len());
+        MietteSpanContents::new_named(self.name.to_string(), data, span, line, column, line_count)
+            .with_language("yaml")
     }
 }
 
@@ -193,17 +200,13 @@ impl SourceCode for Excerpt<'_> {
         } else {
             (line, column)
         };
-        Ok(Box::new(
-            MietteSpanContents::new_named(
-                self.name.to_string(),
-                c.data(),
-                SourceSpan::new((c.span().offset() + start).into(), c.span().len()),
-                line,
-                column,
-                c.line_count() + first_line,
-            )
-            .with_language("yaml"),
-        ))
+        Ok(Box::new(self.contents(
+            c.data(),
+            c.span().offset() + start,
+            line,
+            column,
+            c.line_count() + first_line,
+        )))
     }
 }
 
@@ -217,9 +220,9 @@ struct Shown<'r> {
 
 /// The files findings point at, as a terminal shows them.
 #[derive(Default)]
-pub(crate) struct LineStarts<'r>(HashMap<u32, Shown<'r>>);
+pub(crate) struct ShownFiles<'r>(HashMap<u32, Shown<'r>>);
 
-impl<'r> LineStarts<'r> {
+impl<'r> ShownFiles<'r> {
     pub(crate) fn add(&mut self, report: &'r Report, file: u32) {
         if let Some(s) = report.sources.get(file) {
             self.0.entry(file).or_insert_with(|| Shown {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
-use super::excerpt::{Excerpt, LineStarts, printable};
+use super::excerpt::{Excerpt, ShownFiles, printable};
 use super::rule_info;
 use crate::finding::{Finding, Severity};
 use crate::pipeline::Report;
@@ -49,9 +49,9 @@ impl Diagnostic for Diag<'_> {
     }
 }
 
-fn diag<'r>(report: &'r Report, starts: &'r LineStarts<'_>, f: &Finding) -> Diag<'r> {
+fn diag<'r>(report: &'r Report, shown: &'r ShownFiles<'_>, f: &Finding) -> Diag<'r> {
     let (name, symptoms) = rule_info(report, f);
-    let source = starts.excerpt(report, f.loc.file);
+    let source = shown.excerpt(report, f.loc.file);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some(short_label(f)),
         source.label_span(f.loc),
@@ -80,7 +80,7 @@ fn diag<'r>(report: &'r Report, starts: &'r LineStarts<'_>, f: &Finding) -> Diag
                 source.label_span(r.loc),
             ));
         } else {
-            let source = starts.excerpt(report, r.loc.file);
+            let source = shown.excerpt(report, r.loc.file);
             related.push(Diag {
                 code: String::new(),
                 message: printable(&r.message).into_owned(),
@@ -181,13 +181,13 @@ pub fn render(report: &Report, color: bool, quiet: bool) -> String {
         .with_context_lines(1)
         .with_width(120);
     let mut out = String::new();
-    let mut starts = LineStarts::default();
+    let mut shown = ShownFiles::default();
     for f in &report.findings {
-        starts.add(report, f.loc.file);
+        shown.add(report, f.loc.file);
         for r in &f.related {
-            starts.add(report, r.loc.file);
+            shown.add(report, r.loc.file);
         }
-        let d = diag(report, &starts, f);
+        let d = diag(report, &shown, f);
         if handler.render_report(&mut out, &d).is_err() {
             let _ = writeln!(out, "{}: {}", f.rule, printable(&f.message));
         }

@@ -277,9 +277,8 @@ enum Frame<'a> {
     Targets {
         files: std::vec::IntoIter<usize>,
         parent: Level,
-        /// The include's argument and its text.
+        /// The include's argument.
         at: Loc,
-        pattern: &'a str,
     },
 }
 
@@ -321,12 +320,7 @@ pub fn build<'a>(
     }];
     while let Some(frame) = stack.last_mut() {
         match frame {
-            Frame::Targets {
-                files,
-                parent,
-                at,
-                pattern,
-            } => {
+            Frame::Targets { files, parent, at } => {
                 let parent = *parent;
                 let Some(next) = files.next() else {
                     stack.pop();
@@ -335,8 +329,8 @@ pub fn build<'a>(
                 let Some(s) = sources.get(next) else { continue };
                 reads += 1;
                 if reads > budgets.config_reads {
-                    let (at, pattern) = (*at, pattern.to_string());
-                    cfg.truncate(&stack, at, pattern, NoteKind::TooManyReads);
+                    let at = *at;
+                    cfg.truncate(&stack, at, NoteKind::TooManyReads);
                     break;
                 }
                 chain.push(next);
@@ -369,8 +363,7 @@ pub fn build<'a>(
                         file,
                         span: d.name_span(),
                     };
-                    let name = d.name.to_string();
-                    cfg.truncate(&stack, at, name, NoteKind::TooManyDirectives);
+                    cfg.truncate(&stack, at, NoteKind::TooManyDirectives);
                     break;
                 }
                 let parent_kind = cfg.kind(parent);
@@ -415,14 +408,14 @@ impl<'a> Config<'a> {
     /// Stop reading at `at`: every level still open is cut short, so it
     /// counts as unknown (rules stay quiet there rather than judge half a
     /// block), and a note says where the configuration stops.
-    fn truncate(&mut self, stack: &[Frame<'a>], at: Loc, what: String, kind: NoteKind) {
+    fn truncate(&mut self, stack: &[Frame<'a>], at: Loc, kind: NoteKind) {
         for frame in stack {
             let (Frame::Dirs { parent, .. } | Frame::Targets { parent, .. }) = frame;
             self.unknown_levels.insert(*parent);
         }
         self.notes.push(IncludeNote {
             loc: at,
-            pattern: what,
+            pattern: String::new(),
             kind,
             target: String::new(),
             root: self.root_path.clone(),
@@ -571,7 +564,6 @@ impl<'a> Config<'a> {
             files: ok.into_iter(),
             parent,
             at: loc,
-            pattern: arg.value.as_str(),
         })
     }
 }
