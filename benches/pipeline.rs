@@ -40,6 +40,7 @@ fn bytes(inputs: &[Input]) -> u64 {
         .iter()
         .map(|i| match i {
             Input::Text { text, .. } => text.len() as u64,
+            Input::Bytes { bytes, .. } => bytes.len() as u64,
             Input::File(_) => 0,
         })
         .sum()

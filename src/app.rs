@@ -87,6 +87,21 @@ fn load_config(args: &CheckArgs) -> Result<Config, String> {
 }
 
 fn check(args: &CheckArgs) -> Result<i32, String> {
+    if args.statistics
+        && !matches!(
+            args.format,
+            OutputFormat::Human | OutputFormat::Json | OutputFormat::Jsonl
+        )
+    {
+        // Counts are not SARIF, JUnit, GitLab or annotations: written in
+        // their place they would break whatever reads the file.
+        let name = clap::ValueEnum::to_possible_value(&args.format)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
+        return Err(format!(
+            "--statistics prints text (human) or JSON (json, jsonl), not {name}"
+        ));
+    }
     if let Some(n) = args.threads {
         // Thousands of threads made even a one-file run wait on each other
         // for minutes (`-j 2000`: 35 s); more than a few per core gains nothing.
@@ -153,12 +168,35 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
+    let mut stdin_skipped = None;
     if fs_paths.len() != args.paths.len() {
-        let mut text = String::new();
+        // Read as a file is: no more than --max-file-size (`-` may be an
+        // endless pipe), and bytes that are not UTF-8 are a finding.
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .take(max_file_size.saturating_add(1))
+            .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read stdin: {e}"))?;
-        inputs.extend(stream_inputs(&args.stdin_filename, text));
+        let display = &args.stdin_filename;
+        let skip = |reason| {
+            Some(discover::Skipped {
+                path: display.clone(),
+                reason,
+            })
+        };
+        if bytes.len() as u64 > max_file_size {
+            stdin_skipped = skip(pipeline::too_large_reason(max_file_size));
+        } else if let Some(reason) = crate::load::not_text_reason(&bytes) {
+            stdin_skipped = skip(reason.to_string());
+        } else {
+            match String::from_utf8(bytes) {
+                Ok(text) => inputs.extend(stream_inputs(display, text)),
+                Err(e) => inputs.push(Input::Bytes {
+                    display: display.clone(),
+                    bytes: e.into_bytes(),
+                }),
+            }
+        }
     }
     if let Some(dir) = &args.kustomize {
         let display = format!("kustomize:{}", discover::display_path(dir));
@@ -253,7 +291,9 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         max_file_size,
         keep_trees: false,
     };
-    let mut report = pipeline::analyze(inputs, discovered.walk_errors, &opts);
+    let mut skipped = discovered.walk_errors;
+    skipped.extend(stdin_skipped);
+    let mut report = pipeline::analyze(inputs, skipped, &opts);
     if context_root.is_some() {
         context::keep_focused(&mut report, &focus);
     }
@@ -284,9 +324,8 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     };
     // --statistics replaces the report, which is then not rendered at all.
     let text = match (args.statistics, args.format) {
-        (true, OutputFormat::Json | OutputFormat::Jsonl) => {
-            report::statistics::render_json(&report)
-        }
+        (true, OutputFormat::Json) => report::statistics::render_json(&report),
+        (true, OutputFormat::Jsonl) => report::statistics::render_lines(&report),
         (true, _) => report::statistics::render_text(&report),
         (false, OutputFormat::Human) => report::human::render(&report, color, args.quiet),
         (false, OutputFormat::Json) => report::json::render(&report),

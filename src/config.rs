@@ -159,7 +159,13 @@ impl Config {
             match key {
                 "select" => c.select = strings(key, v)?,
                 "ignore" => c.ignore = strings(key, v)?,
-                "exclude" => c.exclude = strings(key, v)?,
+                "exclude" => {
+                    c.exclude = strings(key, v)?;
+                    // Checked here, so the error names the setting, not --exclude.
+                    for glob in &c.exclude {
+                        Glob::new(glob).map_err(|e| format!("exclude: bad glob `{glob}`: {e}"))?;
+                    }
+                }
                 "namespace" => c.namespace = string(key, v)?,
                 "cluster-domain" | "cluster_domain" => c.cluster_domain = string(key, v)?,
                 "max-file-size" | "max_file_size" => {
@@ -285,5 +291,7 @@ mod tests {
     fn rejects_unknown_keys_and_bad_values() {
         assert!(Config::parse("selct: [K8S]\n").is_err());
         assert!(Config::parse("severity: {K8S001: fatal}\n").is_err());
+        let e = Config::parse("exclude: ['vendor/[a']\n").unwrap_err();
+        assert!(e.starts_with("exclude: bad glob `vendor/[a`"), "{e}");
     }
 }

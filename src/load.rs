@@ -53,12 +53,8 @@ pub enum Text {
 /// kept), for NGINX files, which nginx reads as bytes (a Latin-1 comment is
 /// fine there).
 pub fn decode(bytes: Vec<u8>, lenient: bool) -> Text {
-    let head = bytes.get(..8192).unwrap_or(&bytes);
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return Text::Skip("UTF-16 text: convert the file to UTF-8".into());
-    }
-    if memchr::memchr(0, head).is_some() {
-        return Text::Skip("binary file (contains NUL bytes)".into());
+    if let Some(reason) = not_text_reason(&bytes) {
+        return Text::Skip(reason.into());
     }
     match String::from_utf8(bytes) {
         Ok(s) => Text::Ok(s),
@@ -79,6 +75,19 @@ pub fn decode(bytes: Vec<u8>, lenient: bool) -> Text {
             )
         }
     }
+}
+
+/// Why bytes are not read as text at all (UTF-16, or binary: a NUL byte
+/// in the first 8 KiB).
+pub fn not_text_reason(bytes: &[u8]) -> Option<&'static str> {
+    let head = bytes.get(..8192).unwrap_or(bytes);
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Some("UTF-16 text: convert the file to UTF-8");
+    }
+    if memchr::memchr(0, head).is_some() {
+        return Some("binary file (contains NUL bytes)");
+    }
+    None
 }
 
 /// Text with every byte of an invalid UTF-8 sequence replaced by `?`.

@@ -154,18 +154,19 @@ impl SourceFile {
         }
     }
 
-    /// Byte range of a 1-based line without its line break.
+    /// Byte range of a 1-based line without its line break (LF, CRLF or CR).
     pub fn line_span(&self, line: usize) -> Option<Span> {
         let text = self.text();
         let starts = self.line_starts();
         let start = *starts.get(line.checked_sub(1)?)? as usize;
         let end = starts.get(line).map(|&e| e as usize).unwrap_or(text.len());
-        let end = if text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\n') && end > start {
-            end - 1
-        } else {
-            end
-        };
-        Some(Span::new(start, end))
+        let line = text.get(start..end).unwrap_or("");
+        let kept = line
+            .strip_suffix("\r\n")
+            .or_else(|| line.strip_suffix('\n'))
+            .or_else(|| line.strip_suffix('\r'))
+            .map_or(line.len(), str::len);
+        Some(Span::new(start, start + kept))
     }
 
     pub fn line_count(&self) -> usize {
@@ -196,8 +197,15 @@ const CHAR_MARK: usize = 4096;
 
 impl LineIndex {
     fn of(text: &str) -> LineIndex {
+        // Lines end at LF, CRLF or a lone CR, as YAML (and miette, which
+        // draws the snippets) reads them: a file saved with CR endings is
+        // not one line to positions and suppressions.
+        let bytes = text.as_bytes();
         let mut starts = vec![0u32];
-        for pos in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        for pos in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes.get(pos) == Some(&b'\r') && bytes.get(pos + 1) == Some(&b'\n') {
+                continue;
+            }
             starts.push(u32::try_from(pos + 1).unwrap_or(u32::MAX));
         }
         let mut char_marks = Vec::new();
@@ -325,6 +333,29 @@ mod tests {
                 assert_eq!(p.line, f.line_of(at as u32));
             }
         }
+    }
+
+    #[test]
+    fn lines_end_at_lf_crlf_or_a_lone_cr() {
+        // The same three lines with every ending, and mixed.
+        for (text, ending) in [
+            ("a: 1\nbb: 2\nc: 3", 1),
+            ("a: 1\r\nbb: 2\r\nc: 3", 2),
+            ("a: 1\rbb: 2\rc: 3", 1),
+        ] {
+            let f = SourceFile::new("t".into(), text.into());
+            assert_eq!(f.line_count(), 3, "{text:?}");
+            let second = 4 + ending;
+            let p = f.position(second as u32 + 1);
+            assert_eq!((p.line, p.column), (2, 2), "{text:?}");
+            assert_eq!(f.slice(f.line_span(2).unwrap()), "bb: 2", "{text:?}");
+            assert_eq!(f.slice(f.line_span(3).unwrap()), "c: 3", "{text:?}");
+        }
+        let mixed = SourceFile::new("t".into(), "a\r\rb\r\nc\n\rd".into());
+        let lines: Vec<&str> = (1..=mixed.line_count())
+            .map(|l| mixed.slice(mixed.line_span(l).unwrap()))
+            .collect();
+        assert_eq!(lines, ["a", "", "b", "c", "", "d"]);
     }
 
     #[test]

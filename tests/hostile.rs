@@ -289,6 +289,52 @@ fn oversized_files_are_skipped() {
     );
 }
 
+/// `confaudit - DIR` with `stdin` and extra arguments; JSON output.
+fn run_stdin_beside_a_dir(stdin: Vec<u8>, args: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("svc.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  ports: [{port: 99999}]\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("confaudit")
+        .unwrap()
+        .arg("-")
+        .arg(dir.path())
+        .args(["--format", "json", "--stdin-filename", "in.yaml"])
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(has_rule(&v, "K8S007"), "the directory is still analysed");
+    v
+}
+
+#[test]
+fn stdin_is_read_as_a_file_is() {
+    // Past --max-file-size: skipped with the reason, not read to the end.
+    let v = run_stdin_beside_a_dir(
+        "a: 1\n".repeat(1000).into_bytes(),
+        &["--max-file-size", "1k"],
+    );
+    assert!(
+        skipped_reason(&v, "in.yaml").unwrap().contains("limit"),
+        "{v}"
+    );
+    // Not UTF-8: a finding at the byte, not an error for the whole run.
+    let v = run_stdin_beside_a_dir(b"a: 1\nb: \xff\n".to_vec(), &[]);
+    let at = rules_at(&v, "in.yaml");
+    assert_eq!(at, [("CA001".to_string(), 2)], "{v}");
+    // Binary: skipped with a reason.
+    let v = run_stdin_beside_a_dir(b"a: \x00\n".to_vec(), &[]);
+    assert!(
+        skipped_reason(&v, "in.yaml").unwrap().contains("binary"),
+        "{v}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn symlink_loops_are_not_followed() {
@@ -544,4 +590,26 @@ fn never_executes_connects_or_writes_except_output() {
     }
     assert_eq!(execs, 1, "only the program itself is executed:\n{trace}");
     assert!(std::fs::read_to_string(&report).unwrap().contains("K8S007"));
+}
+
+#[test]
+fn files_with_cr_line_endings_have_lines_and_suppressions_as_with_lf() {
+    // Classic Mac OS endings: YAML reads a lone CR as a line break, so
+    // positions and `# confaudit:ignore` scopes must too (one line to the
+    // position index made one comment silence the whole file).
+    let lf = std::fs::read_to_string("testdata/cases/suppressions.yaml").unwrap();
+    let cr = lf.replace('\n', "\r");
+    let crlf = lf.replace('\n', "\r\n");
+    let v = run_on(&[
+        ("lf.yaml", lf.into_bytes()),
+        ("cr.yaml", cr.into_bytes()),
+        ("crlf.yaml", crlf.into_bytes()),
+    ]);
+    let want = rules_at(&v, "/lf.yaml");
+    assert!(
+        want.len() >= 3 && want.iter().any(|(_, l)| *l > 20),
+        "{want:?}"
+    );
+    assert_eq!(rules_at(&v, "/cr.yaml"), want);
+    assert_eq!(rules_at(&v, "/crlf.yaml"), want);
 }

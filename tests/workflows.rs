@@ -223,6 +223,26 @@ fn junit_gitlab_and_statistics() {
         .output()
         .unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().contains("1  K8S001"));
+    let stats = |format: &str| {
+        cmd(dir.path())
+            .args([".", "--statistics", "--format", format])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(json(&stats("json"))[0]["rule"], "K8S001");
+    let lines = String::from_utf8(stats("jsonl").stdout).unwrap();
+    for line in lines.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["count"].as_u64().unwrap() >= 1, "{line}");
+    }
+    assert!(lines.contains("\"K8S001\""));
+    // No counts where SARIF, JUnit, GitLab or annotations are expected.
+    for format in ["sarif", "junit", "gitlab", "github"] {
+        let out = stats(format);
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert!(out.stdout.is_empty(), "{format}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--statistics"));
+    }
     // A clean run is one passing JUnit case.
     std::fs::write(dir.path().join("app.yaml"), DEPLOY).unwrap();
     let out = cmd(dir.path())

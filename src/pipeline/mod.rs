@@ -24,16 +24,29 @@ use read::{Read, ReadFor, read_one};
 #[derive(Clone, Debug)]
 pub enum Input {
     File(Candidate),
-    Text { display: String, text: String },
+    Text {
+        display: String,
+        text: String,
+    },
+    /// A stream that is not UTF-8 text: decoded as a file's bytes are.
+    Bytes {
+        display: String,
+        bytes: Vec<u8>,
+    },
 }
 
 impl Input {
     fn display(&self) -> &str {
         match self {
             Input::File(c) => &c.display,
-            Input::Text { display, .. } => display,
+            Input::Text { display, .. } | Input::Bytes { display, .. } => display,
         }
     }
+}
+
+/// Why an input over `--max-file-size` is skipped.
+pub fn too_large_reason(max_size: u64) -> String {
+    format!("larger than the {max_size} byte limit (--max-file-size)")
 }
 
 #[derive(Clone, Debug, Default)]
@@ -178,7 +191,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             .par_iter()
             .map(|input| match input {
                 Input::File(c) => Some(read::FileStat::of(&c.fs_path)),
-                Input::Text { .. } => None,
+                Input::Text { .. } | Input::Bytes { .. } => None,
             })
             .collect()
     };

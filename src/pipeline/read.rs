@@ -265,6 +265,7 @@ pub(super) fn read_one<'s>(
     let mut stamp = None;
     let text = match input {
         Input::Text { text, .. } => Text::Ok(text.clone()),
+        Input::Bytes { bytes, .. } => load::decode(bytes.clone(), nginx_name),
         Input::File(c) => {
             let examined_now;
             let stat = match stat {
@@ -279,10 +280,7 @@ pub(super) fn read_one<'s>(
                     return skip(crate::discover::NOT_REGULAR.to_string());
                 }
                 Ok(m) if m.len > max_size => {
-                    return skip(format!(
-                        "larger than the {} byte limit (--max-file-size)",
-                        max_size
-                    ));
+                    return skip(super::too_large_reason(max_size));
                 }
                 Err(e) => return skip(format!("unreadable: {e}")),
                 Ok(m) => stamp = Some((m.len, m.modified)),

@@ -4,9 +4,12 @@ use super::positions;
 use crate::finding::Severity;
 use crate::pipeline::Report;
 
-/// Workflow command data escaping (`%`, CR, LF), plus `,` and `:` in properties.
+/// Workflow command data escaping (`%`, CR, LF), plus `,` and `:` in
+/// properties. The Actions log renders escape sequences, which GitHub's
+/// escaping passes through: those from a config are written as `\u{1b}`.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    super::excerpt::printable(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -41,4 +44,15 @@ pub fn render(report: &Report) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    #[test]
+    fn escape_sequences_from_configs_do_not_reach_the_log() {
+        let escaped = super::escape_data("svc\u{1b}[31mred\u{7}\r\n100%");
+        assert_eq!(escaped, "svc\\u{1b}[31mred\\u{7}\\u{d}%0A100%25");
+        assert_eq!(super::escape_prop("a:b,\u{9b}c"), "a%3Ab%2C\\u{9b}c");
+    }
 }

@@ -31,10 +31,19 @@ pub fn render_text(report: &Report) -> String {
     out
 }
 
+fn values(report: &Report) -> impl Iterator<Item = serde_json::Value> {
+    counts(report).into_iter().map(|(rule, name, sev, count)| {
+        json!({"rule": rule, "name": name, "severity": sev, "count": count})
+    })
+}
+
+/// `-f json`: one array.
 pub fn render_json(report: &Report) -> String {
-    let v: Vec<_> = counts(report)
-        .into_iter()
-        .map(|(rule, name, sev, count)| json!({"rule": rule, "name": name, "severity": sev, "count": count}))
-        .collect();
+    let v: Vec<_> = values(report).collect();
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+}
+
+/// `-f jsonl`: one object per line, as the findings are.
+pub fn render_lines(report: &Report) -> String {
+    values(report).map(|v| v.to_string() + "\n").collect()
 }
