@@ -4,8 +4,20 @@
 
 use assert_cmd::Command;
 
-fn run_on(files: &[(&str, Vec<u8>)]) -> serde_json::Value {
+/// A directory holding one real finding (K8S007, an invalid port): it
+/// proves the hostile input beside it does not hide results.
+fn dir_with_a_finding() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("svc.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  ports: [{port: 99999}]\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn run_on(files: &[(&str, Vec<u8>)]) -> serde_json::Value {
+    let dir = dir_with_a_finding();
     for (name, bytes) in files {
         let path = dir.path().join(name);
         if let Some(parent) = path.parent() {
@@ -13,12 +25,6 @@ fn run_on(files: &[(&str, Vec<u8>)]) -> serde_json::Value {
         }
         std::fs::write(path, bytes).unwrap();
     }
-    // A real finding beside the hostile files proves they do not hide results.
-    std::fs::write(
-        dir.path().join("svc.yaml"),
-        "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  ports: [{port: 99999}]\n",
-    )
-    .unwrap();
     let out = Command::cargo_bin("confaudit")
         .unwrap()
         .arg(dir.path())
@@ -291,12 +297,7 @@ fn oversized_files_are_skipped() {
 
 /// `confaudit - DIR` with `stdin` and extra arguments; JSON output.
 fn run_stdin_beside_a_dir(stdin: Vec<u8>, args: &[&str]) -> serde_json::Value {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("svc.yaml"),
-        "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  ports: [{port: 99999}]\n",
-    )
-    .unwrap();
+    let dir = dir_with_a_finding();
     let out = Command::cargo_bin("confaudit")
         .unwrap()
         .arg("-")
