@@ -120,7 +120,7 @@ pub struct Finding {
     pub resource: Option<Resource>,
     pub related: Vec<Related>,
     /// Related places past [`MAX_RELATED`], counted instead of kept
-    /// ([`Finding::cap_related`] says how many in the message).
+    /// ([`Finding::cap`] says how many in the message).
     pub related_not_listed: usize,
     pub help: Option<String>,
 }
@@ -130,11 +130,69 @@ pub struct Finding {
 /// SARIF from a 0.9 MB tree). Real configs list at most 4.
 pub const MAX_RELATED: usize = 16;
 
+/// The longest message or help a finding keeps, in bytes. Real ones stay
+/// under 500; one that quotes its input (a 200 KB object name in each of
+/// 1,000 findings, a list of 20,000 Gateway hosts) is cut, so a report's
+/// size does not grow with findings x input.
+pub const MAX_TEXT: usize = 4096;
+/// The longest related-place message and resource field (a Kubernetes
+/// name has at most 253 bytes).
+pub const MAX_NAME: usize = 256;
+
+/// `text` cut to at most `max` bytes, at a character boundary, with how
+/// much was cut said at the end.
+pub fn clip(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let dropped = text.len() - cut;
+        text.truncate(cut);
+        text.push_str(&format!("… ({dropped} more bytes)"));
+    }
+    text
+}
+
+fn clip_in_place(text: &mut String, max: usize) {
+    if text.len() > max {
+        *text = clip(std::mem::take(text), max);
+    }
+}
+
+impl Resource {
+    /// The resource with each field at most [`MAX_NAME`] bytes.
+    pub fn clipped(mut self) -> Resource {
+        clip_in_place(&mut self.kind, MAX_NAME);
+        clip_in_place(&mut self.name, MAX_NAME);
+        if let Some(ns) = self.namespace.as_mut() {
+            clip_in_place(ns, MAX_NAME);
+        }
+        self
+    }
+}
+
 impl Finding {
+    /// Bound what a finding carries: its texts ([`MAX_TEXT`], [`MAX_NAME`])
+    /// and its related places ([`MAX_RELATED`]).
+    pub fn cap(&mut self) {
+        clip_in_place(&mut self.message, MAX_TEXT);
+        if let Some(help) = self.help.as_mut() {
+            clip_in_place(help, MAX_TEXT);
+        }
+        for r in &mut self.related {
+            clip_in_place(&mut r.message, MAX_NAME);
+        }
+        if let Some(r) = self.resource.take() {
+            self.resource = Some(r.clipped());
+        }
+        self.cap_related();
+    }
+
     /// Keep at most [`MAX_RELATED`] related places; the message says how
     /// many more there were (those counted while building, and any past
     /// the cap in the list).
-    pub fn cap_related(&mut self) {
+    fn cap_related(&mut self) {
         if self.related.len() > MAX_RELATED {
             self.related_not_listed += self.related.len() - MAX_RELATED;
             self.related.truncate(MAX_RELATED);

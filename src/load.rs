@@ -2,7 +2,7 @@
 //! stage between discovery and the model. Everything here is per file.
 
 use crate::load_nginx::NginxText;
-use crate::parse::tree::{Doc, NodeRef};
+use crate::parse::tree::{Doc, NodeRef, Visited};
 use crate::parse::{Comment, LoadProblem, ProblemKind, nginx, yaml};
 use crate::source::{FileId, Span};
 
@@ -180,7 +180,7 @@ pub fn classify(root: Option<NodeRef<'_>>) -> DocKind {
                 ],
             )
         });
-        if bootstrap_dump || nested_config_dump(root, 0) {
+        if bootstrap_dump || nested_config_dump(root) {
             return DocKind::Envoy;
         }
     }
@@ -224,8 +224,12 @@ pub fn classify(root: Option<NodeRef<'_>>) -> DocKind {
 }
 
 /// Config dumps nested under namespace and pod keys (`egctl config envoy-proxy all`).
-fn nested_config_dump(n: NodeRef<'_>, depth: usize) -> bool {
-    if depth > 3 {
+fn nested_config_dump(n: NodeRef<'_>) -> bool {
+    nested_config_dump_from(n, 0, &mut Visited::default())
+}
+
+fn nested_config_dump_from(n: NodeRef<'_>, depth: usize, visited: &mut Visited) -> bool {
+    if depth > 3 || !visited.enter(n.id, depth) {
         return false;
     }
     n.entries().any(|(_, v)| {
@@ -234,7 +238,7 @@ fn nested_config_dump(n: NodeRef<'_>, depth: usize) -> bool {
                 .get("configs")
                 .is_some_and(|c| c.items().any(|i| i.str_at("@type").is_some()))
                 || v.str_at("@type").is_some_and(is_admin_dump_type)
-                || nested_config_dump(v, depth + 1))
+                || nested_config_dump_from(v, depth + 1, visited))
     })
 }
 

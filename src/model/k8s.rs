@@ -164,9 +164,21 @@ impl<'a> PortRef<'a> {
         let s = n.as_str()?;
         match s.parse::<i64>() {
             Ok(i) => Some(PortRef::Number(i)),
+            // Digits past i64 are a number out of range, not a port name.
+            Err(_) if is_integer_text(s) => Some(PortRef::Number(if s.starts_with('-') {
+                i64::MIN
+            } else {
+                i64::MAX
+            })),
             Err(_) => Some(PortRef::Name(s)),
         }
     }
+}
+
+/// An optionally signed run of ASCII digits.
+fn is_integer_text(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl std::fmt::Display for PortRef<'_> {

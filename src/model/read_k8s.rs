@@ -420,6 +420,9 @@ impl<'s> FileFacts<'s> {
 }
 
 /// The objects of a document: its root, or the `items` of a `kind: List`.
+/// An item written again as an alias (`- *svc`) is the same object, read
+/// once: 4,000 aliases of a Service with 2,000 ports were modelled,
+/// validated and checked 4,000 times (1.6 GB from a 124 KB file).
 pub fn object_nodes<'n>(doc: &'n Doc) -> Vec<NodeRef<'n>> {
     let Some(root) = doc.root() else {
         return Vec::new();
@@ -430,7 +433,12 @@ pub fn object_nodes<'n>(doc: &'n Doc) -> Vec<NodeRef<'n>> {
         .is_some_and(|k| k == "List" || k.ends_with("List"))
         && items.is_some()
     {
-        items.into_iter().flat_map(|i| i.items()).collect()
+        let mut seen = std::collections::HashSet::new();
+        items
+            .into_iter()
+            .flat_map(|i| i.items())
+            .filter(|n| !doc.facts.shared_nodes || seen.insert(n.id))
+            .collect()
     } else {
         vec![root]
     }
@@ -470,4 +478,19 @@ pub fn read_file<'s>(
     out.templates.shrink_to_fit();
     out.services.shrink_to_fit();
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliased_list_items_are_one_object() {
+        let text = "kind: List\nitems:\n- &svc {apiVersion: v1, kind: Service, metadata: {name: a}}\n- *svc\n- *svc\n- {apiVersion: v1, kind: Service, metadata: {name: a}}\n";
+        let loaded = crate::parse::yaml::load(text, 0);
+        let doc = loaded.docs.first().unwrap();
+        // The two written objects stay two (a duplicate is its own finding).
+        assert_eq!(object_nodes(doc).len(), 2);
+    }
 }

@@ -14,6 +14,28 @@ use crate::source::{FileId, Loc, Span};
 
 pub type NodeId = u32;
 
+/// The nodes a depth-bounded walk has entered, each with the shallowest
+/// depth it was entered at. Aliases share nodes, so a walk that follows
+/// them can reach the same maps by exponentially many paths (fan-out F
+/// over 4 levels: F^4); with this it enters each node at most once per
+/// depth it can still improve on.
+#[derive(Debug, Default)]
+pub struct Visited(std::collections::HashMap<NodeId, usize>);
+
+impl Visited {
+    /// Enter `id` at `depth`; false if it was entered at this depth or a
+    /// shallower one already (all it can reach has been looked at).
+    pub fn enter(&mut self, id: NodeId, depth: usize) -> bool {
+        match self.0.get(&id) {
+            Some(&seen) if seen <= depth => false,
+            _ => {
+                self.0.insert(id, depth);
+                true
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScalarStyle {
     Plain,

@@ -144,7 +144,7 @@ fn problem_finding(file: u32, p: &LoadProblem) -> Finding {
         help: None,
     };
     // An NGINX file ending inside 100 open blocks points at each of them.
-    finding.cap_related();
+    finding.cap();
     finding
 }
 
@@ -305,6 +305,8 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         |id| opts.enabled(id),
     ));
     drop_covered_schema_findings(&mut findings);
+    // Schema and load findings quote their input too.
+    findings.iter_mut().for_each(Finding::cap);
     drop(model);
     drop(schema_results);
     // Millions of small nodes take a while to free: do it beside the rest

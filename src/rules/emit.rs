@@ -7,13 +7,13 @@
 //! [`MAX_AT_ONE_PLACE`] different findings of a rule are kept at one place;
 //! the rest are counted and said in one more finding there. A finding that
 //! repeats one kept at its place (same message) is not kept twice: the
-//! report would drop it anyway.
+//! report would drop it anyway. Texts are bounded too ([`Finding::cap`]).
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 
 use super::meta;
-use crate::finding::{Finding, MAX_RELATED, Related, Resource, Severity};
+use crate::finding::{Finding, MAX_NAME, MAX_RELATED, MAX_TEXT, Related, Resource, Severity, clip};
 use crate::source::Loc;
 
 /// Different findings of one rule kept at one place (more than real
@@ -24,8 +24,10 @@ pub const MAX_AT_ONE_PLACE: usize = 32;
 /// The findings of a rule at one place.
 #[derive(Default)]
 struct Place {
-    /// Indexes of the kept ones.
-    kept: Vec<usize>,
+    /// Messages (hashed) of the kept ones as first given: a rule may add
+    /// to a message after `at` (the finding's details), so a repeat is told
+    /// by the message it starts with.
+    kept: Vec<u64>,
     /// Messages (hashed) of the others.
     not_kept: HashSet<u64>,
 }
@@ -62,7 +64,9 @@ impl Emit {
                 .map(|m| m.severity)
                 .unwrap_or(Severity::Error)
         });
-        let message: String = message.into();
+        // Cut now (and again in `finish`, after any additions): findings
+        // are held until the rule is done.
+        let message = clip(message.into(), MAX_TEXT);
         let finding = Finding {
             rule,
             severity,
@@ -74,22 +78,15 @@ impl Emit {
             help: None,
         };
         let place = self.at_place.entry(loc).or_default();
-        let findings = &self.findings;
-        let repeated = place.kept.iter().any(|&i| {
-            findings
-                .get(i)
-                .is_some_and(|f| f.message == finding.message)
-        });
-        if repeated {
+        let hash = self.hasher.hash_one(&finding.message);
+        if place.kept.contains(&hash) {
             return self.not_kept.insert(finding);
         }
         if place.kept.len() >= MAX_AT_ONE_PLACE {
-            place
-                .not_kept
-                .insert(self.hasher.hash_one(&finding.message));
+            place.not_kept.insert(hash);
             return self.not_kept.insert(finding);
         }
-        place.kept.push(self.findings.len());
+        place.kept.push(hash);
         self.findings.push_mut(finding)
     }
 
@@ -97,7 +94,7 @@ impl Emit {
     /// how many are not listed (as severe as the worst listed there).
     pub fn finish(mut self) -> Vec<Finding> {
         for f in &mut self.findings {
-            f.cap_related();
+            f.cap();
         }
         let mut crowded: Vec<(Loc, usize)> = self
             .at_place
@@ -131,7 +128,7 @@ impl Emit {
 
 impl Finding {
     pub fn resource(&mut self, r: Resource) -> &mut Finding {
-        self.resource = Some(r);
+        self.resource = Some(r.clipped());
         self
     }
     /// Point at another place involved; past [`MAX_RELATED`] they are
@@ -139,7 +136,7 @@ impl Finding {
     pub fn related(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
         if self.related.len() < MAX_RELATED {
             self.related.push(Related {
-                message: message.into(),
+                message: clip(message.into(), MAX_NAME),
                 loc,
             });
         } else {
@@ -148,11 +145,11 @@ impl Finding {
         self
     }
     pub fn resource_opt(&mut self, r: Option<Resource>) -> &mut Finding {
-        self.resource = r;
+        self.resource = r.map(Resource::clipped);
         self
     }
     pub fn help(&mut self, help: impl Into<String>) -> &mut Finding {
-        self.help = Some(help.into());
+        self.help = Some(clip(help.into(), MAX_TEXT));
         self
     }
     pub fn severity(&mut self, s: Severity) -> &mut Finding {
@@ -207,6 +204,53 @@ mod tests {
         let at_2: Vec<&Finding> = findings.iter().filter(|f| f.loc == loc(2)).collect();
         assert_eq!(at_2.len(), 1);
         assert_eq!(at_2[0].related.len(), 1);
+    }
+
+    #[test]
+    fn repeats_whose_rule_adds_details_are_not_counted_as_more() {
+        // The rule extends each message after `at`, as K8S003 does: 40
+        // repeats of one finding are one finding, with no "more" note.
+        let mut emit = Emit::new("K8S003");
+        for _ in 0..40 {
+            emit.at(loc(1), "selects nothing")
+                .message
+                .push_str("; nearest: x");
+        }
+        let findings = emit.finish();
+        assert_eq!(
+            findings.len(),
+            1,
+            "{:?}",
+            findings.last().map(|f| &f.message)
+        );
+    }
+
+    #[test]
+    fn texts_that_quote_huge_input_are_cut() {
+        let mut emit = Emit::new("K8S007");
+        let name = "n".repeat(200_000);
+        emit.at(loc(1), format!("Service {name}: bad port"))
+            .help(format!("rename {name}"))
+            .related(loc(2), format!("here {name}"))
+            .resource(Resource {
+                kind: "Service".into(),
+                namespace: Some("é".repeat(200)),
+                name: name.clone(),
+            })
+            .message
+            .push_str(&name);
+        let findings = emit.finish();
+        let f = findings.first().unwrap();
+        assert!(f.message.len() < MAX_TEXT + 40, "{}", f.message.len());
+        assert!(f.message.starts_with("Service nnn") && f.message.ends_with(" more bytes)"));
+        assert!(f.help.as_ref().unwrap().len() < MAX_TEXT + 40);
+        assert!(f.related[0].message.len() < MAX_NAME + 40);
+        let r = f.resource.as_ref().unwrap();
+        assert!(r.name.len() < MAX_NAME + 40 && r.name.starts_with("nnn"));
+        // Cut at a character boundary.
+        assert!(r.namespace.as_ref().unwrap().starts_with("éé"));
+        assert_eq!(crate::finding::clip("short".into(), 10), "short");
+        assert_eq!(crate::finding::clip("ééé".into(), 3), "é… (4 more bytes)");
     }
 
     #[test]

@@ -210,7 +210,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             self.add_resource(root, scope, State::Static, Status::default());
             return;
         }
-        self.find_nested_dumps(root, doc.file, 0);
+        self.find_nested_dumps(root, doc.file, 0, &mut Default::default());
     }
 
     pub(super) fn add_bootstrap(&mut self, b: NodeRef<'a>, scope: usize) {

@@ -5,17 +5,31 @@
 use super::build::{Builder, Kind, NESTED_DUMP_DEPTH, Status, is_admin_dump};
 use super::fields::{get, list, path, str_at, type_name};
 use super::{Rejection, ScopeKind, State};
-use crate::parse::tree::NodeRef;
+use crate::parse::tree::{NodeRef, Visited};
 use crate::source::FileId;
 
 impl<'a> Builder<'a, '_> {
-    /// `egctl config envoy-proxy all -o json`: dumps keyed by namespace and pod.
-    pub(super) fn find_nested_dumps(&mut self, n: NodeRef<'a>, file: FileId, depth: usize) {
-        if depth > NESTED_DUMP_DEPTH {
+    /// `egctl config envoy-proxy all -o json`: dumps keyed by namespace and
+    /// pod. A map reached twice (through an alias) is read once.
+    pub(super) fn find_nested_dumps(
+        &mut self,
+        n: NodeRef<'a>,
+        file: FileId,
+        depth: usize,
+        visited: &mut Visited,
+    ) {
+        if depth > NESTED_DUMP_DEPTH || !visited.enter(n.id, depth) {
             return;
         }
         for (_, v) in n.entries() {
             if !v.is_map() {
+                continue;
+            }
+            let dump = get(v, "configs").is_some_and(|c| c.is_seq())
+                || is_admin_dump(type_name(v.str_at("@type").unwrap_or("")));
+            // A dump is entered at depth 0, the shallowest: it is read once
+            // however many paths reach it.
+            if dump && !visited.enter(v.id, 0) {
                 continue;
             }
             if let Some(c) = get(v, "configs").filter(|c| c.is_seq()) {
@@ -25,7 +39,7 @@ impl<'a> Builder<'a, '_> {
                 let scope = self.new_scope(ScopeKind::Dump, file);
                 self.add_dump(std::iter::once(v), scope);
             } else {
-                self.find_nested_dumps(v, file, depth + 1);
+                self.find_nested_dumps(v, file, depth + 1, visited);
             }
         }
     }

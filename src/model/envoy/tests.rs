@@ -197,6 +197,39 @@ fn nested_dumps_and_discovery_responses() {
 }
 
 #[test]
+fn nested_dumps_reached_through_aliases_are_read_once_and_quickly() {
+    // The pod's map is first entered at the classifier's last level, where
+    // its dump is out of reach, then again higher up, where it is in reach:
+    // the dump is found, and read once though two paths lead to it.
+    let dump = "{\"@type\": type.googleapis.com/envoy.admin.v3.ClustersConfigDump, dynamicActiveClusters: [{cluster: {\"@type\": type.googleapis.com/envoy.config.cluster.v3.Cluster, name: backend, type: STATIC}}]}";
+    let shared = format!("a:\n  b:\n    c: &pod {{x: {{eg: &dump {dump}}}}}\nns:\n  pod: *pod\n");
+    model_of(&[("eg/out.yaml", &shared)], |env| {
+        assert_eq!(env.clusters.len(), 1);
+    });
+    let twice = format!("ns:\n  pod: {{eg: &dump {dump}}}\n  again: {{eg: *dump}}\n");
+    model_of(&[("eg/out.yaml", &twice)], |env| {
+        assert_eq!(env.clusters.len(), 1);
+    });
+    // Fan-out 300 over four levels of aliases: 300^4 paths, ~1,200 maps.
+    let mut fan = String::from("l0: &l0 {k: 1}\n");
+    for level in 1..=4 {
+        fan.push_str(&format!("l{level}: &l{level} {{"));
+        for i in 0..300 {
+            fan.push_str(&format!(
+                "{}k{i}: *l{}",
+                if i > 0 { ", " } else { "" },
+                level - 1
+            ));
+        }
+        fan.push_str("}\n");
+    }
+    fan.push_str(&format!("eg: {dump}\n"));
+    model_of(&[("eg/fan.yaml", &fan)], |env| {
+        assert_eq!(env.clusters.len(), 1);
+    });
+}
+
+#[test]
 fn bootstrap_with_cds_from_files_resolves_in_its_directory() {
     let boot = "node: {id: a, cluster: b}\ndynamic_resources:\n  cds_config:\n    path_config_source: {path: /etc/envoy/cds.yaml}\n  lds_config:\n    path_config_source: {path: /etc/envoy/lds.yaml}\n";
     let cds = "resources:\n- \"@type\": type.googleapis.com/envoy.config.cluster.v3.Cluster\n  name: web\n";

@@ -27,7 +27,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let Some(PortRef::Number(n)) = port.effective_target() else {
                 continue;
             };
-            if templates.iter().any(|t| t.may_listen_on(n)) {
+            // A port outside 1-65535 is K8S007's finding (the API rejects it).
+            if !(1..=65535).contains(&n) || templates.iter().any(|t| t.may_listen_on(n)) {
                 continue;
             }
             let Some(t) = templates.first() else { continue };
