@@ -96,11 +96,14 @@ pub struct ResourceNames<'a> {
 }
 
 impl ResourceNames<'_> {
+    /// Owned, each field at most [`MAX_NAME`] bytes (schema issues hold
+    /// theirs to the end of the run).
     pub fn owned(self) -> Resource {
+        let field = |s: &str| clip_str(s, MAX_NAME);
         Resource {
-            kind: self.kind.to_string(),
-            namespace: self.namespace.map(str::to_string),
-            name: self.name.to_string(),
+            kind: field(self.kind),
+            namespace: self.namespace.map(field),
+            name: field(self.name),
         }
     }
 }
@@ -141,17 +144,22 @@ pub const MAX_NAME: usize = 256;
 
 /// `text` cut to at most `max` bytes, at a character boundary, with how
 /// much was cut said at the end.
-pub fn clip(mut text: String, max: usize) -> String {
-    if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let dropped = text.len() - cut;
-        text.truncate(cut);
-        text.push_str(&format!("… ({dropped} more bytes)"));
+pub fn clip(text: String, max: usize) -> String {
+    if text.len() <= max {
+        text
+    } else {
+        clip_str(&text, max)
     }
-    text
+}
+
+/// [`clip`] of a borrowed text (copies at most `max` bytes of it).
+pub fn clip_str(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let cut = crate::source::boundary_at_or_below(text, max);
+    let kept = text.get(..cut).unwrap_or("");
+    format!("{kept}… ({} more bytes)", text.len() - cut)
 }
 
 fn clip_in_place(text: &mut String, max: usize) {

@@ -237,7 +237,7 @@ impl LineIndex {
 }
 
 /// The character boundary at or below byte `i` of `text`.
-fn boundary_at_or_below(text: &str, i: usize) -> usize {
+pub(crate) fn boundary_at_or_below(text: &str, i: usize) -> usize {
     let mut i = i.min(text.len());
     while !text.is_char_boundary(i) {
         i -= 1;

@@ -52,6 +52,18 @@ pub struct Issue {
     pub related: Vec<(Loc, String)>,
 }
 
+impl Issue {
+    fn cap(&mut self) {
+        use crate::finding::{MAX_NAME, MAX_TEXT, clip};
+        self.message = clip(std::mem::take(&mut self.message), MAX_TEXT);
+        self.help = self.help.take().map(|h| clip(h, MAX_TEXT));
+        for (_, m) in &mut self.related {
+            *m = clip(std::mem::take(m), MAX_NAME);
+        }
+        self.resource = self.resource.take().map(Resource::clipped);
+    }
+}
+
 /// Everything validation found, for the rules to report.
 #[derive(Debug, Default)]
 pub struct Results {
@@ -83,6 +95,11 @@ impl Plan {
 
 impl Results {
     pub fn append(&mut self, other: &mut Results) {
+        // Held to the end of the run: bounded as findings are (they quote
+        // values, keys and names from the input).
+        for i in &mut other.issues {
+            i.cap();
+        }
         self.issues.append(&mut other.issues);
         self.limits.append(&mut other.limits);
     }
