@@ -4,6 +4,7 @@ use crate::model::nginx::facts::{Pass, parse_pass};
 use crate::model::nginx::vars;
 use crate::model::nginx::{Host, NginxConfig, PassKind, Scheme, Target};
 use crate::rules::{Ctx, Emit, Rule};
+use std::collections::HashMap;
 
 pub static RULE: Rule = Rule {
     id: "NGX007",
@@ -20,8 +21,14 @@ pub(crate) fn ssl_prefix(p: &Pass) -> Option<&'static str> {
     }
 }
 
+/// The host name a pass to a variable's values opens TLS to, for each
+/// variable, pass kind, scheme and whether the variable is the whole
+/// argument: many locations pass to one variable, and each asked went
+/// through all of its values (a 100,000-entry map per location).
+type VarNames<'p> = HashMap<(&'p str, &'static str, &'static str, bool), Option<String>>;
+
 /// A host name (not an IP) the TLS connection goes to, if any.
-fn tls_name(c: &NginxConfig<'_>, p: &Pass) -> Option<String> {
+fn tls_name<'p>(c: &NginxConfig<'_>, p: &'p Pass, by_var: &mut VarNames<'p>) -> Option<String> {
     match &p.target {
         Target::Addr(a) => {
             if let Some(g) = c.facts.group(p) {
@@ -36,29 +43,39 @@ fn tls_name(c: &NginxConfig<'_>, p: &Pass) -> Option<String> {
         }
         Target::Variable { var: Some(v) } => {
             let whole = c.tree.node(p.node).and_then(|n| n.arg(0)) == Some(v.as_str());
-            let vals = vars::values(&c.tree, v)?;
-            vals.iter().find_map(|val| {
-                let (scheme, target, _) = if whole {
-                    parse_pass(p.kind, val)
-                } else {
-                    parse_pass(p.kind, &format!("{}://{val}", p.scheme.as_str()))
-                };
-                match (scheme.tls(), target) {
-                    (true, Target::Addr(a)) => match a.host {
-                        Host::Name(n) if c.facts.upstream_named(&n, false).is_none() => Some(n),
-                        _ => None,
-                    },
-                    _ => None,
-                }
-            })
+            let key = (v.as_str(), p.kind.directive(), p.scheme.as_str(), whole);
+            by_var
+                .entry(key)
+                .or_insert_with(|| var_tls_name(c, p, v, whole))
+                .clone()
         }
         Target::Variable { var: None } => None,
     }
 }
 
+/// The first name among the values of `v` that a pass opens TLS to.
+fn var_tls_name(c: &NginxConfig<'_>, p: &Pass, v: &str, whole: bool) -> Option<String> {
+    let vals = vars::literal_values(&c.tree, v)?;
+    vals.iter().find_map(|val| {
+        let (scheme, target, _) = if whole {
+            parse_pass(p.kind, val)
+        } else {
+            parse_pass(p.kind, &format!("{}://{val}", p.scheme.as_str()))
+        };
+        match (scheme.tls(), target) {
+            (true, Target::Addr(a)) => match a.host {
+                Host::Name(n) if c.facts.upstream_named(&n, false).is_none() => Some(n),
+                _ => None,
+            },
+            _ => None,
+        }
+    })
+}
+
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     for c in ctx.nginx_configs {
         let cfg = &c.tree;
+        let mut by_var = VarNames::new();
         for p in &c.facts.passes {
             let whole_var = matches!(&p.target, Target::Variable { var: Some(v) } if cfg.node(p.node).and_then(|n| n.arg(0)) == Some(v.as_str()));
             let prefix = match ssl_prefix(p) {
@@ -66,7 +83,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 None if whole_var && p.kind == PassKind::Proxy => "proxy_",
                 None => continue,
             };
-            let Some(name) = tls_name(c, p) else { continue };
+            let Some(name) = tls_name(c, p, &mut by_var) else {
+                continue;
+            };
             let key = format!("{prefix}ssl_server_name");
             if cfg.effective(p.level, &key).flag(false) != Some(false) {
                 continue;
