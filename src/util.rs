@@ -77,6 +77,8 @@ struct Rows {
     prev2: Vec<usize>,
     prev: Vec<usize>,
     cur: Vec<usize>,
+    /// Cells computed so far (what `closest` spends of its budget).
+    cells: usize,
 }
 
 /// Writes a table cell; an index past the row is ignored (panic-free).
@@ -100,7 +102,12 @@ fn distance_within(a: &[char], b: &[char], k: usize, rows: &mut Rows) -> Option<
     }
     let over = k.saturating_add(1);
     let width = b.len() + 1;
-    let Rows { prev2, prev, cur } = rows;
+    let Rows {
+        prev2,
+        prev,
+        cur,
+        cells,
+    } = rows;
     for row in [&mut *prev2, &mut *prev, &mut *cur] {
         row.clear();
         row.resize(width, over);
@@ -116,6 +123,7 @@ fn distance_within(a: &[char], b: &[char], k: usize, rows: &mut Rows) -> Option<
         set(cur, lo - 1, if lo == 1 { i.min(over) } else { over });
         set(cur, hi + 1, over);
         let mut row_min = at(cur, lo - 1);
+        *cells = cells.saturating_add(hi.saturating_sub(lo) + 1);
         for j in lo..=hi {
             let (ca, cb) = (a.get(i - 1), b.get(j - 1));
             let cost = usize::from(ca != cb);
@@ -139,6 +147,11 @@ fn distance_within(a: &[char], b: &[char], k: usize, rows: &mut Rows) -> Option<
     (d <= k).then_some(d)
 }
 
+/// Edit-distance table cells one [`closest`] call may compute (a few
+/// milliseconds): names that differ within their first letters cost a few
+/// rows each, so real lists (hundreds of cluster names) are compared whole.
+const CLOSEST_CELLS: usize = 1 << 20;
+
 /// The candidate closest to `word`: a case-insensitive match first, then the
 /// smallest edit distance within a third of the word's length (the
 /// alphabetically first of equally close ones).
@@ -146,8 +159,21 @@ fn distance_within(a: &[char], b: &[char], k: usize, rows: &mut Rows) -> Option<
 /// Every caller asks this once per missing reference, of every name there
 /// is, so each comparison is cut off at the distance that could still win
 /// (the best so far, or the limit): a full 128x128 table per pair took
-/// 1,000 missing routes x 1,000 clusters 21 s.
+/// 1,000 missing routes x 1,000 clusters 21 s. Past [`CLOSEST_CELLS`]
+/// table cells in one call the candidates left are not compared (the best
+/// so far is the suggestion): long names that share most of their letters
+/// fill the whole band (1,000 missing subsets x 1,000 120-character subset
+/// names: 17.6 s with the cut-off alone).
 pub fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    closest_within(word, candidates, CLOSEST_CELLS)
+}
+
+/// [`closest`] computing at most `budget` table cells.
+fn closest_within<'c>(
+    word: &str,
+    candidates: impl Iterator<Item = &'c str>,
+    budget: usize,
+) -> Option<&'c str> {
     let cands: Vec<&str> = candidates.collect();
     if let Some(c) = cands
         .iter()
@@ -174,6 +200,9 @@ pub fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Opt
                 None => continue,
             },
         };
+        if rows.cells > budget {
+            break;
+        }
         cand_chars.clear();
         cand_chars.extend(c.chars().take(COMPARED_CHARS));
         if let Some(d) = distance_within(&word_chars, &cand_chars, bound, &mut rows) {
@@ -349,6 +378,22 @@ mod tests {
     }
 
     #[test]
+    fn a_call_stops_comparing_past_its_budget() {
+        let word = "a".repeat(120);
+        let far: Vec<String> = (0..3000)
+            .map(|i| format!("{}{i:04}", "a".repeat(112)))
+            .collect();
+        let near = format!("{}b", "a".repeat(119));
+        let mut cands: Vec<&str> = far.iter().map(String::as_str).collect();
+        cands.push(&near);
+        let unbounded = closest_within(&word, cands.iter().copied(), usize::MAX);
+        assert_eq!(unbounded, Some(near.as_str()));
+        // The budget runs out long before the last candidate.
+        let got = closest(&word, cands.iter().copied());
+        assert!(got.is_some_and(|g| g != near), "{got:?}");
+    }
+
+    #[test]
     fn closest_matches_the_full_comparison() {
         let names = generated_names();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -357,13 +402,13 @@ mod tests {
             let all = if n % 8 == 0 { &refs[..] } else { &refs[..0] };
             for cands in [all, &refs[n % 7..n % 7 + 40], &refs[n % 300..n % 300 + 60]] {
                 assert_eq!(
-                    closest(word, cands.iter().copied()),
+                    closest_within(word, cands.iter().copied(), usize::MAX),
                     reference_closest(word, cands),
                     "{word:?}"
                 );
                 let reversed: Vec<&str> = cands.iter().rev().copied().collect();
                 assert_eq!(
-                    closest(word, reversed.iter().copied()),
+                    closest_within(word, reversed.iter().copied(), usize::MAX),
                     reference_closest(word, &reversed),
                     "{word:?} reversed"
                 );
