@@ -219,6 +219,17 @@ fn a_broken_rule_file_fails_the_run() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("ACME9: the schema is invalid"), "{err}");
+    // A pattern only a backtracking engine runs: refused, not judged
+    // valid once a value makes the match give up.
+    std::fs::write(
+        dir.path().join("r.yaml"),
+        "id: ACME9\nmessage: m\nkinds: [{apiVersion: v1, kind: Service}]\nschema: {properties: {metadata: {properties: {name: {pattern: '^(a|aa)+(b|\\1)*$'}}}}}\n",
+    )
+    .unwrap();
+    let out = confaudit().arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("no backreferences"), "{err}");
     std::fs::write(
         dir.path().join(".confaudit.yaml"),
         "rules: [missing.yaml]\n",

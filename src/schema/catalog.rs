@@ -220,9 +220,15 @@ fn local_refs(v: &Value, out: &mut Vec<String>, depth: usize) {
 }
 
 /// Compile a schema offline; the error says what is wrong with it.
+///
+/// `pattern`s run on the linear-time `regex` engine, as Kubernetes runs
+/// them (RE2): no backreferences or look-around (a schema with them is an
+/// error), and no backtracking limit that a match can hit (with the
+/// backtracking engine, a value past the limit was judged valid, silently).
 pub fn compile<F: Json>(schema: &Value) -> Result<Validator<F>, String> {
     jsonschema::options_for::<F>()
         .should_validate_formats(false)
+        .with_pattern_options(jsonschema::PatternOptions::regex())
         .build(schema)
         .map_err(|e| e.to_string())
 }

@@ -200,8 +200,14 @@ fn parse_rule(root: NodeRef<'_>) -> Result<UserRule, String> {
             "{id}: `$ref: {r}` is not local; user rules may only refer inside their own schema (`#/...`)"
         ));
     }
-    let validator =
-        catalog::compile(&schema).map_err(|e| format!("{id}: the schema is invalid: {e}"))?;
+    let validator = catalog::compile(&schema).map_err(|e| {
+        let hint = if e.contains("is not a \"regex\"") {
+            " (patterns are RE2, as in Kubernetes: no backreferences or look-around)"
+        } else {
+            ""
+        };
+        format!("{id}: the schema is invalid: {e}{hint}")
+    })?;
     let name = text(root.get("name")).unwrap_or_else(|| id.to_ascii_lowercase());
     let summary = text(root.get("summary")).unwrap_or_else(|| message.clone());
     let interned = intern(&id);
