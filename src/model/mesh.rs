@@ -471,6 +471,83 @@ spec: {host: ratings}
         });
     }
 
+    /// Deployments and Services whose selectors share a first pair (`team:
+    /// a`), with overlapping, missing and controller pairs mixed in.
+    fn shared_first_label_tree() -> String {
+        let mut text = String::new();
+        for i in 0..24 {
+            let ns = if i % 5 == 0 { "other" } else { "default" };
+            let app = i % 7;
+            let labels = match i % 4 {
+                0 => format!("{{team: a, app: app{app}}}"),
+                1 => format!("{{team: a, app: app{app}, tier: t{}}}", i % 3),
+                2 => format!("{{tier: t{}, team: a}}", i % 3),
+                _ => format!("{{app: app{app}}}"),
+            };
+            text.push_str(&format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}, namespace: {ns}}}\nspec:\n  template:\n    metadata: {{labels: {labels}}}\n    spec: {{containers: [{{name: c}}]}}\n---\n"
+            ));
+            let selector = match i % 5 {
+                0 => format!("{{team: a, app: app{app}}}"),
+                1 => "{team: a}".to_string(),
+                2 => format!("{{team: a, tier: t{}}}", i % 3),
+                3 => format!("{{pod-template-hash: h, app: app{app}, team: a}}"),
+                _ => "{pod-template-hash: h}".to_string(),
+            };
+            text.push_str(&format!(
+                "apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: {ns}}}\nspec: {{selector: {selector}}}\n---\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn selector_lookups_equal_a_linear_scan() {
+        use crate::model::k8s::selects;
+        let text = shared_first_label_tree();
+        with_model(&text, |m| {
+            let k = &m.k8s;
+            let ns_of = |object| k.object(object).map(|o| o.namespace);
+            let mut pairs = 0;
+            for s in &k.services {
+                let (Some(sel), Some(ns)) = (&s.selector, ns_of(s.object)) else {
+                    continue;
+                };
+                let scan: Vec<*const _> = k
+                    .templates
+                    .iter()
+                    .filter(|t| ns_of(t.object) == Some(ns) && selects(sel, &t.labels))
+                    .map(|t| t as *const _)
+                    .collect();
+                let indexed: Vec<*const _> = k
+                    .service_templates(s)
+                    .into_iter()
+                    .map(|t| t as *const _)
+                    .collect();
+                assert_eq!(indexed, scan);
+                pairs += scan.len();
+            }
+            for t in &k.templates {
+                let ns = ns_of(t.object);
+                let scan: Vec<*const _> = k
+                    .services
+                    .iter()
+                    .filter(|s| {
+                        ns_of(s.object) == ns
+                            && s.selector
+                                .as_ref()
+                                .is_some_and(|sel| selects(sel, &t.labels))
+                    })
+                    .map(|s| s as *const _)
+                    .collect();
+                let indexed: Vec<*const _> =
+                    k.services_selecting(t).map(|s| s as *const _).collect();
+                assert_eq!(indexed, scan);
+            }
+            assert!(pairs > 24, "the tree should select many templates: {pairs}");
+        });
+    }
+
     #[test]
     fn istio_reads_short_names_and_full_names_only() {
         let name = |host: &str, domain: &str| {

@@ -64,9 +64,11 @@ pub struct K8s<'a> {
     /// it, ascending (keyed by namespace too: the same app in every
     /// namespace made each lookup scan them all).
     pub(crate) templates_by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
-    /// (namespace, first selector pair, controller labels aside) -> indexes
-    /// into `services` whose selector has it, ascending: a template can
-    /// only be selected by Services keyed by one of its labels...
+    /// (namespace, selector pair, controller labels aside) -> indexes into
+    /// `services` whose selector has it, ascending; each Service is filed
+    /// under the pair the fewest templates carry (a label every pod shares
+    /// would put every Service in one list). A template can only be
+    /// selected by Services keyed by one of its labels...
     pub(crate) services_by_selector: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
     /// ... or by those of its namespace whose selector has no such pair (it
     /// selects every pod).
@@ -118,16 +120,20 @@ impl<'a> K8s<'a> {
         namespace: &'s str,
         selector: &'s [(&'s str, &'s str)],
     ) -> impl Iterator<Item = usize> + 's {
-        // Only templates that carry one of the selector's pairs can match (and
-        // selectors never cross namespaces): start from the smaller list.
+        // Only templates that carry every one of the selector's pairs can
+        // match (and selectors never cross namespaces): start from the
+        // shortest list of its pairs. Charts often put a label every pod
+        // shares first. Every list is ascending, so the order is the same
+        // whichever list is chosen.
         let by_label = selector
             .iter()
-            .find(|(k, _)| !k8s::CONTROLLER_LABELS.contains(k))
+            .filter(|(k, _)| !k8s::CONTROLLER_LABELS.contains(k))
             .map(|&(k, v)| {
                 self.templates_by_label
                     .get(&(namespace, k, v))
                     .map_or(&[][..], Vec::as_slice)
-            });
+            })
+            .min_by_key(|ids| ids.len());
         let candidates = match by_label {
             Some(ids) => ids,
             None => self
