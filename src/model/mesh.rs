@@ -17,6 +17,15 @@ pub struct DrIndex {
     wildcard: Vec<(usize, String)>,
 }
 
+/// ServiceEntry indexes (into `service_entries`, ascending) by their hosts:
+/// a plain host (lowercase) matches only itself, case aside; the entries
+/// with a wildcard host (`*.example.com`, `*`) may match any host.
+#[derive(Debug, Default)]
+pub struct SeIndex {
+    exact: HashMap<String, Vec<usize>>,
+    wildcard: Vec<usize>,
+}
+
 /// What a mesh host names.
 pub enum HostTarget<'m, 'a> {
     Service(&'m Service<'a>),
@@ -66,18 +75,69 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// The first ServiceEntry (in tree order) visible from a namespace with a
+    /// host that matches this one, either way round.
     fn service_entry_for(&self, host: &str, from_ns: &str) -> Option<&ServiceEntry<'a>> {
-        self.istio.service_entries.iter().find(|se| {
-            let ns = self
-                .k8s
-                .object(se.object)
-                .map(|o| o.namespace)
-                .unwrap_or("");
-            exported_to(&se.export_to, ns, from_ns)
-                && se
-                    .hosts
-                    .iter()
-                    .any(|(h, _)| host_matches(h, host) || host_matches(host, h))
+        let serves = |&i: &usize| self.service_entry_serves(i, host, from_ns);
+        if host.starts_with('*') {
+            // A wildcard host may match any entry's host.
+            return (0..self.istio.service_entries.len())
+                .find(serves)
+                .and_then(|i| self.istio.service_entries.get(i));
+        }
+        // A plain host matches only an entry host equal to it (case aside)
+        // or a wildcard one: the first of each list that serves it, then
+        // the earlier of the two.
+        let index = self.se_index();
+        let exact = index
+            .exact
+            .get(&host.to_ascii_lowercase())
+            .and_then(|ids| ids.iter().find(|i| serves(i)));
+        let wildcard = index.wildcard.iter().find(|i| serves(i));
+        let first = match (exact, wildcard) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        self.istio.service_entries.get(*first)
+    }
+
+    /// Does ServiceEntry `i` serve a host seen from a namespace?
+    fn service_entry_serves(&self, i: usize, host: &str, from_ns: &str) -> bool {
+        let Some(se) = self.istio.service_entries.get(i) else {
+            return false;
+        };
+        let ns = self
+            .k8s
+            .object(se.object)
+            .map(|o| o.namespace)
+            .unwrap_or("");
+        exported_to(&se.export_to, ns, from_ns)
+            && se
+                .hosts
+                .iter()
+                .any(|(h, _)| host_matches(h, host) || host_matches(host, h))
+    }
+
+    fn se_index(&self) -> &SeIndex {
+        self.se_index.get_or_init(|| {
+            let mut index = SeIndex::default();
+            for (i, se) in self.istio.service_entries.iter().enumerate() {
+                let mut wildcard = false;
+                for (h, _) in &se.hosts {
+                    if h.starts_with('*') {
+                        wildcard = true;
+                    } else {
+                        let ids = index.exact.entry(h.to_ascii_lowercase()).or_default();
+                        if ids.last() != Some(&i) {
+                            ids.push(i);
+                        }
+                    }
+                }
+                if wildcard {
+                    index.wildcard.push(i);
+                }
+            }
+            index
         })
     }
 
@@ -545,6 +605,63 @@ spec: {host: ratings}
                 assert_eq!(indexed, scan);
             }
             assert!(pairs > 24, "the tree should select many templates: {pairs}");
+        });
+    }
+
+    #[test]
+    fn service_entry_lookup_equals_a_linear_scan() {
+        use crate::model::istio::{exported_to, host_matches};
+        let hosts = [
+            "api.example.com",
+            "API.Example.com",
+            "*.example.com",
+            "*",
+            "db.internal",
+            "*.internal",
+            "web.shop.svc.cluster.local",
+            "",
+        ];
+        let mut text = String::new();
+        for i in 0..40 {
+            let ns = ["shop", "other", "mesh"][i % 3];
+            let first = hosts[i * 7 % hosts.len()];
+            let second = hosts[i * 3 % hosts.len()];
+            let export = ["[]", "['.']", "['*']", "[shop]"][i % 4];
+            let list = if i % 2 == 0 {
+                format!("['{first}']")
+            } else {
+                format!("['{first}', '{second}']")
+            };
+            text.push_str(&format!(
+                "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {{name: se{i}, namespace: {ns}}}\nspec: {{hosts: {list}, exportTo: {export}}}\n---\n"
+            ));
+        }
+        with_model(&text, |m| {
+            assert_eq!(m.istio.service_entries.len(), 40);
+            let queries = hosts.iter().copied().chain([
+                "Db.Internal",
+                "x.example.com",
+                "*.com",
+                "nowhere.org",
+            ]);
+            for q in queries {
+                for from in ["shop", "other", "mesh", "elsewhere"] {
+                    let scan = m.istio.service_entries.iter().find(|se| {
+                        let ns = m.k8s.object(se.object).map_or("", |o| o.namespace);
+                        exported_to(&se.export_to, ns, from)
+                            && se
+                                .hosts
+                                .iter()
+                                .any(|(h, _)| host_matches(h, q) || host_matches(q, h))
+                    });
+                    let indexed = m.service_entry_for(q, from);
+                    assert_eq!(
+                        indexed.map(|se| se.object),
+                        scan.map(|se| se.object),
+                        "{q} from {from}"
+                    );
+                }
+            }
         });
     }
 

@@ -232,6 +232,8 @@ pub struct Model<'a> {
     pub nginx: nginx::Nginx<'a>,
     /// DestinationRules by host, built on first use (see `destination_rules_for`).
     pub(crate) dr_index: std::sync::OnceLock<mesh::DrIndex>,
+    /// ServiceEntries by host, built on first use (see `service_entry_for`).
+    pub(crate) se_index: std::sync::OnceLock<mesh::SeIndex>,
 }
 
 impl<'a> Model<'a> {
@@ -265,6 +267,7 @@ impl<'a> Model<'a> {
             nginx: nginx::Nginx::new(version, nginx_files.files)
                 .reading_with(nginx_files.read_again),
             dr_index: std::sync::OnceLock::new(),
+            se_index: std::sync::OnceLock::new(),
         };
         nginx::k8s::mark_near_services(&mut model, &paths);
         model
