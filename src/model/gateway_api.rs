@@ -1,5 +1,6 @@
 //! Gateway API facts: Gateways, routes (HTTP, GRPC, TCP, TLS) and ReferenceGrants.
 
+use super::istio::{NameIndex, name_index, named};
 use super::k8s::Object;
 use crate::parse::tree::NodeRef;
 
@@ -68,6 +69,19 @@ pub struct GatewayApi<'a> {
     pub gateways: Vec<GwGateway<'a>>,
     pub routes: Vec<Route<'a>>,
     pub grants: Vec<ReferenceGrant<'a>>,
+    /// Indexes into `gateways` by name: rules look a Gateway up per parentRef.
+    pub(crate) gateway_index: NameIndex<'a>,
+}
+
+impl<'a> GatewayApi<'a> {
+    /// Gateways of that namespace and name, in tree order.
+    pub fn gateways_named<'s>(
+        &'s self,
+        ns: &str,
+        name: &str,
+    ) -> impl Iterator<Item = &'s GwGateway<'a>> + use<'s, 'a> {
+        named(&self.gateway_index, &self.gateways, ns, name).into_iter()
+    }
 }
 
 fn route<'a>(o: &Object<'a>, index: usize) -> Route<'a> {
@@ -190,5 +204,6 @@ pub fn build<'a>(objects: &[Object<'a>]) -> GatewayApi<'a> {
             _ => {}
         }
     }
+    m.gateway_index = name_index(objects, m.gateways.iter().map(|g| g.object));
     m
 }

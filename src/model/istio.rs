@@ -1,6 +1,8 @@
 //! Istio facts: VirtualServices, DestinationRules, Gateways, PeerAuthentications,
 //! ServiceEntries and Sidecars, read from the Kubernetes-style objects.
 
+use std::collections::HashMap;
+
 use super::k8s::Object;
 use crate::parse::tree::NodeRef;
 
@@ -155,6 +157,53 @@ pub struct Istio<'a> {
     pub peer_authentications: Vec<PeerAuthentication<'a>>,
     pub service_entries: Vec<ServiceEntry<'a>>,
     pub sidecars: Vec<Sidecar<'a>>,
+    /// Indexes into `gateways` by name: rules look a Gateway up per reference.
+    pub(crate) gateway_index: NameIndex<'a>,
+}
+
+impl<'a> Istio<'a> {
+    /// Gateways of that namespace and name, in tree order.
+    pub fn gateways_named<'s>(
+        &'s self,
+        ns: &str,
+        name: &str,
+    ) -> impl Iterator<Item = &'s Gateway<'a>> + use<'s, 'a> {
+        named(&self.gateway_index, &self.gateways, ns, name).into_iter()
+    }
+}
+
+/// (namespace, name) -> indexes into a list of resources, ascending (a tree
+/// may define one twice).
+pub(crate) type NameIndex<'a> = HashMap<(&'a str, &'a str), Vec<usize>>;
+
+/// Index resources by the name of their object (`object_ids` in list order).
+pub(crate) fn name_index<'a>(
+    objects: &[Object<'a>],
+    object_ids: impl Iterator<Item = usize>,
+) -> NameIndex<'a> {
+    let mut index = NameIndex::new();
+    for (i, object) in object_ids.enumerate() {
+        if let Some(o) = objects.get(object) {
+            index.entry((o.namespace, o.name)).or_default().push(i);
+        }
+    }
+    index
+}
+
+/// The resources of `list` filed under a name, in list order (collected:
+/// the key borrows `ns` and `name` no longer than the call).
+pub(crate) fn named<'s, T>(
+    index: &NameIndex<'_>,
+    list: &'s [T],
+    ns: &str,
+    name: &str,
+) -> Vec<&'s T> {
+    index
+        .get(&(ns, name))
+        .into_iter()
+        .flatten()
+        .filter_map(|&i| list.get(i))
+        .collect()
 }
 
 fn strs<'a>(n: Option<NodeRef<'a>>) -> Vec<&'a str> {
@@ -384,6 +433,7 @@ pub fn build<'a>(objects: &[Object<'a>]) -> Istio<'a> {
             _ => {}
         }
     }
+    m.gateway_index = name_index(objects, m.gateways.iter().map(|g| g.object));
     m
 }
 

@@ -666,6 +666,56 @@ spec: {host: ratings}
     }
 
     #[test]
+    fn gateways_by_name_equal_a_linear_scan() {
+        let mut text = String::new();
+        for i in 0..30 {
+            let ns = ["a", "b", "c"][i % 3];
+            let name = format!("gw{}", i % 4);
+            let (api, kind) = if i % 2 == 0 {
+                ("networking.istio.io/v1", "Gateway")
+            } else {
+                ("gateway.networking.k8s.io/v1", "Gateway")
+            };
+            text.push_str(&format!(
+                "apiVersion: {api}\nkind: {kind}\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{}}\n---\n"
+            ));
+        }
+        with_model(&text, |m| {
+            for ns in ["a", "b", "c", "d"] {
+                for name in ["gw0", "gw1", "gw2", "gw3", "gw4"] {
+                    let named = |o: Option<&crate::model::k8s::Object<'_>>| {
+                        o.is_some_and(|o| o.namespace == ns && o.name == name)
+                    };
+                    let scan: Vec<usize> = m
+                        .istio
+                        .gateways
+                        .iter()
+                        .filter(|g| named(m.k8s.object(g.object)))
+                        .map(|g| g.object)
+                        .collect();
+                    let indexed: Vec<usize> =
+                        m.istio.gateways_named(ns, name).map(|g| g.object).collect();
+                    assert_eq!(indexed, scan);
+                    let scan: Vec<usize> = m
+                        .gateway_api
+                        .gateways
+                        .iter()
+                        .filter(|g| named(m.k8s.object(g.object)))
+                        .map(|g| g.object)
+                        .collect();
+                    let indexed: Vec<usize> = m
+                        .gateway_api
+                        .gateways_named(ns, name)
+                        .map(|g| g.object)
+                        .collect();
+                    assert_eq!(indexed, scan);
+                }
+            }
+            assert!(m.istio.gateways_named("a", "gw0").count() >= 2);
+        });
+    }
+
+    #[test]
     fn istio_reads_short_names_and_full_names_only() {
         let name = |host: &str, domain: &str| {
             let opts = ModelOptions {

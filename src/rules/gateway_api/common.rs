@@ -48,10 +48,8 @@ pub fn gateways_named<'m, 'a>(
 ) -> Vec<(&'m GwGateway<'a>, &'m Object<'a>)> {
     model
         .gateway_api
-        .gateways
-        .iter()
+        .gateways_named(ns, name)
         .filter_map(|g| Some((g, model.k8s.object(g.object)?)))
-        .filter(|(_, o)| o.namespace == ns && o.name == name)
         .collect()
 }
 

@@ -21,15 +21,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 Some((ns, name)) => (ns, name),
                 None => (obj.namespace, *gw_ref),
             };
-            let found = m.istio.gateways.iter().any(|g| {
-                m.k8s
-                    .object(g.object)
-                    .is_some_and(|o| o.namespace == ns && o.name == name)
-            }) || m.gateway_api.gateways.iter().any(|g| {
-                m.k8s
-                    .object(g.object)
-                    .is_some_and(|o| o.namespace == ns && o.name == name)
-            });
+            let found = m.istio.gateways_named(ns, name).next().is_some()
+                || m.gateway_api.gateways_named(ns, name).next().is_some();
             if found {
                 continue;
             }

@@ -25,10 +25,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let (ns, name) = gw_ref.split_once('/').unwrap_or((obj.namespace, gw_ref));
             // (host pattern as `ns/host`, where it is written) of the named Gateway:
             // an Istio Gateway's server hosts, or a Gateway API Gateway's listener hostnames.
-            let istio_gw = m.istio.gateways.iter().find_map(|g| {
-                let o = m.k8s.object(g.object)?;
-                (o.namespace == ns && o.name == name).then_some((g, o))
-            });
+            let istio_gw = m
+                .istio
+                .gateways_named(ns, name)
+                .find_map(|g| Some((g, m.k8s.object(g.object)?)));
             let (gw_ns, admitted): (&str, Vec<(&str, crate::source::Loc)>) = match istio_gw {
                 Some((gw, o)) => (
                     o.namespace,
@@ -38,10 +38,11 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         .collect(),
                 ),
                 None => {
-                    let Some((gw, o)) = m.gateway_api.gateways.iter().find_map(|g| {
-                        let o = m.k8s.object(g.object)?;
-                        (o.namespace == ns && o.name == name).then_some((g, o))
-                    }) else {
+                    let Some((gw, o)) = m
+                        .gateway_api
+                        .gateways_named(ns, name)
+                        .find_map(|g| Some((g, m.k8s.object(g.object)?)))
+                    else {
                         continue;
                     };
                     let hosts = gw
