@@ -312,30 +312,38 @@ impl<'a> Model<'a> {
         self.k8s.namespaces.contains_key(ns).then_some(true)
     }
 
+    /// Does the tree hold an ingress gateway (pods or a Service selecting
+    /// them)? The same for every Gateway: found once.
+    fn tree_has_ingress(&self) -> bool {
+        *self.tree_has_ingress.get_or_init(|| {
+            self.k8s
+                .templates
+                .iter()
+                .any(|t| t.label("istio") == Some("ingressgateway"))
+                || self.k8s.services.iter().any(|s| {
+                    s.selector.as_ref().is_some_and(|sel| {
+                        sel.iter()
+                            .any(|(k, v)| *k == "istio" && *v == "ingressgateway")
+                    })
+                })
+        })
+    }
+
     /// Pods a Gateway selector selects (any namespace), and the ports of their Services.
     pub fn gateway_workloads(&self, gw: &Gateway<'a>) -> GatewayWorkloads<'_, 'a> {
-        let templates: Vec<&PodTemplate<'a>> = self
-            .k8s
-            .templates
-            .iter()
-            .filter(|t| !gw.selector.is_empty() && selects(&gw.selector, &t.labels))
-            .collect();
+        let templates: Vec<&PodTemplate<'a>> = if gw.selector.is_empty() {
+            Vec::new()
+        } else {
+            self.k8s.selected_templates_anywhere(&gw.selector)
+        };
         let default_selector = gw
             .selector
             .iter()
             .all(|(k, v)| *k == "istio" && *v == "ingressgateway");
-        let tree_has_ingress = self
-            .k8s
-            .templates
-            .iter()
-            .any(|t| t.label("istio") == Some("ingressgateway"))
-            || self.k8s.services.iter().any(|s| {
-                s.selector.as_ref().is_some_and(|sel| {
-                    sel.iter()
-                        .any(|(k, v)| *k == "istio" && *v == "ingressgateway")
-                })
-            });
-        if templates.is_empty() && default_selector && !gw.selector.is_empty() && !tree_has_ingress
+        if templates.is_empty()
+            && default_selector
+            && !gw.selector.is_empty()
+            && !self.tree_has_ingress()
         {
             return GatewayWorkloads {
                 templates,
@@ -712,6 +720,38 @@ spec: {host: ratings}
                 }
             }
             assert!(m.istio.gateways_named("a", "gw0").count() >= 2);
+        });
+    }
+
+    #[test]
+    fn templates_selected_anywhere_equal_a_linear_scan() {
+        use crate::model::k8s::selects;
+        let text = shared_first_label_tree();
+        with_model(&text, |m| {
+            let k = &m.k8s;
+            let selectors: [&[(&str, &str)]; 7] = [
+                &[("team", "a")],
+                &[("team", "a"), ("app", "app3")],
+                &[("app", "app3"), ("team", "a")],
+                &[("tier", "t1")],
+                &[("pod-template-hash", "h")],
+                &[("pod-template-hash", "h"), ("app", "app2")],
+                &[("nothing", "here")],
+            ];
+            for sel in selectors {
+                let scan: Vec<*const _> = k
+                    .templates
+                    .iter()
+                    .filter(|t| selects(sel, &t.labels))
+                    .map(|t| t as *const _)
+                    .collect();
+                let indexed: Vec<*const _> = k
+                    .selected_templates_anywhere(sel)
+                    .into_iter()
+                    .map(|t| t as *const _)
+                    .collect();
+                assert_eq!(indexed, scan, "{sel:?}");
+            }
         });
     }
 

@@ -14,6 +14,7 @@ pub mod read_k8s;
 mod selection;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use k8s::{IngressBackend, Object, PodTemplate, Service, selects};
 
@@ -38,6 +39,9 @@ impl Default for ModelOptions {
         }
     }
 }
+
+/// Label key -> value -> indexes into `templates`, ascending.
+pub(crate) type LabelIndex = HashMap<String, HashMap<String, Vec<usize>>>;
 
 /// Kubernetes facts with lookups.
 #[derive(Debug, Default)]
@@ -75,6 +79,11 @@ pub struct K8s<'a> {
     pub(crate) services_selecting_all: HashMap<&'a str, Vec<usize>>,
     /// Pod templates of Services that share a selector, found once.
     pub(crate) shared_selections: selection::SharedSelections,
+    /// Label key -> value -> indexes into `templates` that carry it, in any
+    /// namespace, ascending; built on first use (Istio Gateway selectors).
+    /// Owned keys: borrowed ones in a OnceLock would make `K8s<'a>`
+    /// invariant in `'a`.
+    pub(crate) templates_by_label_anywhere: OnceLock<LabelIndex>,
 }
 
 impl<'a> K8s<'a> {
@@ -149,6 +158,47 @@ impl<'a> K8s<'a> {
                     && selects(selector, &t.labels)
             })
         })
+    }
+    /// Pod templates in any namespace that a selector selects, in tree order.
+    pub fn selected_templates_anywhere(&self, selector: &[(&str, &str)]) -> Vec<&PodTemplate<'a>> {
+        let index = self.templates_by_label_anywhere.get_or_init(|| {
+            let mut index = LabelIndex::new();
+            for (i, t) in self.templates.iter().enumerate() {
+                for &(key, value) in &t.labels {
+                    let ids = index
+                        .entry(key.to_string())
+                        .or_default()
+                        .entry(value.to_string())
+                        .or_default();
+                    if ids.last() != Some(&i) {
+                        ids.push(i);
+                    }
+                }
+            }
+            index
+        });
+        // As in `selected_template_ids`: the shortest list of the selector's
+        // pairs, else (controller labels only) every template.
+        let rarest = selector
+            .iter()
+            .filter(|(k, _)| !k8s::CONTROLLER_LABELS.contains(k))
+            .map(|&(k, v)| {
+                index
+                    .get(k)
+                    .and_then(|values| values.get(v))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .min_by_key(|ids| ids.len());
+        let (ids, all) = match rarest {
+            Some(ids) => (ids, 0),
+            None => (&[][..], self.templates.len()),
+        };
+        ids.iter()
+            .copied()
+            .chain(0..all)
+            .filter_map(|i| self.templates.get(i))
+            .filter(|t| selects(selector, &t.labels))
+            .collect()
     }
     pub fn service_templates<'s>(&'s self, s: &'s Service<'a>) -> Vec<&'s PodTemplate<'a>> {
         let (Some(sel), Some(o)) = (&s.selector, self.objects.get(s.object)) else {
@@ -234,6 +284,8 @@ pub struct Model<'a> {
     pub(crate) dr_index: std::sync::OnceLock<mesh::DrIndex>,
     /// ServiceEntries by host, built on first use (see `service_entry_for`).
     pub(crate) se_index: std::sync::OnceLock<mesh::SeIndex>,
+    /// Whether the tree holds an ingress gateway, found on first use.
+    pub(crate) tree_has_ingress: std::sync::OnceLock<bool>,
 }
 
 impl<'a> Model<'a> {
@@ -268,6 +320,7 @@ impl<'a> Model<'a> {
                 .reading_with(nginx_files.read_again),
             dr_index: std::sync::OnceLock::new(),
             se_index: std::sync::OnceLock::new(),
+            tree_has_ingress: std::sync::OnceLock::new(),
         };
         nginx::k8s::mark_near_services(&mut model, &paths);
         model
