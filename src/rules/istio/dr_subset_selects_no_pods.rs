@@ -1,6 +1,9 @@
 //! ISTIO003: a DestinationRule subset whose labels select none of the host's pods.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::finding::Severity;
+use crate::model::Model;
 use crate::model::k8s::selects;
 use crate::rules::{Ctx, Emit, Rule};
 
@@ -17,8 +20,35 @@ fn node_label(key: &str) -> bool {
         || key == "kubernetes.io/hostname"
 }
 
+/// FQDN -> subsets that some VirtualService routes traffic to (a mirror or a
+/// zero weight sends none).
+type Routed<'a> = HashMap<String, HashSet<&'a str>>;
+
+/// Every routed subset, found once instead of scanning every VirtualService
+/// per subset.
+fn routed_subsets<'a>(m: &Model<'a>) -> Routed<'a> {
+    let mut routed = Routed::new();
+    for vs in &m.istio.virtual_services {
+        let ns = m.k8s.object(vs.object).map(|o| o.namespace).unwrap_or("");
+        for d in &vs.destinations {
+            if let Some((subset, _)) = d.subset
+                && !d.mirror
+                && d.weight != Some(0)
+            {
+                routed
+                    .entry(m.istio_fqdn(d.host, ns))
+                    .or_default()
+                    .insert(subset);
+            }
+        }
+    }
+    routed
+}
+
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
+    // Only needed once a subset selects no pods.
+    let mut routed_subsets_found: Option<Routed<'_>> = None;
     for (dr, obj, svc) in m.destination_rules_on_services() {
         let templates = m.k8s.service_templates(svc);
         // With no pods of the Service in the tree, no subset can be judged
@@ -48,15 +78,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             {
                 continue;
             }
-            let routed = m.istio.virtual_services.iter().any(|vs| {
-                let ns = m.k8s.object(vs.object).map(|o| o.namespace).unwrap_or("");
-                vs.destinations.iter().any(|d| {
-                    d.subset.map(|s| s.0) == Some(subset.name)
-                        && !d.mirror
-                        && d.weight != Some(0)
-                        && m.istio_fqdn(d.host, ns) == fqdn
-                })
-            });
+            let routed = routed_subsets_found
+                .get_or_insert_with(|| routed_subsets(m))
+                .get(&fqdn)
+                .is_some_and(|subsets| subsets.contains(subset.name));
             let wanted: Vec<String> = subset
                 .labels
                 .iter()
