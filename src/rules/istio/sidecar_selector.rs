@@ -1,6 +1,9 @@
 //! ISTIO018: Sidecar resources that select no pod, or the same pods as another.
 
-use crate::model::k8s::selects;
+use std::collections::HashMap;
+
+use crate::model::Model;
+use crate::model::k8s::{CONTROLLER_LABELS, selects};
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -8,9 +11,69 @@ pub static RULE: Rule = Rule {
     check,
 };
 
+/// Indexes into `sidecars`, ascending, so that each Sidecar's rivals are
+/// looked up instead of comparing every pair.
+#[derive(Default)]
+struct SidecarIndex<'a> {
+    /// Namespace -> Sidecars without a workloadSelector.
+    namespace_wide: HashMap<&'a str, Vec<usize>>,
+    /// (namespace, selector pair) -> Sidecars filed under it: a pod must
+    /// carry every pair to be selected, so each is filed under the pair the
+    /// fewest pod templates carry.
+    by_pair: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+    /// Namespace -> Sidecars whose selector has only controller labels (it
+    /// selects every pod).
+    selecting_all: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> SidecarIndex<'a> {
+    fn of(m: &Model<'a>) -> Self {
+        let mut index = SidecarIndex::default();
+        for (i, sc) in m.istio.sidecars.iter().enumerate() {
+            let Some(ns) = m.k8s.object(sc.object).map(|o| o.namespace) else {
+                continue;
+            };
+            let Some(sel) = &sc.selector else {
+                index.namespace_wide.entry(ns).or_default().push(i);
+                continue;
+            };
+            let rarest = sel
+                .iter()
+                .filter(|(key, _)| !CONTROLLER_LABELS.contains(key))
+                .min_by_key(|&&(key, value)| {
+                    m.k8s
+                        .templates_by_label
+                        .get(&(ns, key, value))
+                        .map_or(0, Vec::len)
+                });
+            match rarest {
+                Some(&(key, value)) => index.by_pair.entry((ns, key, value)).or_default().push(i),
+                None => index.selecting_all.entry(ns).or_default().push(i),
+            }
+        }
+        index
+    }
+
+    /// Sidecars with a selector that may select one of these pods, ascending.
+    fn rivals(&self, ns: &str, pods: &[&crate::model::k8s::PodTemplate<'_>]) -> Vec<usize> {
+        let mut ids: Vec<usize> = pods
+            .iter()
+            .flat_map(|t| &t.labels)
+            .filter_map(|&(key, value)| self.by_pair.get(&(ns, key, value)))
+            .flatten()
+            .chain(self.selecting_all.get(ns).into_iter().flatten())
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
     let sidecars = &m.istio.sidecars;
+    let index = SidecarIndex::of(m);
     for (i, sc) in sidecars.iter().enumerate() {
         let Some(obj) = m.k8s.object(sc.object) else {
             continue;
@@ -23,11 +86,14 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         };
         let Some(sel) = &sc.selector else {
             // Two namespace-wide Sidecars: Istio picks one arbitrarily.
-            if let Some(other) = sidecars
-                .iter()
-                .enumerate()
-                .find(|(j, o)| *j != i && o.selector.is_none() && same_ns(*j).is_some())
-                && let Some(oo) = m.k8s.object(other.1.object)
+            if let Some(other) = index
+                .namespace_wide
+                .get(obj.namespace)
+                .into_iter()
+                .flatten()
+                .find(|&&j| j != i)
+                .and_then(|&j| sidecars.get(j))
+                && let Some(oo) = m.k8s.object(other.object)
             {
                 {
                     emit.at(obj.name_loc(), format!("Sidecar {}/{} and Sidecar {}/{} both apply to the whole namespace; Istio uses one of them arbitrarily", obj.namespace, obj.name, oo.namespace, oo.name))
@@ -38,17 +104,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             }
             continue;
         };
-        let pods: Vec<_> = m
-            .k8s
-            .templates
-            .iter()
-            .filter(|t| {
-                m.k8s
-                    .template_object(t)
-                    .is_some_and(|o| o.namespace == obj.namespace)
-                    && selects(sel, &t.labels)
-            })
-            .collect();
+        let pods: Vec<_> = m.k8s.selected_templates(obj.namespace, sel).collect();
         let at = sc.selector_node.map_or(obj.loc, |n| n.loc());
         if pods.is_empty() {
             if m.k8s.template_namespaces.contains(obj.namespace) {
@@ -58,7 +114,11 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             }
             continue;
         }
-        for (j, other) in sidecars.iter().enumerate() {
+        // Only Sidecars filed under a label of these pods can select one.
+        for j in index.rivals(obj.namespace, &pods) {
+            let Some(other) = sidecars.get(j) else {
+                continue;
+            };
             let (Some(other_sel), Some(oo)) = (&other.selector, same_ns(j)) else {
                 continue;
             };
