@@ -138,12 +138,14 @@ pub const MAX_RELATED: usize = 16;
 /// 1,000 findings, a list of 20,000 Gateway hosts) is cut, so a report's
 /// size does not grow with findings x input.
 pub const MAX_TEXT: usize = 4096;
-/// The longest related-place message and resource field (a Kubernetes
-/// name has at most 253 bytes).
+/// The longest resource field (a Kubernetes name has at most 253 bytes).
 pub const MAX_NAME: usize = 256;
 
-/// `text` cut to at most `max` bytes, at a character boundary, with how
-/// much was cut said at the end.
+/// Room kept for the note a cut text ends with (`… (N more bytes)`).
+const NOTE_ROOM: usize = 40;
+
+/// `text` cut to at most `max` bytes, note included, at a character
+/// boundary, saying how much was cut. A cut text is not cut again.
 pub fn clip(text: String, max: usize) -> String {
     if text.len() <= max {
         text
@@ -157,7 +159,7 @@ pub fn clip_str(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
     }
-    let cut = crate::source::boundary_at_or_below(text, max);
+    let cut = crate::source::boundary_at_or_below(text, max.saturating_sub(NOTE_ROOM));
     let kept = text.get(..cut).unwrap_or("");
     format!("{kept}… ({} more bytes)", text.len() - cut)
 }
@@ -181,7 +183,7 @@ impl Resource {
 }
 
 impl Finding {
-    /// Bound what a finding carries: its texts ([`MAX_TEXT`], [`MAX_NAME`])
+    /// Bound what a finding carries: its texts ([`MAX_TEXT`], names [`MAX_NAME`])
     /// and its related places ([`MAX_RELATED`]).
     pub fn cap(&mut self) {
         clip_in_place(&mut self.message, MAX_TEXT);
@@ -189,7 +191,7 @@ impl Finding {
             clip_in_place(help, MAX_TEXT);
         }
         for r in &mut self.related {
-            clip_in_place(&mut r.message, MAX_NAME);
+            clip_in_place(&mut r.message, MAX_TEXT);
         }
         if let Some(r) = self.resource.take() {
             self.resource = Some(r.clipped());

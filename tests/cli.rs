@@ -370,3 +370,36 @@ fn nginx_version_changes_the_keepalive_defaults() {
     let (code, _) = stdout(&[case, "--nginx-version", "one.two"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn one_included_file_gets_each_locations_finding() {
+    // proxy.conf is read in two locations: a Socket.IO one (a warning, the
+    // client falls back to polling) and a plain one (an error). Both are
+    // findings at the include's line; the error sets the exit code.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        "events {}\nhttp {\n  server {\n    listen 80;\n    location /socket.io/ { include proxy.conf; }\n    location /ws/ { include proxy.conf; }\n  }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("proxy.conf"),
+        "proxy_pass http://127.0.0.1:8080;\n",
+    )
+    .unwrap();
+    let out = confaudit()
+        .arg(dir.path())
+        .args(["--format", "json", "--select", "NGX014"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut severities: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    severities.sort_unstable();
+    assert_eq!(severities, ["error", "warning"], "{v}");
+}

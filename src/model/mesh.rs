@@ -613,6 +613,26 @@ spec: {host: ratings}
                 assert_eq!(indexed, scan);
             }
             assert!(pairs > 24, "the tree should select many templates: {pairs}");
+            // The nearest miss (K8S003) equals the old scan: most shared
+            // pairs, the last of equals, controller labels shared by all.
+            let mut found = 0;
+            for s in &k.services {
+                let (Some(sel), Some(ns)) = (&s.selector, ns_of(s.object)) else {
+                    continue;
+                };
+                let scan = k
+                    .templates
+                    .iter()
+                    .filter(|t| ns_of(t.object) == Some(ns))
+                    .map(|t| (sel.iter().filter(|p| selects(&[**p], &t.labels)).count(), t))
+                    .filter(|(n, _)| *n > 0)
+                    .max_by_key(|(n, _)| *n)
+                    .map(|(_, t)| t as *const _);
+                let indexed = k.nearest_miss(ns, sel).map(|t| t as *const _);
+                assert_eq!(indexed, scan);
+                found += usize::from(scan.is_some());
+            }
+            assert!(found > 12, "{found}");
         });
     }
 

@@ -159,6 +159,45 @@ impl<'a> K8s<'a> {
             })
         })
     }
+    /// For a selector that selects nothing: the pod template of the
+    /// namespace that shares the most of its pairs (a controller label, such
+    /// as `pod-template-hash`, is shared by every template; the last of
+    /// equals in tree order). Found through the label index: one scan of
+    /// every template per Service took 10,000 Services 3 s.
+    pub fn nearest_miss<'s>(
+        &'s self,
+        namespace: &'s str,
+        selector: &'s [(&'s str, &'s str)],
+    ) -> Option<&'s PodTemplate<'a>> {
+        let shared_by_all = selector
+            .iter()
+            .filter(|(k, _)| k8s::CONTROLLER_LABELS.contains(k))
+            .count();
+        let mut ids: Vec<usize> = selector
+            .iter()
+            .filter(|(k, _)| !k8s::CONTROLLER_LABELS.contains(k))
+            .flat_map(|&(k, v)| {
+                self.templates_by_label
+                    .get(&(namespace, k, v))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        // Runs of one id: how many pairs that template shares.
+        let best = ids
+            .chunk_by(|a, b| a == b)
+            .filter_map(|run| Some((run.len(), *run.first()?)))
+            .max_by_key(|&(shared, id)| (shared, id))
+            .map(|(_, id)| id);
+        let id = match best {
+            Some(id) => id,
+            // Only the controller labels are shared: by every template.
+            None if shared_by_all > 0 => *self.templates_by_ns.get(namespace)?.last()?,
+            None => return None,
+        };
+        self.templates.get(id)
+    }
     /// Pod templates in any namespace that a selector selects, in tree order.
     pub fn selected_templates_anywhere(&self, selector: &[(&str, &str)]) -> Vec<&PodTemplate<'a>> {
         let index = self.templates_by_label_anywhere.get_or_init(|| {

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 
 use super::meta;
-use crate::finding::{Finding, MAX_NAME, MAX_RELATED, MAX_TEXT, Related, Resource, Severity, clip};
+use crate::finding::{Finding, MAX_RELATED, MAX_TEXT, Related, Resource, Severity, clip};
 use crate::source::Loc;
 
 /// Different findings of one rule kept at one place (more than real
@@ -24,10 +24,8 @@ pub const MAX_AT_ONE_PLACE: usize = 32;
 /// The findings of a rule at one place.
 #[derive(Default)]
 struct Place {
-    /// Messages (hashed) of the kept ones as first given: a rule may add
-    /// to a message after `at` (the finding's details), so a repeat is told
-    /// by the message it starts with.
-    kept: Vec<u64>,
+    /// Indexes of the kept ones.
+    kept: Vec<usize>,
     /// Messages (hashed) of the others.
     not_kept: HashSet<u64>,
 }
@@ -56,7 +54,10 @@ impl Emit {
         }
     }
 
-    /// Start a finding at the line the user must change.
+    /// Start a finding at the line the user must change, with its whole
+    /// message: a finding is told from the ones before it at its place by
+    /// the message (a rule that appended details afterwards made repeats
+    /// look new, and their count wrong).
     pub fn at(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
         let rule = self.rule;
         let severity = *self.default_severity.get_or_insert_with(|| {
@@ -78,15 +79,22 @@ impl Emit {
             help: None,
         };
         let place = self.at_place.entry(loc).or_default();
-        let hash = self.hasher.hash_one(&finding.message);
-        if place.kept.contains(&hash) {
+        let findings = &self.findings;
+        let repeated = place.kept.iter().any(|&i| {
+            findings
+                .get(i)
+                .is_some_and(|f| f.message == finding.message)
+        });
+        if repeated {
             return self.not_kept.insert(finding);
         }
         if place.kept.len() >= MAX_AT_ONE_PLACE {
-            place.not_kept.insert(hash);
+            place
+                .not_kept
+                .insert(self.hasher.hash_one(&finding.message));
             return self.not_kept.insert(finding);
         }
-        place.kept.push(hash);
+        place.kept.push(self.findings.len());
         self.findings.push_mut(finding)
     }
 
@@ -136,7 +144,7 @@ impl Finding {
     pub fn related(&mut self, loc: Loc, message: impl Into<String>) -> &mut Finding {
         if self.related.len() < MAX_RELATED {
             self.related.push(Related {
-                message: clip(message.into(), MAX_NAME),
+                message: clip(message.into(), MAX_TEXT),
                 loc,
             });
         } else {
@@ -207,26 +215,25 @@ mod tests {
     }
 
     #[test]
-    fn repeats_whose_rule_adds_details_are_not_counted_as_more() {
-        // The rule extends each message after `at`, as K8S003 does: 40
-        // repeats of one finding are one finding, with no "more" note.
-        let mut emit = Emit::new("K8S003");
-        for _ in 0..40 {
-            emit.at(loc(1), "selects nothing")
-                .message
-                .push_str("; nearest: x");
-        }
+    fn findings_that_differ_only_in_their_details_are_both_kept() {
+        // Two locations including one file (NGX014): one finding is a
+        // warning with a note, the other an error; neither is a repeat.
+        // Even when the note is added after `at` (rules now give the whole
+        // message): a finding is a repeat only of the message as it stands.
+        let mut emit = Emit::new("NGX014");
+        emit.at(loc(1), "no upgrade")
+            .severity(Severity::Warning)
+            .message
+            .push_str(" (falls back to polling)");
+        emit.at(loc(1), "no upgrade");
+        emit.at(loc(1), "no upgrade");
         let findings = emit.finish();
-        assert_eq!(
-            findings.len(),
-            1,
-            "{:?}",
-            findings.last().map(|f| &f.message)
-        );
+        assert_eq!(findings.len(), 2);
     }
 
     #[test]
-    fn texts_that_quote_huge_input_are_cut() {
+    fn texts_that_quote_huge_input_are_cut_once() {
+        use crate::finding::{MAX_NAME, clip};
         let mut emit = Emit::new("K8S007");
         let name = "n".repeat(200_000);
         emit.at(loc(1), format!("Service {name}: bad port"))
@@ -236,21 +243,29 @@ mod tests {
                 kind: "Service".into(),
                 namespace: Some("é".repeat(200)),
                 name: name.clone(),
-            })
-            .message
-            .push_str(&name);
-        let findings = emit.finish();
+            });
+        let mut findings = emit.finish();
+        // Cut again on the way out (as the pipeline does): no change.
+        let before = format!("{:?}", findings);
+        findings.iter_mut().for_each(Finding::cap);
+        assert_eq!(format!("{:?}", findings), before);
         let f = findings.first().unwrap();
-        assert!(f.message.len() < MAX_TEXT + 40, "{}", f.message.len());
-        assert!(f.message.starts_with("Service nnn") && f.message.ends_with(" more bytes)"));
-        assert!(f.help.as_ref().unwrap().len() < MAX_TEXT + 40);
-        assert!(f.related[0].message.len() < MAX_NAME + 40);
+        // At most the limit, note included, and the note counts what went.
+        assert!(f.message.len() <= MAX_TEXT);
+        let kept = f.message.split('…').next().unwrap().len();
+        let note = format!("… ({} more bytes)", 200_018 - kept);
+        assert!(f.message.ends_with(&note), "{}", &f.message[kept..]);
+        assert!(f.help.as_ref().unwrap().len() <= MAX_TEXT);
+        assert!(f.related[0].message.len() <= MAX_TEXT);
         let r = f.resource.as_ref().unwrap();
-        assert!(r.name.len() < MAX_NAME + 40 && r.name.starts_with("nnn"));
+        assert!(r.name.len() <= MAX_NAME && r.name.starts_with("nnn"));
         // Cut at a character boundary.
-        assert!(r.namespace.as_ref().unwrap().starts_with("éé"));
-        assert_eq!(crate::finding::clip("short".into(), 10), "short");
-        assert_eq!(crate::finding::clip("ééé".into(), 3), "é… (4 more bytes)");
+        let ns = r.namespace.as_ref().unwrap();
+        assert!(ns.len() <= MAX_NAME && ns.starts_with("éé"));
+        assert_eq!(clip("short".into(), 10), "short");
+        let cut = clip("é".repeat(100), 50);
+        assert_eq!(cut, format!("{}… (190 more bytes)", "é".repeat(5)));
+        assert_eq!(clip(cut.clone(), 50), cut);
     }
 
     #[test]

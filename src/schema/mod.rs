@@ -54,11 +54,11 @@ pub struct Issue {
 
 impl Issue {
     fn cap(&mut self) {
-        use crate::finding::{MAX_NAME, MAX_TEXT, clip};
+        use crate::finding::{MAX_TEXT, clip};
         self.message = clip(std::mem::take(&mut self.message), MAX_TEXT);
         self.help = self.help.take().map(|h| clip(h, MAX_TEXT));
         for (_, m) in &mut self.related {
-            *m = clip(std::mem::take(m), MAX_NAME);
+            *m = clip(std::mem::take(m), MAX_TEXT);
         }
         self.resource = self.resource.take().map(Resource::clipped);
     }

@@ -91,12 +91,13 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .at(
                     subset.labels_node.unwrap_or(subset.name_node).loc(),
                     format!(
-                        "subset `{}` of DestinationRule {}/{} selects {}, but no pod of Service {svc_name} has these labels{}",
+                        "subset `{}` of DestinationRule {}/{} selects {}, but no pod of Service {svc_name} has these labels{}{}",
                         subset.name,
                         obj.namespace,
                         obj.name,
                         wanted.join(","),
-                        if routed { "; routes to it get `no healthy upstream`" } else { "" }
+                        if routed { "; routes to it get `no healthy upstream`" } else { "" },
+                        if pods_known { "" } else { " (the tree holds no pods of that Service)" }
                     ),
                 )
                 .resource(obj.resource())
@@ -105,10 +106,6 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     (true, true) => Severity::Error,
                     (true, false) => Severity::Warning,
                 });
-            if !pods_known {
-                f.message
-                    .push_str(" (the tree holds no pods of that Service)");
-            }
             for t in templates.iter().take(3) {
                 if let Some(o) = m.k8s.template_object(t) {
                     let labels: Vec<String> =

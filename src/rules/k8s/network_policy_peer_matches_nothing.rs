@@ -42,17 +42,19 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     }
                     let wanted: Vec<String> =
                         labels.iter().map(|(a, b)| format!("{a}={b}")).collect();
+                    let unknown_targets = if targets_known {
+                        ""
+                    } else {
+                        " (the pods it protects are not in the analysed files either)"
+                    };
                     let f = emit.at(ps.loc(), format!(
-                        "NetworkPolicy {}/{} allows {dir} {peers_key} pods with {}, but no pod template in namespace {} has these labels: that traffic is denied and connections time out",
+                        "NetworkPolicy {}/{} allows {dir} {peers_key} pods with {}, but no pod template in namespace {} has these labels: that traffic is denied and connections time out{unknown_targets}",
                         obj.namespace, obj.name, wanted.join(","), obj.namespace
                     ))
                     .resource(obj.resource())
                     .help("match the podSelector to the labels of the pods that must connect");
                     if !targets_known {
                         f.severity(crate::finding::Severity::Info);
-                        f.message.push_str(
-                            " (the pods it protects are not in the analysed files either)",
-                        );
                     }
                 }
             }

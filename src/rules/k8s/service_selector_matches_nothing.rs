@@ -32,11 +32,16 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         }
         let ns_has_workloads = k.template_namespaces.contains(obj.namespace);
         let wanted: Vec<String> = selector.iter().map(|(a, b)| format!("{a}={b}")).collect();
+        let elsewhere = if ns_has_workloads {
+            ""
+        } else {
+            " (the tree holds no workloads in that namespace: they may live elsewhere)"
+        };
         let f = emit
             .at(
                 sel_node,
                 format!(
-                    "Service {}/{} selects {}, but no pod template in namespace {} has these labels",
+                    "Service {}/{} selects {}, but no pod template in namespace {} has these labels{elsewhere}",
                     obj.namespace,
                     obj.name,
                     wanted.join(","),
@@ -46,30 +51,9 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .resource(obj.resource());
         if !ns_has_workloads {
             f.severity(Severity::Info);
-            f.message.push_str(
-                " (the tree holds no workloads in that namespace: they may live elsewhere)",
-            );
         }
         // The nearest miss: the template that shares the most selector pairs.
-        let nearest = k
-            .templates
-            .iter()
-            .filter(|t| {
-                k.template_object(t)
-                    .is_some_and(|o| o.namespace == obj.namespace)
-            })
-            .map(|t| {
-                (
-                    selector
-                        .iter()
-                        .filter(|p| selects(&[**p], &t.labels))
-                        .count(),
-                    t,
-                )
-            })
-            .filter(|(n, _)| *n > 0)
-            .max_by_key(|(n, _)| *n);
-        if let Some((_, t)) = nearest {
+        if let Some(t) = k.nearest_miss(obj.namespace, selector) {
             let missing: Vec<String> = selector
                 .iter()
                 .filter(|p| !selects(&[**p], &t.labels))

@@ -22,11 +22,16 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         };
         let svc_name = k.service_object(svc).map(|o| o.name).unwrap_or("");
         let injected = ctx.model.sidecar_injected(t);
+        let proxy_too = if injected {
+            "; the injected proxy is killed at once too, dropping in-flight requests"
+        } else {
+            ""
+        };
         let f = emit
             .at(
                 node,
                 format!(
-                    "{} {}: terminationGracePeriodSeconds is 0, so pods behind Service {svc_name} are killed with connections open; clients see resets on every rollout",
+                    "{} {}: terminationGracePeriodSeconds is 0, so pods behind Service {svc_name} are killed with connections open; clients see resets on every rollout{proxy_too}",
                     obj.kind, obj.name
                 ),
             )
@@ -34,9 +39,6 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .help("give the pods time to drain: 30 seconds is the default; add a preStop sleep longer than the endpoint propagation delay");
         if injected {
             f.severity(Severity::Error);
-            f.message.push_str(
-                "; the injected proxy is killed at once too, dropping in-flight requests",
-            );
         }
     }
 }

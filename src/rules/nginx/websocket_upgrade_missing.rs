@@ -122,16 +122,19 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let f = emit.at(
                 node.loc(),
                 format!(
-                    "WebSocket location without {}: `Upgrade` and `Connection` are hop-by-hop headers, so the backend never sees the upgrade and the handshake fails (400/426, or no 101)",
-                    missing.join(", ")
+                    "WebSocket location without {}: `Upgrade` and `Connection` are hop-by-hop headers, so the backend never sees the upgrade and the handshake fails (400/426, or no 101){}",
+                    missing.join(", "),
+                    if fallback {
+                        " (Socket.IO/SockJS clients fall back to long polling)"
+                    } else {
+                        ""
+                    }
                 ),
             )
             .resource(super::level_resource(c, p.level))
             .help(format!("add {}", missing.join(" ")));
             if fallback {
                 f.severity(crate::finding::Severity::Warning);
-                f.message
-                    .push_str(" (Socket.IO/SockJS clients fall back to long polling)");
             }
         }
     }
