@@ -134,14 +134,8 @@ impl<'a> K8s<'a> {
         // shortest list of its pairs. Charts often put a label every pod
         // shares first. Every list is ascending, so the order is the same
         // whichever list is chosen.
-        let by_label = selector
-            .iter()
-            .filter(|(k, _)| !k8s::CONTROLLER_LABELS.contains(k))
-            .map(|&(k, v)| {
-                self.templates_by_label
-                    .get(&(namespace, k, v))
-                    .map_or(&[][..], Vec::as_slice)
-            })
+        let by_label = self
+            .labelled_template_ids(namespace, selector)
             .min_by_key(|ids| ids.len());
         let candidates = match by_label {
             Some(ids) => ids,
@@ -159,6 +153,22 @@ impl<'a> K8s<'a> {
             })
         })
     }
+    /// For each pair of a selector but the controller labels: the ids of
+    /// the namespace's pod templates that carry it, ascending.
+    fn labelled_template_ids<'s>(
+        &'s self,
+        namespace: &'s str,
+        selector: &'s [(&'s str, &'s str)],
+    ) -> impl Iterator<Item = &'s [usize]> + 's {
+        selector
+            .iter()
+            .filter(|(k, _)| !k8s::CONTROLLER_LABELS.contains(k))
+            .map(move |&(k, v)| {
+                self.templates_by_label
+                    .get(&(namespace, k, v))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+    }
     /// For a selector that selects nothing: the pod template of the
     /// namespace that shares the most of its pairs (a controller label, such
     /// as `pod-template-hash`, is shared by every template; the last of
@@ -173,14 +183,9 @@ impl<'a> K8s<'a> {
             .iter()
             .filter(|(k, _)| k8s::CONTROLLER_LABELS.contains(k))
             .count();
-        let mut ids: Vec<usize> = selector
-            .iter()
-            .filter(|(k, _)| !k8s::CONTROLLER_LABELS.contains(k))
-            .flat_map(|&(k, v)| {
-                self.templates_by_label
-                    .get(&(namespace, k, v))
-                    .map_or(&[][..], Vec::as_slice)
-            })
+        let mut ids: Vec<usize> = self
+            .labelled_template_ids(namespace, selector)
+            .flatten()
             .copied()
             .collect();
         ids.sort_unstable();
