@@ -127,24 +127,9 @@ pub fn build<'a>(
             continue;
         };
         k.services_by_ns.entry(ns).or_default().push(i);
-        let Some(sel) = &s.selector else { continue };
-        // A template must carry every pair to be selected, so any pair will
-        // do as the key: the rarest keeps each template's lookup short.
-        let rarest = sel
-            .iter()
-            .filter(|(key, _)| !CONTROLLER_LABELS.contains(key))
-            .min_by_key(|&&(key, value)| {
-                k.templates_by_label
-                    .get(&(ns, key, value))
-                    .map_or(0, Vec::len)
-            });
-        match rarest {
-            Some(&(key, value)) => k
-                .services_by_selector
-                .entry((ns, key, value))
-                .or_default()
-                .push(i),
-            None => k.services_selecting_all.entry(ns).or_default().push(i),
+        if let Some(sel) = &s.selector {
+            k.services_by_selector
+                .file(i, ns, sel, &k.templates_by_label);
         }
     }
     k.shared_selections = super::selection::SharedSelections::of(&k.services, &objects);

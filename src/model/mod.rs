@@ -11,7 +11,7 @@ pub mod mesh;
 pub mod nginx;
 pub mod protocol;
 pub mod read_k8s;
-mod selection;
+pub(crate) mod selection;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -67,16 +67,9 @@ pub struct K8s<'a> {
     /// (namespace, label key, value) -> indexes into `templates` that carry
     /// it, ascending (keyed by namespace too: the same app in every
     /// namespace made each lookup scan them all).
-    pub(crate) templates_by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
-    /// (namespace, selector pair, controller labels aside) -> indexes into
-    /// `services` whose selector has it, ascending; each Service is filed
-    /// under the pair the fewest templates carry (a label every pod shares
-    /// would put every Service in one list). A template can only be
-    /// selected by Services keyed by one of its labels...
-    pub(crate) services_by_selector: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
-    /// ... or by those of its namespace whose selector has no such pair (it
-    /// selects every pod).
-    pub(crate) services_selecting_all: HashMap<&'a str, Vec<usize>>,
+    pub(crate) templates_by_label: selection::PairIndex<'a>,
+    /// Services filed by a pair of their selector (indexes into `services`).
+    pub(crate) services_by_selector: selection::SelectorIndex<'a>,
     /// Pod templates of Services that share a selector, found once.
     pub(crate) shared_selections: selection::SharedSelections,
     /// Label key -> value -> indexes into `templates` that carry it, in any
@@ -292,17 +285,9 @@ impl<'a> K8s<'a> {
             .get(t.object)
             .map(|o| o.namespace)
             .unwrap_or("");
-        let mut ids: Vec<usize> = t
-            .labels
-            .iter()
-            .filter_map(|&(k, v)| self.services_by_selector.get(&(ns, k, v)))
-            .flatten()
-            .chain(self.services_selecting_all.get(ns).into_iter().flatten())
-            .copied()
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.into_iter()
+        self.services_by_selector
+            .candidates(ns, t.labels.iter())
+            .into_iter()
             .filter_map(|i| self.services.get(i))
             .filter(move |s| {
                 self.objects

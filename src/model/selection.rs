@@ -1,4 +1,7 @@
-//! Pod templates of Services that share a selector, found once.
+//! Selectors and what they select: [`SelectorIndex`] files selectors
+//! (of Services, Sidecars) for lookup by a pod's labels, and
+//! [`SharedSelections`] finds the pod templates of Services that share a
+//! selector once.
 //!
 //! Rules ask for a Service's pods Service by Service; when many Services in
 //! a namespace have the same selector, asking each time scans the same
@@ -10,7 +13,67 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::k8s::{Object, Service};
+use super::k8s::{CONTROLLER_LABELS, Object, Service};
+
+/// (namespace, label key, value) -> ids, ascending.
+pub(crate) type PairIndex<'a> = HashMap<(&'a str, &'a str, &'a str), Vec<usize>>;
+
+/// Selectors filed by a pair of theirs, so that the ones that may select a
+/// pod are found from its labels instead of by testing every selector.
+/// A pod must carry every pair of a selector to be selected, so any pair
+/// will do as the key: each selector is filed under the pair the fewest
+/// pod templates carry (a label every pod shares, put first in many
+/// charts, would file every selector in one list).
+#[derive(Debug, Default)]
+pub(crate) struct SelectorIndex<'a> {
+    by_pair: PairIndex<'a>,
+    /// Namespace -> selectors with only controller labels: they select
+    /// every pod of their namespace.
+    selecting_all: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> SelectorIndex<'a> {
+    /// File selector `id` of namespace `ns` (ids in ascending order);
+    /// `templates_by_label` tells how common each pair is.
+    pub(crate) fn file(
+        &mut self,
+        id: usize,
+        ns: &'a str,
+        selector: &[(&'a str, &'a str)],
+        templates_by_label: &PairIndex<'_>,
+    ) {
+        let rarest = selector
+            .iter()
+            .filter(|(key, _)| !CONTROLLER_LABELS.contains(key))
+            .min_by_key(|&&(key, value)| {
+                templates_by_label
+                    .get(&(ns, key, value))
+                    .map_or(0, Vec::len)
+            });
+        match rarest {
+            Some(&(key, value)) => self.by_pair.entry((ns, key, value)).or_default().push(id),
+            None => self.selecting_all.entry(ns).or_default().push(id),
+        }
+    }
+
+    /// Ids of the selectors of namespace `ns` that may select a pod with
+    /// any of these labels, ascending (each still to be tested).
+    pub(crate) fn candidates<'s>(
+        &'s self,
+        ns: &'s str,
+        labels: impl Iterator<Item = &'s (&'s str, &'s str)>,
+    ) -> Vec<usize> {
+        let mut ids: Vec<usize> = labels
+            .filter_map(|&(key, value)| self.by_pair.get(&(ns, key, value)))
+            .flatten()
+            .chain(self.selecting_all.get(ns).into_iter().flatten())
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
 
 /// Template indexes held in all kept selections at most (4 bytes each);
 /// past it, selections are looked up each time again.

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use crate::model::Model;
-use crate::model::k8s::{CONTROLLER_LABELS, selects};
+use crate::model::k8s::selects;
+use crate::model::selection::SelectorIndex;
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -17,13 +18,8 @@ pub static RULE: Rule = Rule {
 struct SidecarIndex<'a> {
     /// Namespace -> Sidecars without a workloadSelector.
     namespace_wide: HashMap<&'a str, Vec<usize>>,
-    /// (namespace, selector pair) -> Sidecars filed under it: a pod must
-    /// carry every pair to be selected, so each is filed under the pair the
-    /// fewest pod templates carry.
-    by_pair: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
-    /// Namespace -> Sidecars whose selector has only controller labels (it
-    /// selects every pod).
-    selecting_all: HashMap<&'a str, Vec<usize>>,
+    /// Sidecars with a workloadSelector, filed by a pair of it.
+    by_selector: SelectorIndex<'a>,
 }
 
 impl<'a> SidecarIndex<'a> {
@@ -33,22 +29,11 @@ impl<'a> SidecarIndex<'a> {
             let Some(ns) = m.k8s.object(sc.object).map(|o| o.namespace) else {
                 continue;
             };
-            let Some(sel) = &sc.selector else {
-                index.namespace_wide.entry(ns).or_default().push(i);
-                continue;
-            };
-            let rarest = sel
-                .iter()
-                .filter(|(key, _)| !CONTROLLER_LABELS.contains(key))
-                .min_by_key(|&&(key, value)| {
-                    m.k8s
-                        .templates_by_label
-                        .get(&(ns, key, value))
-                        .map_or(0, Vec::len)
-                });
-            match rarest {
-                Some(&(key, value)) => index.by_pair.entry((ns, key, value)).or_default().push(i),
-                None => index.selecting_all.entry(ns).or_default().push(i),
+            match &sc.selector {
+                Some(sel) => index
+                    .by_selector
+                    .file(i, ns, sel, &m.k8s.templates_by_label),
+                None => index.namespace_wide.entry(ns).or_default().push(i),
             }
         }
         index
@@ -56,17 +41,8 @@ impl<'a> SidecarIndex<'a> {
 
     /// Sidecars with a selector that may select one of these pods, ascending.
     fn rivals(&self, ns: &str, pods: &[&crate::model::k8s::PodTemplate<'_>]) -> Vec<usize> {
-        let mut ids: Vec<usize> = pods
-            .iter()
-            .flat_map(|t| &t.labels)
-            .filter_map(|&(key, value)| self.by_pair.get(&(ns, key, value)))
-            .flatten()
-            .chain(self.selecting_all.get(ns).into_iter().flatten())
-            .copied()
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+        self.by_selector
+            .candidates(ns, pods.iter().flat_map(|t| &t.labels))
     }
 }
 
