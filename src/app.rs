@@ -228,6 +228,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     if let Some(e) = discovered.fatal.first() {
         return Err(e.clone());
     }
+    crate::timing::phase_done("discover");
     let mut focus: HashSet<String> = HashSet::new();
     for mut c in discovered.files {
         if let Some(set) = &focus_files
@@ -323,6 +324,7 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         }
     };
     // --statistics replaces the report, which is then not rendered at all.
+    crate::timing::phase_done("report");
     let text = match (args.statistics, args.format) {
         (true, OutputFormat::Json) => report::statistics::render_json(&report),
         (true, OutputFormat::Jsonl) => report::statistics::render_lines(&report),
@@ -335,7 +337,9 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
         (false, OutputFormat::Junit) => report::junit::render(&report),
         (false, OutputFormat::Gitlab) => report::gitlab::render(&report),
     };
+    crate::timing::phase_done("render");
     write_output(args.output.as_deref(), &text)?;
+    crate::timing::phase_done("write");
     Ok(exit_code(&report, args.fail_on))
 }
 

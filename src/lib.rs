@@ -29,4 +29,5 @@ pub mod schema;
 pub mod source;
 pub mod suppress;
 pub mod symptom;
+pub mod timing;
 pub mod util;

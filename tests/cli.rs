@@ -8,7 +8,8 @@ use assert_cmd::Command;
 fn confaudit() -> Command {
     let mut c = Command::cargo_bin("confaudit").unwrap();
     c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR");
+        .env_remove("NO_COLOR")
+        .env_remove("CONFAUDIT_TIMING");
     c
 }
 
@@ -402,4 +403,36 @@ fn one_included_file_gets_each_locations_finding() {
         .collect();
     severities.sort_unstable();
     assert_eq!(severities, ["error", "warning"], "{v}");
+}
+
+#[test]
+fn timing_goes_to_stderr_and_leaves_the_report_alone() {
+    let plain = confaudit()
+        .args(["testdata/demo", "--format", "json"])
+        .output()
+        .unwrap();
+    let timed = confaudit()
+        .args(["testdata/demo", "--format", "json"])
+        .env("CONFAUDIT_TIMING", "1")
+        .output()
+        .unwrap();
+    assert_eq!(plain.stdout, timed.stdout);
+    assert_eq!(plain.status.code(), timed.status.code());
+    assert!(plain.stderr.is_empty());
+    let table = String::from_utf8(timed.stderr).unwrap();
+    let phases: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("rules:"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            "discover", "read", "model", "nginx", "rules", "findings", "report", "render", "write"
+        ]
+    );
+    // The demo's rules ran and were counted.
+    assert!(table.contains(" rules; slowest:"), "{table}");
+    assert!(!table.contains("over 0 rules"), "{table}");
 }

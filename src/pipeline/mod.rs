@@ -232,6 +232,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
             }
         },
     );
+    crate::timing::phase_done("read");
     drop((inputs, stats));
     loaded.shrink_to_fit();
     objects.attach_trees(|file| loaded.get(file).map(|lf| lf.docs.as_slice()));
@@ -297,6 +298,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         read_again: Some(&read_again),
     };
     let model = Model::build(opts.model.clone(), objects, envoy, nginx_files);
+    crate::timing::phase_done("model");
 
     findings.extend(rules::run(
         &model,
@@ -304,6 +306,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         &schema_results,
         |id| opts.enabled(id),
     ));
+    crate::timing::phase_done("rules");
     drop_covered_schema_findings(&mut findings);
     // Schema and load findings quote their input too.
     findings.iter_mut().for_each(Finding::cap);
@@ -361,6 +364,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     });
     findings.dedup_by(|a, b| a.rule == b.rule && a.loc == b.loc && a.message == b.message);
 
+    crate::timing::phase_done("findings");
     skipped.sort();
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let summary = Summary {

@@ -123,6 +123,7 @@ pub fn run(
             .collect();
         (findings, notes)
     });
+    crate::timing::phase_done("nginx configs");
     let mut findings = Vec::new();
     let mut notes = not_built;
     for (f, n) in per_config {
@@ -137,7 +138,9 @@ pub fn run(
 }
 
 fn check(rule: &Rule, ctx: &Ctx<'_, '_>) -> Vec<Finding> {
-    let mut emit = Emit::new(rule.id);
-    (rule.check)(ctx, &mut emit);
-    emit.finish()
+    crate::timing::rule(rule.id, || {
+        let mut emit = Emit::new(rule.id);
+        (rule.check)(ctx, &mut emit);
+        emit.finish()
+    })
 }
