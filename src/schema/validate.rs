@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::catalog::{self, Family, UnknownFields};
 use super::convert::{self, ConvertError, Converted, Typing};
-use super::pointer::{self, Located};
+use super::pointer::{self, Finder, Located};
 use super::tree_json::{self, Reading, RootKeys, TreeValue};
 use super::user::UserRule;
 use super::{Issue, IssueKind, Plan, Results};
@@ -177,11 +177,12 @@ pub fn builtin_issues(
     }
     .into_iter()
     .flatten();
+    let mut finder = Finder::default();
     for e in errors {
-        for i in map_error(s, &family.doc, Some(family), &e) {
+        for i in map_error(s, &mut finder, &family.doc, Some(family), &e) {
             if i.kind == IssueKind::WrongType
                 && matches!(e.kind(), ValidationErrorKind::Type { .. })
-                && let Some(at) = pointer::resolve(s.root, e.instance_path().as_str())
+                && let Some(at) = finder.resolve(s.root, e.instance_path().as_str())
             {
                 type_errors_on.push(at.value.id);
             }
@@ -262,8 +263,9 @@ pub fn user_issues(s: &Subject<'_>, rule: &UserRule) -> Vec<Issue> {
     let Instance::Converted(c) = s.instance else {
         return Vec::new();
     };
+    let mut finder = Finder::default();
     for e in rule.validator.iter_errors(&c.value) {
-        for mut i in map_error(s, &rule.schema, None, &e) {
+        for mut i in map_error(s, &mut finder, &rule.schema, None, &e) {
             i.kind = IssueKind::User(rule.id);
             i.severity = None;
             i.message = format!("{}: {}", rule.message, i.message);
@@ -383,8 +385,9 @@ fn join_or(options: &[String]) -> String {
     }
 }
 
-fn map_error(
-    s: &Subject<'_>,
+fn map_error<'a>(
+    s: &Subject<'a>,
+    finder: &mut Finder<'a>,
     doc: &Value,
     family: Option<&Family>,
     e: &ValidationError<'_>,
@@ -397,7 +400,7 @@ fn map_error(
     if instance.is_null() && !matches!(kind, ValidationErrorKind::Required { .. }) {
         return Vec::new();
     }
-    let at = pointer::resolve(s.root, ipath);
+    let at = finder.resolve(s.root, ipath);
     let parent = parent_schema(doc, spath);
     let field = field_name(ipath);
     let mut issue = Issue {
@@ -413,7 +416,7 @@ fn map_error(
     match kind {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let Some(at) = at else { return Vec::new() };
-            return unknown_fields(family, parent, at, ipath, unexpected, issue);
+            return unknown_fields(finder, family, parent, at, ipath, unexpected, issue);
         }
         ValidationErrorKind::Type { .. } => {
             let expected = expected_types(parent);
@@ -603,10 +606,11 @@ fn type_help(at: Option<&Located<'_>>, v: &Value, expected: &[String]) -> Option
 }
 
 /// Unknown-field issues for every unexpected key of one object.
-fn unknown_fields(
+fn unknown_fields<'a>(
+    finder: &mut Finder<'a>,
     family: Option<&Family>,
     parent: Option<&Value>,
-    at: Located<'_>,
+    at: Located<'a>,
     ipath: &str,
     unexpected: &[String],
     template: Issue,
@@ -628,7 +632,7 @@ fn unknown_fields(
         });
     let mut out = Vec::new();
     for name in unexpected {
-        let key_node = pointer::entry(at.value, name).map(|(k, _)| k);
+        let key_node = finder.entry(at.value, name).map(|(k, _)| k);
         let mut issue = template.clone();
         issue.kind = IssueKind::UnknownField;
         if let Some(k) = key_node {
@@ -656,7 +660,7 @@ fn unknown_fields(
                 .filter(|m| known.contains(m))
         });
         let prop = meant.and_then(|sg| props.and_then(|p| p.get(sg)));
-        let already_set = meant.is_some_and(|sg| pointer::entry(at.value, sg).is_some());
+        let already_set = meant.is_some_and(|sg| finder.entry(at.value, sg).is_some());
         let reads = prop
             .and_then(|p| p.get("x-confaudit-reads"))
             .and_then(Value::as_bool)
@@ -675,7 +679,7 @@ fn unknown_fields(
         if let (Some(sg), false, UnknownFields::Dropped) = (meant, already_set, policy) {
             let default = x_str(prop, "x-confaudit-default");
             let from = x_str(prop, "x-confaudit-default-from")
-                .and_then(|f| pointer::entry(at.value, f))
+                .and_then(|f| finder.entry(at.value, f))
                 .and_then(|(_, v)| v.scalar().map(|(t, _)| t.to_string()));
             match (default, from) {
                 (Some(d), Some(f)) => {
