@@ -448,9 +448,18 @@ pub const CONTROLLER_LABELS: [&str; 7] = [
 
 /// Does a label selector (all pairs must match) select these labels?
 pub fn selects(selector: &[(&str, &str)], labels: &[(&str, &str)]) -> bool {
-    selector.iter().all(|(k, v)| {
-        CONTROLLER_LABELS.contains(k) || labels.iter().any(|(lk, lv)| lk == k && lv == v)
-    })
+    // A long selector looks the labels up in a set: a selector and labels
+    // of 40,000 pairs each took seconds per comparison (a short one scans:
+    // the set would cost as much as the scan).
+    if selector.len() <= 8 || selector.len().saturating_mul(labels.len()) <= 256 {
+        return selector.iter().all(|(k, v)| {
+            CONTROLLER_LABELS.contains(k) || labels.iter().any(|(lk, lv)| lk == k && lv == v)
+        });
+    }
+    let set: std::collections::HashSet<(&str, &str)> = labels.iter().copied().collect();
+    selector
+        .iter()
+        .all(|&(k, v)| CONTROLLER_LABELS.contains(&k) || set.contains(&(k, v)))
 }
 
 /// Is this a valid IANA_SVC_NAME (what port names must be)? Returns why not.
@@ -501,5 +510,38 @@ impl<'a> PodTemplate<'a> {
         self.declared_ports()
             .map(|(_, p)| p)
             .find(|p| p.name == Some(name) && p.protocol.eq_ignore_ascii_case(protocol))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::selects;
+
+    #[test]
+    fn long_selectors_select_as_short_ones_do() {
+        let names: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+        let pairs: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+        let labels = pairs.clone();
+        // Long selector (set), short selector (scan), and the same pairs
+        // one at a time: all agree.
+        assert!(selects(&pairs, &labels));
+        assert!(selects(&pairs[..3], &labels));
+        let mut missing = pairs.clone();
+        missing.push(("absent", "v"));
+        assert!(!selects(&missing, &labels));
+        let mut other_value = pairs.clone();
+        other_value[20] = ("k20", "w");
+        assert!(!selects(&other_value, &labels));
+        // A controller label in the selector is not required of the pod.
+        let mut controller = pairs.clone();
+        controller.push(("pod-template-hash", "abc"));
+        assert!(selects(&controller, &labels));
+        for n in [0, 1, 9, 40, 41] {
+            let sel = &missing[..n];
+            let one_by_one = sel
+                .iter()
+                .all(|p| selects(std::slice::from_ref(p), &labels));
+            assert_eq!(selects(sel, &labels), one_by_one, "{n}");
+        }
     }
 }
