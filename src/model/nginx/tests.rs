@@ -178,6 +178,23 @@ fn cycles_and_depth_are_bounded() {
     let built = build_all(&p, &paths);
     let n = configs(&built);
     assert!(n.notes().iter().any(|x| x.kind == NoteKind::TooDeep));
+    // Only what a configuration can read is parsed for it: the root and
+    // 16 levels of includes, not the whole chain (a 3,000-file chain was
+    // parsed whole for each of its roots).
+    let root = Root {
+        source: 0,
+        context: FileContext::Main,
+        bases: vec![String::new()],
+    };
+    let parsed = built.1.parse_for(&root).unwrap();
+    assert_eq!(parsed.0.len(), 1 + tree::MAX_INCLUDE_DEPTH);
+    let read: Vec<&str> = n.configs[0]
+        .tree
+        .files
+        .iter()
+        .map(|&f| paths[f].as_str())
+        .collect();
+    assert_eq!(read.len(), parsed.0.len(), "{read:?}");
 }
 
 #[test]
