@@ -5,7 +5,9 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use super::includes::{self, Resolved, Resolver};
+use std::rc::Rc;
+
+use super::includes::{self, IncludedFiles, Resolved, Resolver, TargetCache, Targets};
 use crate::load_nginx::NginxText;
 use crate::parse::nginx::{Directive, FileContext, SmolStr};
 use crate::source::{FileId, Loc, Span};
@@ -275,7 +277,9 @@ enum Frame<'a> {
         included: bool,
     },
     Targets {
-        files: std::vec::IntoIter<usize>,
+        targets: Rc<IncludedFiles>,
+        /// The next of `targets.files` to read.
+        next: usize,
         parent: Level,
         /// The include's argument.
         at: Loc,
@@ -312,6 +316,8 @@ pub fn build<'a>(
     };
     let mut chain: Vec<usize> = vec![root];
     let mut reads = 0usize;
+    let mut read_files: HashSet<usize> = HashSet::new();
+    let mut targets = TargetCache::new(resolver, bases);
     let mut stack: Vec<Frame<'a>> = vec![Frame::Dirs {
         iter: parsed(root).unwrap_or(&[]).iter(),
         file: src.file,
@@ -320,12 +326,22 @@ pub fn build<'a>(
     }];
     while let Some(frame) = stack.last_mut() {
         match frame {
-            Frame::Targets { files, parent, at } => {
+            Frame::Targets {
+                targets,
+                next: n,
+                parent,
+                at,
+            } => {
                 let parent = *parent;
-                let Some(next) = files.next() else {
+                let Some(&next) = targets.files.get(*n) else {
                     stack.pop();
                     continue;
                 };
+                *n += 1;
+                // Files in the include chain are cycles (noted at the include).
+                if chain.contains(&next) {
+                    continue;
+                }
                 let Some(s) = sources.get(next) else { continue };
                 reads += 1;
                 if reads > budgets.config_reads {
@@ -334,7 +350,7 @@ pub fn build<'a>(
                     break;
                 }
                 chain.push(next);
-                if !cfg.files.contains(&next) {
+                if read_files.insert(next) {
                     cfg.files.push(next);
                 }
                 stack.push(Frame::Dirs {
@@ -368,8 +384,7 @@ pub fn build<'a>(
                 }
                 let parent_kind = cfg.kind(parent);
                 if d.name == "include" && parent_kind != BlockKind::Opaque {
-                    if let Some(frame) =
-                        cfg.include(d, file, parent, sources, resolver, bases, &chain)
+                    if let Some(frame) = cfg.include(d, file, parent, sources, &mut targets, &chain)
                     {
                         stack.push(frame);
                     }
@@ -500,15 +515,13 @@ impl<'a> Config<'a> {
     }
 
     /// Resolve one include; a frame to read its files, or a note.
-    #[allow(clippy::too_many_arguments)]
     fn include(
         &mut self,
         d: &'a Directive,
         file: FileId,
         parent: Level,
         sources: &[Source<'_>],
-        resolver: &Resolver,
-        bases: &[String],
+        cache: &mut TargetCache<'_>,
         chain: &[usize],
     ) -> Option<Frame<'a>> {
         let arg = d.args.first()?;
@@ -516,16 +529,7 @@ impl<'a> Config<'a> {
             file,
             span: arg.span,
         };
-        let mut first = None;
-        let mut found = None;
-        for base in bases {
-            let r = resolver.resolve(base, &arg.value);
-            if let Resolved::Files(f) = r {
-                found = Some(f);
-                break;
-            }
-            first.get_or_insert(r);
-        }
+        let found = cache.targets(&arg.value);
         let note = |kind, target: String| IncludeNote {
             loc,
             pattern: arg.value.to_string(),
@@ -533,19 +537,22 @@ impl<'a> Config<'a> {
             target,
             root: self.root_path.clone(),
         };
-        let Some(files) = found else {
-            let (kind, target) = match first {
-                Some(Resolved::Outside(t)) => (NoteKind::Outside, t),
-                Some(Resolved::NoMatch(t)) => (NoteKind::EmptyGlob, t),
-                Some(Resolved::Missing(t)) => (NoteKind::Missing, t),
-                _ => (NoteKind::Missing, arg.value.to_string()),
-            };
-            if !includes::harmless(&arg.value) {
-                self.unknown_levels.insert(parent);
+        let files = match found {
+            Targets::Files(files) => files,
+            Targets::None(first) => {
+                let (kind, target) = match first {
+                    Resolved::Outside(t) => (NoteKind::Outside, t),
+                    Resolved::NoMatch(t) => (NoteKind::EmptyGlob, t),
+                    Resolved::Missing(t) => (NoteKind::Missing, t),
+                    Resolved::Files(_) => (NoteKind::Missing, arg.value.to_string()),
+                };
+                if !includes::harmless(&arg.value) {
+                    self.unknown_levels.insert(parent);
+                }
+                let n = note(kind, target);
+                self.notes.push(n);
+                return None;
             }
-            let n = note(kind, target);
-            self.notes.push(n);
-            return None;
         };
         if chain.len() > MAX_INCLUDE_DEPTH {
             let n = note(NoteKind::TooDeep, arg.value.to_string());
@@ -553,15 +560,14 @@ impl<'a> Config<'a> {
             self.unknown_levels.insert(parent);
             return None;
         }
-        let (cyclic, ok): (Vec<usize>, Vec<usize>) =
-            files.into_iter().partition(|f| chain.contains(f));
-        if let Some(&c) = cyclic.first() {
+        if let Some(c) = files.first_of(chain) {
             let path = sources.get(c).map(|s| s.path.clone()).unwrap_or_default();
             let n = note(NoteKind::Cycle, path);
             self.notes.push(n);
         }
         Some(Frame::Targets {
-            files: ok.into_iter(),
+            targets: files,
+            next: 0,
             parent,
             at: loc,
         })
