@@ -24,7 +24,7 @@ pub mod tree;
 pub mod values;
 pub mod vars;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::load_nginx::NginxText;
 use crate::parse::nginx::{Directive, FileContext, NginxFile};
@@ -289,24 +289,7 @@ impl<'a> Nginx<'a> {
             .collect();
         self.round(mains, &mut reached, &per_root, &mut out);
         // 2. Fragments no other fragment includes.
-        let mut included_by_fragment = vec![false; self.sources.len()];
-        for (i, s) in self.sources.iter().enumerate() {
-            if reached.get(i).copied().unwrap_or(true) {
-                continue;
-            }
-            for arg in s.includes() {
-                for base in fragment_bases(&s.path) {
-                    if let includes::Resolved::Files(hits) = self.resolver.resolve(&base, arg) {
-                        for h in hits.into_iter().filter(|&h| h != i) {
-                            if let Some(x) = included_by_fragment.get_mut(h) {
-                                *x = true;
-                            }
-                        }
-                        break;
-                    }
-                }
-            }
-        }
+        let included_by_fragment = self.included_by_fragments(&reached);
         let free = self.fragments(|i| {
             !reached.get(i).copied().unwrap_or(true)
                 && !included_by_fragment.get(i).copied().unwrap_or(true)
@@ -333,6 +316,67 @@ impl<'a> Nginx<'a> {
             })
             .collect();
         (out.results, notes)
+    }
+
+    /// Which files a fragment not yet reached includes (itself aside).
+    /// Generated trees hold thousands of fragments that each include
+    /// `conf.d/*.conf`: a pattern is resolved once per base, and its files
+    /// are marked by its first two includers only (once two have, every
+    /// file is marked). 8,000 such fragments took 6 s.
+    fn included_by_fragments(&self, reached: &[bool]) -> Vec<bool> {
+        /// A pattern's files, and who has marked them so far.
+        struct Marked {
+            hits: Option<Vec<usize>>,
+            first: Option<usize>,
+            done: bool,
+        }
+        let mut out = vec![false; self.sources.len()];
+        let mut patterns: HashMap<(String, &str), Marked> = HashMap::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            if reached.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            for arg in s.includes() {
+                for base in fragment_bases(&s.path) {
+                    let m = patterns
+                        .entry((base, arg.as_str()))
+                        .or_insert_with_key(|(b, a)| {
+                            let hits = match self.resolver.resolve(b, a) {
+                                includes::Resolved::Files(hits) => Some(hits),
+                                _ => None,
+                            };
+                            Marked {
+                                hits,
+                                first: None,
+                                done: false,
+                            }
+                        });
+                    let Some(hits) = &m.hits else { continue };
+                    match m.first {
+                        _ if m.done => {}
+                        None => {
+                            for &h in hits.iter().filter(|&&h| h != i) {
+                                if let Some(x) = out.get_mut(h) {
+                                    *x = true;
+                                }
+                            }
+                            m.first = Some(i);
+                        }
+                        Some(f) if f != i => {
+                            if hits.contains(&f)
+                                && let Some(x) = out.get_mut(f)
+                            {
+                                *x = true;
+                            }
+                            m.done = true;
+                        }
+                        Some(_) => {}
+                    }
+                    break;
+                }
+            }
+        }
+        out
     }
 
     /// Fragments (by source index) to read as roots.

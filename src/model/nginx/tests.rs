@@ -574,3 +574,51 @@ fn a_configuration_past_its_budget_stops_with_a_note_and_open_levels_unknown() {
     assert_eq!(ports.len(), 6);
     assert!(!http_unknown);
 }
+
+#[test]
+fn fragments_marked_as_included_are_those_a_scan_of_every_include_marks() {
+    let files = [
+        // Each includes the glob that matches itself and the others.
+        ("site/conf.d/a.conf", "include conf.d/*.conf;"),
+        ("site/conf.d/b.conf", "include conf.d/*.conf;"),
+        (
+            "site/conf.d/c.conf",
+            "include conf.d/*.conf; include x/*.conf;",
+        ),
+        ("site/x/only.conf", "include x/only.conf;"),
+        ("site/x/other.conf", "server { listen 1; }"),
+        // Resolves from the second base only.
+        ("site/y/z.conf", "include y/z2.conf;"),
+        ("site/y/z2.conf", "server { listen 2; }"),
+        // The only includer of its own pattern: not marked by itself.
+        ("site/w/self.conf", "include w/self.conf;"),
+    ];
+    let (texts, paths) = model(&files);
+    let n = Nginx::new(Version::DEFAULT, inputs(&texts, &paths));
+    let reached = vec![false; n.sources.len()];
+    let mut scanned = vec![false; n.sources.len()];
+    for (i, s) in n.sources.iter().enumerate() {
+        for arg in s.includes() {
+            for base in fragment_bases(&s.path) {
+                if let includes::Resolved::Files(hits) = n.resolver.resolve(&base, arg) {
+                    for h in hits.into_iter().filter(|&h| h != i) {
+                        scanned[h] = true;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    let marked = n.included_by_fragments(&reached);
+    assert_eq!(marked, scanned);
+    // a, b, c (each by the others), only and other (by c), z2 (by z);
+    // not z, nor self (by itself only).
+    let unmarked: Vec<&str> = n
+        .sources
+        .iter()
+        .zip(&marked)
+        .filter(|(_, m)| !**m)
+        .map(|(s, _)| s.path.as_str())
+        .collect();
+    assert_eq!(unmarked, ["site/w/self.conf", "site/y/z.conf"]);
+}
