@@ -3,20 +3,9 @@
 //! the same order.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use confaudit::pipeline::{Input, Options, analyze};
+mod common;
 
-fn findings(rule: &str, text: &str) -> Vec<String> {
-    let inputs = vec![Input::Text {
-        display: "t.yaml".into(),
-        text: text.into(),
-    }];
-    analyze(inputs, Vec::new(), &Options::default())
-        .findings
-        .iter()
-        .filter(|f| f.rule == rule)
-        .map(|f| format!("{:?} {}", f.severity, f.message))
-        .collect()
-}
+use common::findings;
 
 fn deployment(name: &str, ns: &str, labels: &str) -> String {
     format!(

@@ -1,5 +1,7 @@
 //! Gateway API facts: Gateways, routes (HTTP, GRPC, TCP, TLS) and ReferenceGrants.
 
+use std::collections::HashMap;
+
 use super::istio::{NameIndex, name_index, named};
 use super::k8s::Object;
 use crate::parse::tree::NodeRef;
@@ -71,6 +73,8 @@ pub struct GatewayApi<'a> {
     pub grants: Vec<ReferenceGrant<'a>>,
     /// Indexes into `gateways` by name: rules look a Gateway up per parentRef.
     pub(crate) gateway_index: NameIndex<'a>,
+    /// Namespace -> indexes into `gateways`, ascending.
+    pub(crate) gateways_by_ns: HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> GatewayApi<'a> {
@@ -81,6 +85,15 @@ impl<'a> GatewayApi<'a> {
         name: &str,
     ) -> impl Iterator<Item = &'s GwGateway<'a>> + use<'s, 'a> {
         named(&self.gateway_index, &self.gateways, ns, name).into_iter()
+    }
+
+    /// Gateways of a namespace, in tree order.
+    pub fn gateways_in<'s>(&'s self, ns: &str) -> impl Iterator<Item = &'s GwGateway<'a>> + 's {
+        self.gateways_by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.gateways.get(i))
     }
 }
 
@@ -205,5 +218,10 @@ pub fn build<'a>(objects: &[Object<'a>]) -> GatewayApi<'a> {
         }
     }
     m.gateway_index = name_index(objects, m.gateways.iter().map(|g| g.object));
+    for (i, g) in m.gateways.iter().enumerate() {
+        if let Some(o) = objects.get(g.object) {
+            m.gateways_by_ns.entry(o.namespace).or_default().push(i);
+        }
+    }
     m
 }

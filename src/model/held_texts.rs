@@ -60,6 +60,7 @@ impl<'a, 'b> Rehome<'a, 'b> for PortRef<'a> {
         match self {
             PortRef::Number(n) => PortRef::Number(n),
             PortRef::Name(s) => PortRef::Name(to(s)),
+            PortRef::OutOfRange(s) => PortRef::OutOfRange(to(s)),
         }
     }
 }

@@ -159,6 +159,8 @@ pub struct Istio<'a> {
     pub sidecars: Vec<Sidecar<'a>>,
     /// Indexes into `gateways` by name: rules look a Gateway up per reference.
     pub(crate) gateway_index: NameIndex<'a>,
+    /// PeerAuthentications by namespace and selector (`effective_mtls`).
+    pub(crate) peer_auth_index: super::mesh::PaIndex<'a>,
 }
 
 impl<'a> Istio<'a> {
@@ -407,7 +409,12 @@ fn service_entry<'a>(o: &Object<'a>, index: usize) -> ServiceEntry<'a> {
     }
 }
 
-pub fn build<'a>(objects: &[Object<'a>]) -> Istio<'a> {
+/// Istio's facts from the objects; `templates_by_label` tells how common
+/// each pod label is (to file selectors by their rarest pair).
+pub fn build<'a>(
+    objects: &[Object<'a>],
+    templates_by_label: &super::selection::PairIndex<'_>,
+) -> Istio<'a> {
     let mut m = Istio::default();
     for (i, o) in objects.iter().enumerate() {
         match (o.group(), o.kind) {
@@ -434,6 +441,8 @@ pub fn build<'a>(objects: &[Object<'a>]) -> Istio<'a> {
         }
     }
     m.gateway_index = name_index(objects, m.gateways.iter().map(|g| g.object));
+    m.peer_auth_index =
+        super::mesh::PaIndex::of(&m.peer_authentications, objects, templates_by_label);
     m
 }
 

@@ -153,9 +153,21 @@ impl<'a, 'b> Rehome<'a, 'b> for Object<'a> {
 pub enum PortRef<'a> {
     Number(i64),
     Name(&'a str),
+    /// Digits past what an i64 holds, as written: a number out of range,
+    /// not a port name.
+    OutOfRange(&'a str),
 }
 
 impl<'a> PortRef<'a> {
+    /// A number outside 1-65535 (names are not numbers).
+    pub fn outside_port_range(&self) -> bool {
+        match self {
+            PortRef::Number(n) => !(1..=65535).contains(n),
+            PortRef::OutOfRange(_) => true,
+            PortRef::Name(_) => false,
+        }
+    }
+
     /// An int-or-string port: numbers (also quoted digits) are numbers.
     pub fn from_node(n: NodeRef<'a>) -> Option<PortRef<'a>> {
         if let Some(i) = n.as_int() {
@@ -164,12 +176,7 @@ impl<'a> PortRef<'a> {
         let s = n.as_str()?;
         match s.parse::<i64>() {
             Ok(i) => Some(PortRef::Number(i)),
-            // Digits past i64 are a number out of range, not a port name.
-            Err(_) if is_integer_text(s) => Some(PortRef::Number(if s.starts_with('-') {
-                i64::MIN
-            } else {
-                i64::MAX
-            })),
+            Err(_) if is_integer_text(s) => Some(PortRef::OutOfRange(s)),
             Err(_) => Some(PortRef::Name(s)),
         }
     }
@@ -186,6 +193,7 @@ impl std::fmt::Display for PortRef<'_> {
         match self {
             PortRef::Number(n) => write!(f, "{n}"),
             PortRef::Name(s) => write!(f, "`{s}`"),
+            PortRef::OutOfRange(digits) => f.write_str(digits),
         }
     }
 }
@@ -416,6 +424,7 @@ impl<'a> Service<'a> {
         match r {
             PortRef::Number(n) => self.port_numbered(n),
             PortRef::Name(s) => self.port_named(s),
+            PortRef::OutOfRange(_) => None,
         }
     }
     pub fn ports_list(&self) -> String {

@@ -333,7 +333,7 @@ impl<'a> Model<'a> {
         let ((k8s, istio, gateway_api), envoy) = rayon::join(
             || {
                 let k8s = build_k8s::build(objects.objects, objects.templates, objects.services);
-                let istio = istio::build(&k8s.objects);
+                let istio = istio::build(&k8s.objects, &k8s.templates_by_label);
                 let gateway_api = gateway_api::build(&k8s.objects);
                 (k8s, istio, gateway_api)
             },

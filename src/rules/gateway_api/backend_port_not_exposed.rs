@@ -24,7 +24,7 @@ fn port_targeting<'s, 'a>(
             .service_templates(svc)
             .iter()
             .any(|t| t.port_for_name(name, p.protocol).and_then(|c| c.number) == Some(n)),
-        None => false,
+        Some(PortRef::OutOfRange(_)) | None => false,
     })
 }
 

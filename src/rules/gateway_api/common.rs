@@ -55,12 +55,7 @@ pub fn gateways_named<'m, 'a>(
 
 /// Does the tree define any Gateway in this namespace?
 pub fn namespace_has_gateways(model: &Model<'_>, ns: &str) -> bool {
-    model
-        .gateway_api
-        .gateways
-        .iter()
-        .filter_map(|g| model.k8s.object(g.object))
-        .any(|o| o.namespace == ns)
+    model.gateway_api.gateways_in(ns).next().is_some()
 }
 
 /// Listeners a parentRef selects: all of them, narrowed by `sectionName`

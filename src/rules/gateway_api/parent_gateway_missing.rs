@@ -40,10 +40,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             }
             let others: Vec<&str> = model
                 .gateway_api
-                .gateways
-                .iter()
+                .gateways_in(ns)
                 .filter_map(|g| model.k8s.object(g.object))
-                .filter(|o| o.namespace == ns)
                 .map(|o| o.name)
                 .collect();
             match crate::util::closest(p.name, others.iter().copied()) {

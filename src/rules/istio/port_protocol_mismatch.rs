@@ -60,7 +60,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         .declared_ports()
                         .map(|(_, p)| p)
                         .find(|p| p.number == Some(n)),
-                    None => None,
+                    Some(PortRef::OutOfRange(_)) | None => None,
                 };
                 let Some(cport) = cport else { continue };
                 let (actual, csrc) = port_protocol(cport.name, None);

@@ -1,5 +1,8 @@
 //! ISTIO007: a VirtualService naming a Gateway that does not exist.
 
+use std::collections::HashMap;
+
+use crate::model::k8s::Object;
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -9,6 +12,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
+    let mut first_named: Option<HashMap<&str, &Object<'_>>> = None;
     for vs in &m.istio.virtual_services {
         let Some(obj) = m.k8s.object(vs.object) else {
             continue;
@@ -29,16 +33,25 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let f = emit
                 .at(node.loc(), format!("VirtualService {}/{} is bound to Gateway {ns}/{name}, which does not exist; the routes are never applied there (404)", obj.namespace, obj.name))
                 .resource(obj.resource());
-            let same_name: Vec<String> = m
-                .istio
-                .gateways
-                .iter()
-                .filter_map(|g| m.k8s.object(g.object))
-                .filter(|o| o.name == name)
-                .map(|o| format!("{}/{}", o.namespace, o.name))
-                .collect();
-            match same_name.first() {
-                Some(other) => f.help(format!("the Gateway lives in another namespace: write `{other}`")),
+            // The first Gateway of that name in tree order, from a map made
+            // on the first miss (not a scan of every Gateway per miss).
+            let first_named = first_named.get_or_insert_with(|| {
+                let mut map = HashMap::new();
+                for o in m
+                    .istio
+                    .gateways
+                    .iter()
+                    .filter_map(|g| m.k8s.object(g.object))
+                {
+                    map.entry(o.name).or_insert(o);
+                }
+                map
+            });
+            match first_named.get(name) {
+                Some(other) => f.help(format!(
+                    "the Gateway lives in another namespace: write `{}/{}`",
+                    other.namespace, other.name
+                )),
                 None => f.help("name an existing Gateway as `namespace/name` (a bare name means the VirtualService's namespace)"),
             };
         }

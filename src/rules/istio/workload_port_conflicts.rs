@@ -32,7 +32,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     Some(PortRef::Name(n)) => {
                         t.port_for_name(n, sp.protocol).and_then(|p| p.number)
                     }
-                    None => None,
+                    Some(PortRef::OutOfRange(_)) | None => None,
                 };
                 if let Some(target) = target {
                     by_target.entry(target).or_default().push((name, sp));

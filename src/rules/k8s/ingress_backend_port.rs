@@ -46,6 +46,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .find(|p| match (port, p.effective_target()) {
                 (PortRef::Number(n), Some(PortRef::Number(t))) => n == t,
                 (PortRef::Name(n), Some(PortRef::Name(t))) => n == t,
+                (PortRef::OutOfRange(n), Some(PortRef::OutOfRange(t))) => n == t,
                 _ => false,
             });
         match (via_target, svc.ports.as_slice()) {

@@ -55,15 +55,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                             Some(_) => {}
                         }
                     }
-                    PortRef::Number(n) => {
-                        if !(1..=65535).contains(&n) {
-                            emit.at(
-                                probe.port_loc,
-                                format!("{what} probes port {n}, outside 1-65535"),
-                            )
-                            .resource(obj.resource());
-                            continue;
-                        }
+                    PortRef::Number(n) if (1..=65535).contains(&n) => {
                         if c.ports.is_empty() || c.port_numbered(n).is_some() {
                             continue;
                         }
@@ -86,6 +78,14 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                             f.related(first.loc, "declared ports");
                         }
                         f.help("probe the port the application listens on (or declare it)");
+                    }
+                    // A number outside 1-65535, or digits past any number.
+                    port => {
+                        emit.at(
+                            probe.port_loc,
+                            format!("{what} probes port {port}, outside 1-65535"),
+                        )
+                        .resource(obj.resource());
                     }
                 }
             }

@@ -51,10 +51,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             }
             if let (Some(t), Some(at)) = (p.target, p.target_loc) {
                 match t {
-                    PortRef::Number(n) if !(1..=65535).contains(&n) => {
+                    t if t.outside_port_range() => {
                         emit.at(
                             at,
-                            format!("{who}: targetPort {n} is outside 1-65535; the API rejects it"),
+                            format!("{who}: targetPort {t} is outside 1-65535; the API rejects it"),
                         )
                         .resource(obj.resource());
                     }

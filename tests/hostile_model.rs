@@ -1,0 +1,90 @@
+//! Hostile shapes for the model and the mesh rules: lookups that were
+//! scans are indexed and report what the scans reported, counts at crowded
+//! places stay right, and odd values are reported as written.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use common::{findings, report};
+
+fn gateway(name: &str, ns: &str, protocol: &str, host: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  selector: {{istio: ingressgateway}}\n  servers:\n  - port: {{number: 80, name: http, protocol: {protocol}}}\n    hosts: ['{host}']\n---\n"
+    )
+}
+
+#[test]
+fn crowded_gateway_places_count_each_different_message_once() {
+    // 50 Gateways named apart, then 10 named alike (their findings repeat
+    // unless TLS differs): each place lists 32 and counts the rest, as the
+    // comparison of every pair did; the pairs past 32 are now counted, not
+    // built (10,000 Gateways serving `*` took 8 GB).
+    let text: String = (0..60)
+        .map(|g| {
+            let name = if g < 50 {
+                format!("u{g}")
+            } else {
+                "dup".into()
+            };
+            let protocol = if g % 2 == 0 { "HTTPS" } else { "HTTP" };
+            gateway(&name, "a", protocol, "*")
+        })
+        .collect();
+    let found = findings("ISTIO009", &text);
+    // One note at each Gateway's host, in tree order.
+    let counts: Vec<usize> = found
+        .iter()
+        .filter(|m| m.contains("findings at this place are not listed"))
+        .map(|m| m.split(' ').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 60);
+    // u0 (TLS): 49 named apart + `dup` once; u1: `dup` with and without
+    // TLS; the last `dup` (no TLS): 50 named apart + `dup` both ways.
+    assert_eq!(counts[0], 50 - 32);
+    assert_eq!(counts[1], 51 - 32);
+    assert_eq!(counts[59], 52 - 32);
+    assert_eq!(found.len(), 60 * 33);
+}
+
+#[test]
+fn a_gateway_of_the_same_name_elsewhere_is_named_in_the_help() {
+    let mut text = String::new();
+    for i in 0..30 {
+        text.push_str(&gateway(&format!("gw{i}"), "edge", "HTTP", "*"));
+    }
+    text.push_str(&gateway("gw7", "later", "HTTP", "*"));
+    text.push_str("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs, namespace: shop}\nspec:\n  hosts: ['*']\n  gateways: [gw7, missing, edge/gw3]\n  http: [{route: [{destination: {host: ext.example.com}}]}]\n");
+    let helps: Vec<String> = report(&text)
+        .findings
+        .iter()
+        .filter(|f| f.rule == "ISTIO007")
+        .map(|f| f.help.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(helps.len(), 2, "{helps:?}");
+    // The first Gateway of that name in tree order.
+    assert!(helps[0].contains("write `edge/gw7`"), "{}", helps[0]);
+    assert!(
+        helps[1].starts_with("name an existing Gateway"),
+        "{}",
+        helps[1]
+    );
+}
+
+#[test]
+fn ports_past_any_number_are_reported_as_written() {
+    let text = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: w}\n  ports:\n  - {name: a, port: 80, targetPort: 99999999999999999999}\n  - {name: b, port: 81, targetPort: '-123456789012345678901'}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\nspec:\n  selector: {matchLabels: {app: w}}\n  template:\n    metadata: {labels: {app: w}}\n    spec:\n      containers:\n      - name: c\n        ports: [{containerPort: 8080}]\n        livenessProbe: {httpGet: {port: 99999999999999999999}}\n";
+    let k8s007 = findings("K8S007", text);
+    assert_eq!(k8s007.len(), 2, "{k8s007:?}");
+    assert!(k8s007[0].contains("targetPort 99999999999999999999 is outside 1-65535"));
+    assert!(k8s007[1].contains("targetPort -123456789012345678901 is outside 1-65535"));
+    let k8s006 = findings("K8S006", text);
+    assert_eq!(k8s006.len(), 1);
+    assert!(
+        k8s006[0].contains("probes port 99999999999999999999, outside 1-65535"),
+        "{}",
+        k8s006[0]
+    );
+    for m in k8s007.iter().chain(&k8s006) {
+        assert!(!m.contains("922337203685477580"), "{m}");
+    }
+}
