@@ -1,6 +1,6 @@
 //! Gateway API facts: Gateways, routes (HTTP, GRPC, TCP, TLS) and ReferenceGrants.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::istio::{NameIndex, name_index, named};
 use super::k8s::Object;
@@ -20,6 +20,38 @@ pub struct GwGateway<'a> {
     pub object: usize,
     pub class: Option<&'a str>,
     pub listeners: Vec<Listener<'a>>,
+    /// Listener names, ports and (name, port) pairs, so that a parentRef
+    /// is checked without a scan of every listener (a route per listener
+    /// of a Gateway with thousands).
+    listener_keys: (HashSet<&'a str>, HashSet<i64>, HashSet<(&'a str, i64)>),
+}
+
+impl<'a> GwGateway<'a> {
+    fn new(object: usize, class: Option<&'a str>, listeners: Vec<Listener<'a>>) -> Self {
+        let names = listeners.iter().filter_map(|l| l.name).collect();
+        let ports = listeners.iter().filter_map(|l| l.port).collect();
+        let pairs = listeners
+            .iter()
+            .filter_map(|l| Some((l.name?, l.port?)))
+            .collect();
+        GwGateway {
+            object,
+            class,
+            listeners,
+            listener_keys: (names, ports, pairs),
+        }
+    }
+
+    /// Is there a listener with this name and port (each when given)?
+    pub fn has_listener(&self, name: Option<&str>, port: Option<i64>) -> bool {
+        let (names, ports, pairs) = &self.listener_keys;
+        match (name, port) {
+            (Some(s), Some(n)) => pairs.contains(&(s, n)),
+            (Some(s), None) => names.contains(s),
+            (None, Some(n)) => ports.contains(&n),
+            (None, None) => !self.listeners.is_empty(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -165,22 +197,20 @@ pub fn build<'a>(objects: &[Object<'a>]) -> GatewayApi<'a> {
         match o.kind {
             "Gateway" => {
                 let spec = o.get("spec");
-                m.gateways.push(GwGateway {
-                    object: i,
-                    class: spec.and_then(|s| s.str_at("gatewayClassName")),
-                    listeners: spec
-                        .and_then(|s| s.get("listeners"))
-                        .into_iter()
-                        .flat_map(|l| l.items())
-                        .map(|l| Listener {
-                            name: l.str_at("name"),
-                            port: l.get("port").and_then(|n| n.as_int()),
-                            protocol: l.str_at("protocol"),
-                            hostname: l.str_at("hostname"),
-                            node: l,
-                        })
-                        .collect(),
-                });
+                let listeners = spec
+                    .and_then(|s| s.get("listeners"))
+                    .into_iter()
+                    .flat_map(|l| l.items())
+                    .map(|l| Listener {
+                        name: l.str_at("name"),
+                        port: l.get("port").and_then(|n| n.as_int()),
+                        protocol: l.str_at("protocol"),
+                        hostname: l.str_at("hostname"),
+                        node: l,
+                    })
+                    .collect();
+                let class = spec.and_then(|s| s.str_at("gatewayClassName"));
+                m.gateways.push(GwGateway::new(i, class, listeners));
             }
             "HTTPRoute" | "GRPCRoute" | "TCPRoute" | "TLSRoute" | "UDPRoute" => {
                 m.routes.push(route(o, i))

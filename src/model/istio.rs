@@ -61,6 +61,7 @@ pub struct DestinationRule<'a> {
     pub object: usize,
     pub host: &'a str,
     pub host_node: NodeRef<'a>,
+    /// Sorted, without repeats ([`exported_to`]).
     pub export_to: Vec<&'a str>,
     pub traffic_policy: Option<NodeRef<'a>>,
     pub subsets: Vec<Subset<'a>>,
@@ -138,6 +139,7 @@ pub struct ServiceEntry<'a> {
     pub ports: Vec<SePort<'a>>,
     pub resolution: &'a str,
     pub location: &'a str,
+    /// Sorted, without repeats ([`exported_to`]).
     pub export_to: Vec<&'a str>,
     pub workload_selector: Option<Vec<(&'a str, &'a str)>>,
 }
@@ -213,6 +215,15 @@ fn strs<'a>(n: Option<NodeRef<'a>>) -> Vec<&'a str> {
         .flat_map(|l| l.items())
         .filter_map(|i| i.as_str())
         .collect()
+}
+
+/// An `exportTo` list, sorted and without repeats: looked up per host lookup
+/// (lists of 20,000 namespaces were scanned per VirtualService).
+fn export_list<'a>(n: Option<NodeRef<'a>>) -> Vec<&'a str> {
+    let mut list = strs(n);
+    list.sort_unstable();
+    list.dedup();
+    list
 }
 
 fn str_nodes<'a>(n: Option<NodeRef<'a>>) -> Vec<(&'a str, NodeRef<'a>)> {
@@ -302,7 +313,7 @@ fn destination_rule<'a>(o: &Object<'a>, index: usize) -> Option<DestinationRule<
         object: index,
         host: host_node.as_str()?,
         host_node,
-        export_to: strs(spec.get("exportTo")),
+        export_to: export_list(spec.get("exportTo")),
         traffic_policy: spec.get("trafficPolicy"),
         subsets: spec
             .get("subsets")
@@ -402,7 +413,7 @@ fn service_entry<'a>(o: &Object<'a>, index: usize) -> ServiceEntry<'a> {
         location: get("location")
             .and_then(|r| r.as_str())
             .unwrap_or("MESH_EXTERNAL"),
-        export_to: strs(get("exportTo")),
+        export_to: export_list(get("exportTo")),
         workload_selector: get("workloadSelector")
             .and_then(|w| w.get("labels"))
             .map(|l| l.string_pairs()),
@@ -459,10 +470,25 @@ pub fn host_matches(pattern: &str, host: &str) -> bool {
     }
 }
 
-/// Is an object visible from a namespace under its `exportTo`? (empty = everywhere)
+/// Is an object visible from a namespace under its `exportTo` (sorted;
+/// empty = everywhere)?
 pub fn exported_to(export_to: &[&str], owner_ns: &str, from_ns: &str) -> bool {
-    export_to.is_empty()
-        || export_to
-            .iter()
-            .any(|e| *e == "*" || *e == from_ns || (*e == "." && owner_ns == from_ns))
+    let has = |e: &str| export_to.binary_search(&e).is_ok();
+    export_to.is_empty() || has("*") || has(from_ns) || (owner_ns == from_ns && has("."))
+}
+
+/// [`exported_to`] of a list in any order, read once.
+pub fn exported_to_unsorted<'x>(
+    export_to: impl Iterator<Item = &'x str>,
+    owner_ns: &str,
+    from_ns: &str,
+) -> bool {
+    let mut empty = true;
+    for e in export_to {
+        if e == "*" || e == from_ns || (e == "." && owner_ns == from_ns) {
+            return true;
+        }
+        empty = false;
+    }
+    empty
 }

@@ -204,7 +204,7 @@ fn selector_lookups_equal_a_linear_scan() {
 
 #[test]
 fn service_entry_lookup_equals_a_linear_scan() {
-    use crate::model::istio::{exported_to, host_matches};
+    use crate::model::istio::{exported_to_unsorted, host_matches};
     let hosts = [
         "api.example.com",
         "API.Example.com",
@@ -241,7 +241,7 @@ fn service_entry_lookup_equals_a_linear_scan() {
             for from in ["shop", "other", "mesh", "elsewhere"] {
                 let scan = m.istio.service_entries.iter().find(|se| {
                     let ns = m.k8s.object(se.object).map_or("", |o| o.namespace);
-                    exported_to(&se.export_to, ns, from)
+                    exported_to_unsorted(se.export_to.iter().copied(), ns, from)
                         && se
                             .hosts
                             .iter()
@@ -382,7 +382,7 @@ fn istio_reads_short_names_and_full_names_only() {
 
 #[test]
 fn wildcard_destination_rules_are_found_as_a_scan_finds_them() {
-    use crate::model::istio::{exported_to, host_matches};
+    use crate::model::istio::{exported_to_unsorted, host_matches};
     let patterns = [
         "*",
         "*.example.com",
@@ -431,7 +431,7 @@ fn wildcard_destination_rules_are_found_as_a_scan_finds_them() {
                     .filter(|dr| {
                         let o = m.k8s.object(dr.object).unwrap();
                         host_matches(&m.istio_fqdn(dr.host, o.namespace), q)
-                            && exported_to(&dr.export_to, o.namespace, from)
+                            && exported_to_unsorted(dr.export_to.iter().copied(), o.namespace, from)
                     })
                     .map(|dr| dr.object)
                     .collect();
@@ -536,4 +536,28 @@ fn effective_mtls_equals_a_scan_of_every_policy() {
         }
         assert!(decided > 10, "{decided}");
     });
+}
+
+#[test]
+fn export_lists_are_read_sorted_as_they_were_read_in_order() {
+    use crate::model::istio::{exported_to, exported_to_unsorted};
+    let names = ["*", ".", "a", "b", "", "c", "a"];
+    for n in 0..200usize {
+        // Lists of up to 4 names, picked by the digits of n.
+        let list: Vec<&str> = (0..n % 5)
+            .map(|k| names[(n / 5 + k * 3) % names.len()])
+            .collect();
+        let mut sorted = list.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        for owner in ["a", "b"] {
+            for from in ["a", "b", "c", "", "*"] {
+                assert_eq!(
+                    exported_to(&sorted, owner, from),
+                    exported_to_unsorted(list.iter().copied(), owner, from),
+                    "{list:?} {owner} {from}"
+                );
+            }
+        }
+    }
 }

@@ -1,9 +1,9 @@
 //! GWAPI006: a parentRef `sectionName` or `port` that no listener of its
 //! Gateway has.
 
-use super::common::{
-    gateways_named, is_gateway_ref, listeners_list, parent_namespace, routes, selected_listeners,
-};
+use super::common::{gateways_named, is_gateway_ref, listeners_list, parent_namespace, routes};
+use std::collections::HashMap;
+
 use crate::rules::{Ctx, Emit, Rule};
 
 pub static RULE: Rule = Rule {
@@ -13,6 +13,9 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
+    // Each Gateway's listener list, written once: a route per listener of
+    // a Gateway with thousands wrote the whole list again per finding.
+    let mut lists: HashMap<usize, String> = HashMap::new();
     for (route, obj) in routes(model) {
         for p in route.parent_refs.iter().filter(|p| is_gateway_ref(p)) {
             if p.section_name.is_none() && p.port.is_none() {
@@ -28,14 +31,11 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             if gws.iter().any(|(g, _)| g.listeners.is_empty())
                 || gws
                     .iter()
-                    .any(|(g, _)| selected_listeners(g, p).next().is_some())
+                    .any(|(g, _)| g.has_listener(p.section_name, p.port))
             {
                 continue;
             }
-            let named = |s: &str| {
-                gws.iter()
-                    .any(|(g, _)| g.listeners.iter().any(|l| l.name == Some(s)))
-            };
+            let named = |s: &str| gws.iter().any(|(g, _)| g.has_listener(Some(s), None));
             let (node, what) = match (p.section_name, p.port) {
                 (Some(s), None) => (p.node.get("sectionName"), format!("a listener named `{s}`")),
                 (Some(s), Some(n)) if !named(s) => (
@@ -77,7 +77,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .and_then(|s| crate::util::closest(s, names));
             match near {
                 Some(n) => f.help(format!("did you mean sectionName `{n}`?")),
-                None => f.help(format!("the Gateway's listeners: {}", listeners_list(gw))),
+                None => {
+                    let list = lists.entry(gw.object).or_insert_with(|| listeners_list(gw));
+                    f.help(format!("the Gateway's listeners: {list}"))
+                }
             };
         }
     }

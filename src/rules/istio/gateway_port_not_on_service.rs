@@ -10,11 +10,12 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
+    let mut workloads = crate::model::mesh::WorkloadsBySelector::new(m);
     for gw in &m.istio.gateways {
         let Some(obj) = m.k8s.object(gw.object) else {
             continue;
         };
-        let w = m.gateway_workloads(gw);
+        let w = workloads.get(gw);
         if w.templates.is_empty() && !w.implicit {
             continue; // ISTIO006 reports the selector.
         }
