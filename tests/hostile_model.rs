@@ -88,3 +88,43 @@ fn ports_past_any_number_are_reported_as_written() {
         assert!(!m.contains("922337203685477580"), "{m}");
     }
 }
+
+#[test]
+fn copies_of_services_and_deployments_are_judged_once_each_place() {
+    // ISTIO010 and ISTIO019 ask one template of each set of copies, GWAPI008
+    // one Service port per name and number: the findings are those of
+    // asking every copy (each Service copy is its own place).
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    metadata: {labels: {app: a}, annotations: {sidecar.istio.io/inject: 'true'}}\n    spec: {containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]}\n---\n";
+    let grpc = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: a}\n  ports: [{name: grpc, port: 80, targetPort: http}]\n---\n";
+    let web = "apiVersion: v1\nkind: Service\nmetadata: {name: w}\nspec:\n  selector: {app: a}\n  ports: [{name: http-web, port: 81, targetPort: 8080}]\n---\n";
+    let tcp = "apiVersion: v1\nkind: Service\nmetadata: {name: t}\nspec:\n  ports: [{name: tcp-db, port: 5432}]\n---\n";
+    let route = |i: usize| {
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r{i}}}\nspec:\n  rules: [{{backendRefs: [{{name: t, port: 5432}}]}}]\n---\n"
+        )
+    };
+    let text = [
+        deployment.repeat(3),
+        grpc.repeat(2),
+        web.to_string(),
+        tcp.repeat(2),
+        (0..3).map(route).collect(),
+    ]
+    .concat();
+    let istio010 = findings("ISTIO010", &text);
+    assert_eq!(istio010.len(), 2, "{istio010:?}");
+    assert!(
+        istio010
+            .iter()
+            .all(|m| m.contains("Service default/s declares port"))
+    );
+    let istio019 = findings("ISTIO019", &text);
+    assert_eq!(istio019.len(), 1, "{istio019:?}");
+    assert!(
+        istio019[0].contains("Service s and as HTTP by Service w"),
+        "{}",
+        istio019[0]
+    );
+    let gwapi008 = findings("GWAPI008", &text);
+    assert_eq!(gwapi008.len(), 3, "{gwapi008:?}");
+}

@@ -1,6 +1,8 @@
 //! GWAPI008: an HTTPRoute or GRPCRoute sending HTTP to a Service port that
 //! explicitly declares a non-HTTP protocol (TCP, TLS, UDP, a database).
 
+use std::collections::HashMap;
+
 use super::common::{GROUP, backend_namespace, routes, services_named};
 use crate::model::Model;
 use crate::model::k8s::{Service, ServicePort};
@@ -67,8 +69,38 @@ fn help(proto: Protocol, kind: &str) -> String {
     }
 }
 
+/// The first Service port of that namespace, name and number and its
+/// non-HTTP protocol, when every such port declares one and the gateway
+/// does not originate TLS to it.
+fn verdict<'m, 'a>(
+    model: &'m Model<'a>,
+    ns: &str,
+    name: &str,
+    n: i64,
+) -> Option<(&'m ServicePort<'a>, Protocol)> {
+    let svcs: Vec<&Service<'_>> = services_named(model, ns, name);
+    let ports: Vec<&ServicePort<'_>> = svcs
+        .iter()
+        .flat_map(|s| s.ports.iter().filter(|p| p.port == Some(n)))
+        .collect();
+    // Every port with that number must be non-HTTP (53/TCP next to
+    // 53/UDP is fine).
+    let protos: Vec<Option<Protocol>> = ports.iter().map(|p| non_http(p)).collect();
+    let (Some(first), Some(Some(proto))) = (ports.first(), protos.first()) else {
+        return None;
+    };
+    if protos.iter().any(|p| p.is_none()) {
+        return None;
+    }
+    if *proto == Protocol::Tls && backend_tls_configured(model, ns, name) {
+        return None;
+    }
+    Some((first, *proto))
+}
+
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
+    let mut verdicts = HashMap::new();
     for (route, obj) in routes(model) {
         if !matches!(obj.kind, "HTTPRoute" | "GRPCRoute") {
             continue;
@@ -78,25 +110,17 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 continue;
             };
             let ns = backend_namespace(obj, b);
-            let svcs: Vec<&Service<'_>> = services_named(model, ns, b.name);
-            let ports: Vec<&ServicePort<'_>> = svcs
-                .iter()
-                .flat_map(|s| s.ports.iter().filter(|p| p.port == Some(n)))
-                .collect();
-            // Every port with that number must be non-HTTP (53/TCP next to
-            // 53/UDP is fine).
-            let protos: Vec<Option<Protocol>> = ports.iter().map(|p| non_http(p)).collect();
-            let (Some(first), Some(Some(proto))) = (ports.first(), protos.first()) else {
+            // The same for every route naming that Service port: found once
+            // (thousands of routes to a Service defined thousands of times
+            // compared every copy's ports per route).
+            let found = *verdicts
+                .entry((ns, b.name, n))
+                .or_insert_with(|| verdict(model, ns, b.name, n));
+            let Some((first, proto)) = found else {
                 continue;
             };
-            if protos.iter().any(|p| p.is_none()) {
-                continue;
-            }
-            if *proto == Protocol::Tls && backend_tls_configured(model, ns, b.name) {
-                continue;
-            }
             let declared = match (first.app_protocol, first.name) {
-                _ if *proto == Protocol::Udp => "protocol: UDP".to_string(),
+                _ if proto == Protocol::Udp => "protocol: UDP".to_string(),
                 (Some(a), _) if Protocol::parse(a).is_some() => format!("appProtocol `{a}`"),
                 (_, Some(name)) => format!("port name `{name}`"),
                 _ => "its declaration".to_string(),
@@ -119,7 +143,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     ),
                 )
                 .resource(obj.resource())
-                .help(help(*proto, obj.kind));
+                .help(help(proto, obj.kind));
             f.related(
                 first.loc,
                 format!("Service {} port {}", b.name, first.describe()),

@@ -17,6 +17,7 @@ mod port_protocol_unset;
 mod service_entry_checks;
 mod sidecar_drain;
 mod sidecar_selector;
+mod template_classes;
 mod uid_1337;
 mod vs_destination_host_not_found;
 mod vs_destination_port;

@@ -1,5 +1,8 @@
 //! ISTIO010: a Service port's protocol contradicts the container port it targets.
 
+use std::collections::HashMap;
+
+use super::template_classes::TemplateClasses;
 use crate::finding::Severity;
 use crate::model::k8s::PortRef;
 use crate::model::protocol::{Protocol, ProtocolSource, port_protocol, service_port_protocol};
@@ -44,16 +47,20 @@ fn clash(declared: Protocol, actual: Protocol) -> Option<(Severity, &'static str
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let m = ctx.model;
+    // A template answers as every copy of it does: ask one of each.
+    let classes = TemplateClasses::by_ports(m);
+    let mut selected = HashMap::new();
     for svc in &m.k8s.services {
         let Some(obj) = m.k8s.service_object(svc) else {
             continue;
         };
+        let templates = classes.distinct_templates(m, svc, &mut selected);
         for sp in &svc.ports {
             let (declared, src) = service_port_protocol(sp);
             if src == ProtocolSource::Detected {
                 continue;
             }
-            for t in m.k8s.service_templates(svc) {
+            for &t in &templates {
                 let cport = match sp.effective_target() {
                     Some(PortRef::Name(n)) => t.port_for_name(n, sp.protocol),
                     Some(PortRef::Number(n)) => t

@@ -1,7 +1,9 @@
 //! ISTIO019: one pod port exposed by several Services with different protocols
 //! or different Service ports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+
+use super::template_classes::TemplateClasses;
 
 use crate::model::k8s::PortRef;
 use crate::model::protocol::{ProtocolSource, service_port_protocol};
@@ -17,10 +19,17 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     if !m.mesh_in_use() {
         return;
     }
+    // A copy of a template (same workload, labels and ports) gets the same
+    // findings at the same places: look at one of each.
+    let classes = TemplateClasses::by_identity(m);
+    let mut seen = HashSet::new();
     for t in &m.k8s.templates {
         let Some(wl) = m.k8s.template_object(t) else {
             continue;
         };
+        if !classes.first_seen(t, &mut seen) {
+            continue;
+        }
         // Pod port -> every Service port that targets it.
         let mut by_target: BTreeMap<i64, Vec<(&str, &crate::model::k8s::ServicePort<'_>)>> =
             BTreeMap::new();
