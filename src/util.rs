@@ -165,21 +165,67 @@ const CLOSEST_CELLS: usize = 1 << 20;
 /// fill the whole band (1,000 missing subsets x 1,000 120-character subset
 /// names: 17.6 s with the cut-off alone).
 pub fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
-    closest_within(word, candidates, CLOSEST_CELLS)
+    closest_within(word, candidates, CLOSEST_CELLS).0
 }
 
-/// [`closest`] computing at most `budget` table cells.
+/// Table cells all of one rule's suggestions may compute at the full
+/// per-call budget (a few hundred milliseconds); past them each call gets
+/// [`SPENT_CELLS`]. The per-call budget alone let N missing references cost
+/// N times it: 10,000 misses against hostile look-alike names took 28-39 s.
+const RULE_CELLS: usize = 1 << 26;
+const SPENT_CELLS: usize = 1 << 14;
+const SPENT_CANDIDATES: usize = 256;
+
+/// [`closest`] for the many findings of one rule's check, with one budget
+/// for all of them (so results do not depend on other rules or threads).
+#[derive(Debug)]
+pub struct Suggest {
+    spent: usize,
+    /// [`RULE_CELLS`] and [`SPENT_CELLS`] (tests use small ones).
+    limits: (usize, usize),
+}
+
+impl Default for Suggest {
+    fn default() -> Suggest {
+        Suggest {
+            spent: 0,
+            limits: (RULE_CELLS, SPENT_CELLS),
+        }
+    }
+}
+
+impl Suggest {
+    pub fn closest<'c>(
+        &mut self,
+        word: &str,
+        candidates: impl Iterator<Item = &'c str>,
+    ) -> Option<&'c str> {
+        let (rule, spent) = self.limits;
+        // Spent: only the first candidates are looked at (the case-blind
+        // match and the list itself cost a pass over every candidate).
+        let (best, cells) = if self.spent > rule {
+            closest_within(word, candidates.take(SPENT_CANDIDATES), spent)
+        } else {
+            closest_within(word, candidates, CLOSEST_CELLS)
+        };
+        self.spent = self.spent.saturating_add(cells);
+        best
+    }
+}
+
+/// [`closest`] computing at most `budget` table cells (about: the call that
+/// passes it finishes its comparison), and the cells it computed.
 fn closest_within<'c>(
     word: &str,
     candidates: impl Iterator<Item = &'c str>,
     budget: usize,
-) -> Option<&'c str> {
+) -> (Option<&'c str>, usize) {
     let cands: Vec<&str> = candidates.collect();
     if let Some(c) = cands
         .iter()
         .find(|c| c.eq_ignore_ascii_case(word) && **c != word)
     {
-        return Some(c);
+        return (Some(c), 0);
     }
     let limit = (word.chars().count() / 3).max(1);
     let word_chars: Vec<char> = word.chars().take(COMPARED_CHARS).collect();
@@ -209,7 +255,7 @@ fn closest_within<'c>(
             best = Some((d, c));
         }
     }
-    best.map(|(_, c)| c)
+    (best.map(|(_, c)| c), rows.cells)
 }
 
 /// The text of a file the user named (a config, a baseline), read up to
@@ -386,11 +432,45 @@ mod tests {
         let near = format!("{}b", "a".repeat(119));
         let mut cands: Vec<&str> = far.iter().map(String::as_str).collect();
         cands.push(&near);
-        let unbounded = closest_within(&word, cands.iter().copied(), usize::MAX);
+        let unbounded = closest_within(&word, cands.iter().copied(), usize::MAX).0;
         assert_eq!(unbounded, Some(near.as_str()));
         // The budget runs out long before the last candidate.
         let got = closest(&word, cands.iter().copied());
         assert!(got.is_some_and(|g| g != near), "{got:?}");
+    }
+
+    #[test]
+    fn a_rules_suggestions_share_one_budget() {
+        let word = "a".repeat(120);
+        let far: Vec<String> = (0..300)
+            .map(|i| format!("{}{i:04}", "a".repeat(112)))
+            .collect();
+        let cands: Vec<&str> = far.iter().map(String::as_str).collect();
+        let mut suggest = Suggest {
+            spent: 0,
+            limits: (3 * CLOSEST_CELLS, 1000),
+        };
+        let mut per_call = Vec::new();
+        for _ in 0..20 {
+            let before = suggest.spent;
+            assert!(suggest.closest(&word, cands.iter().copied()).is_some());
+            per_call.push(suggest.spent - before);
+        }
+        // Whole calls until the rule's budget is spent, then small ones (a
+        // call finishes the comparison that crosses its budget: one
+        // 120-character comparison is at most 120 x 81 cells).
+        let whole = closest_within(&word, cands.iter().copied(), usize::MAX).1;
+        let mut spent = 0;
+        for &c in &per_call {
+            if spent > 3 * CLOSEST_CELLS {
+                assert!(c <= 1000 + 120 * 81, "{per_call:?}");
+            } else {
+                assert_eq!(c, whole, "{per_call:?}");
+            }
+            spent += c;
+        }
+        assert!(per_call.iter().filter(|&&c| c == whole).count() >= 3);
+        assert!(per_call.last().is_some_and(|&c| c < whole));
     }
 
     #[test]
@@ -402,13 +482,13 @@ mod tests {
             let all = if n % 8 == 0 { &refs[..] } else { &refs[..0] };
             for cands in [all, &refs[n % 7..n % 7 + 40], &refs[n % 300..n % 300 + 60]] {
                 assert_eq!(
-                    closest_within(word, cands.iter().copied(), usize::MAX),
+                    closest_within(word, cands.iter().copied(), usize::MAX).0,
                     reference_closest(word, cands),
                     "{word:?}"
                 );
                 let reversed: Vec<&str> = cands.iter().rev().copied().collect();
                 assert_eq!(
-                    closest_within(word, reversed.iter().copied(), usize::MAX),
+                    closest_within(word, reversed.iter().copied(), usize::MAX).0,
                     reference_closest(word, &reversed),
                     "{word:?} reversed"
                 );

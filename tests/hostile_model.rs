@@ -128,3 +128,30 @@ fn copies_of_services_and_deployments_are_judged_once_each_place() {
     let gwapi008 = findings("GWAPI008", &text);
     assert_eq!(gwapi008.len(), 3, "{gwapi008:?}");
 }
+
+#[test]
+fn a_namespace_of_many_gateways_lists_some_in_the_help() {
+    // 30 Gateway API Gateways in one namespace and a route to a missing one
+    // named like none of them: the help names 20 and says how many there are.
+    let mut text: String = (0..30)
+        .map(|g| {
+            format!(
+                "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: gw{g:02}, namespace: a}}\nspec:\n  gatewayClassName: c\n  listeners: [{{name: http, port: 80, protocol: HTTP}}]\n---\n"
+            )
+        })
+        .collect();
+    text.push_str("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: a}\nspec:\n  parentRefs: [{name: something-else-entirely}]\n");
+    let r = report(&text);
+    let help = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "GWAPI005")
+        .and_then(|f| f.help.clone())
+        .unwrap();
+    assert!(
+        help.starts_with("Gateways in namespace a: gw00, gw01,"),
+        "{help}"
+    );
+    assert!(help.contains("gw19, ... (30 in all); "), "{help}");
+    assert!(!help.contains("gw20"), "{help}");
+}

@@ -266,13 +266,15 @@ impl<'a> K8s<'a> {
             .filter_map(|&i| self.services.get(i))
     }
 
-    /// The Service in a namespace whose name is closest to a misspelt one.
-    pub fn nearest_service_name(&self, namespace: &str, name: &str) -> Option<&'a str> {
-        let names = self
-            .services_in(namespace)
+    /// Names of the Services of a namespace, in tree order (what a
+    /// misspelt name is compared with).
+    pub fn service_names_in<'s>(
+        &'s self,
+        namespace: &'s str,
+    ) -> impl Iterator<Item = &'a str> + 's {
+        self.services_in(namespace)
             .filter_map(|s| self.objects.get(s.object))
-            .map(|o| o.name);
-        crate::util::closest(name, names)
+            .map(|o| o.name)
     }
 
     /// Services whose selector selects a pod template, in tree order.

@@ -2,7 +2,6 @@
 
 use crate::model::envoy::{Lookup, Owner, ScopeKind};
 use crate::rules::{Ctx, Emit, Rule};
-use crate::util::closest;
 
 pub static RULE: Rule = Rule {
     id: "ENV001",
@@ -10,6 +9,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    // One budget for the suggestions of all this check's findings.
+    let mut suggest = crate::util::Suggest::default();
     let env = &ctx.model.envoy;
     for site in env.cluster_refs() {
         let name = site.target.name;
@@ -61,7 +62,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             .iter()
             .filter(|c| c.scope == site.scope)
             .map(|c| c.name);
-        match closest(name, candidates) {
+        match suggest.closest(name, candidates) {
             Some(c) => {
                 f.help(format!("did you mean `{c}`?"));
             }

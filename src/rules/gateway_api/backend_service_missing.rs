@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    // One budget for the suggestions of all this check's findings.
+    let mut suggest = crate::util::Suggest::default();
     let model = ctx.model;
     for (route, obj) in routes(model) {
         for b in route.backend_refs.iter().filter(|b| b.is_service()) {
@@ -35,7 +37,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 ));
                 continue;
             }
-            match model.k8s.nearest_service_name(ns, b.name) {
+            match suggest.closest(b.name, model.k8s.service_names_in(ns)) {
                 Some(near) => f.help(format!("did you mean Service `{near}`?")),
                 None => f.help(format!(
                     "create Service `{}` in namespace {ns}, or fix the name; the Gateway reports ResolvedRefs=False (BackendNotFound) and answers 500",

@@ -3,8 +3,13 @@
 use super::common::{
     gateways_named, is_gateway_ref, namespace_has_gateways, parent_namespace, routes,
 };
+use std::collections::HashMap;
+
 use crate::finding::Severity;
 use crate::rules::{Ctx, Emit, Rule};
+
+/// Gateway names listed in a help (a namespace may hold thousands).
+const LISTED: usize = 20;
 
 pub static RULE: Rule = Rule {
     id: "GWAPI005",
@@ -12,7 +17,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    // One budget for the suggestions of all this check's findings.
+    let mut suggest = crate::util::Suggest::default();
     let model = ctx.model;
+    let mut names_in: HashMap<&str, (Vec<&str>, String)> = HashMap::new();
     for (route, obj) in routes(model) {
         for p in route.parent_refs.iter().filter(|p| is_gateway_ref(p)) {
             let ns = parent_namespace(obj, p);
@@ -38,17 +46,30 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 ));
                 continue;
             }
-            let others: Vec<&str> = model
-                .gateway_api
-                .gateways_in(ns)
-                .filter_map(|g| model.k8s.object(g.object))
-                .map(|o| o.name)
-                .collect();
-            match crate::util::closest(p.name, others.iter().copied()) {
+            // Once per namespace: thousands of refs to missing Gateways
+            // listed thousands of names each.
+            let (others, listed) = names_in.entry(ns).or_insert_with(|| {
+                let names: Vec<&str> = model
+                    .gateway_api
+                    .gateways_in(ns)
+                    .filter_map(|g| model.k8s.object(g.object))
+                    .map(|o| o.name)
+                    .collect();
+                let mut listed = names
+                    .iter()
+                    .take(LISTED)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if names.len() > LISTED {
+                    listed.push_str(&format!(", ... ({} in all)", names.len()));
+                }
+                (names, listed)
+            });
+            match suggest.closest(p.name, others.iter().copied()) {
                 Some(near) => f.help(format!("did you mean Gateway `{near}`?")),
                 None => f.help(format!(
-                    "Gateways in namespace {ns}: {}; without its Gateway the route serves no traffic (404)",
-                    others.join(", ")
+                    "Gateways in namespace {ns}: {listed}; without its Gateway the route serves no traffic (404)"
                 )),
             };
         }

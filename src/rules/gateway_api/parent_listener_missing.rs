@@ -12,6 +12,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    // One budget for the suggestions of all this check's findings.
+    let mut suggest = crate::util::Suggest::default();
     let model = ctx.model;
     // Each Gateway's listener list, written once: a route per listener of
     // a Gateway with thousands wrote the whole list again per finding.
@@ -74,7 +76,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let near = p
                 .section_name
                 .filter(|s| !named(s))
-                .and_then(|s| crate::util::closest(s, names));
+                .and_then(|s| suggest.closest(s, names));
             match near {
                 Some(n) => f.help(format!("did you mean sectionName `{n}`?")),
                 None => {

@@ -9,6 +9,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    // One budget for the suggestions of all this check's findings.
+    let mut suggest = crate::util::Suggest::default();
     let m = ctx.model;
     for dr in &m.istio.destination_rules {
         let Some(obj) = m.k8s.object(dr.object) else {
@@ -42,7 +44,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             f.severity(crate::finding::Severity::Info);
         }
         let short = dr.host.split('.').next().unwrap_or(dr.host);
-        match m.k8s.nearest_service_name(obj.namespace, short) {
+        match suggest.closest(short, m.k8s.service_names_in(obj.namespace)) {
             Some(near) => f.help(format!("did you mean `{near}`?")),
             None => f.help("set host to an existing Service (short names resolve in the DestinationRule's namespace)"),
         };

@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    // One budget for the suggestions of all this check's findings.
+    let mut suggest = crate::util::Suggest::default();
     let m = ctx.model;
     for vs in &m.istio.virtual_services {
         let Some(obj) = m.k8s.object(vs.object) else {
@@ -82,7 +84,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     f.help(format!("Istio does not expand `{}`: write `{svc}` (same namespace) or `{svc}.{ns}.svc.{}`", d.host, m.options.cluster_domain));
                 } else {
                     let short = d.host.split('.').next().unwrap_or(d.host);
-                    match m.k8s.nearest_service_name(obj.namespace, short) {
+                    match suggest.closest(short, m.k8s.service_names_in(obj.namespace)) {
                         Some(near) => f.help(format!("did you mean `{near}`?")),
                         None => f.help("point the destination at an existing Service, or declare the external host with a ServiceEntry"),
                     };

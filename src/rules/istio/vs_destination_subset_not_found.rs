@@ -8,6 +8,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    // One budget for the suggestions of all this check's findings.
+    let mut suggest = crate::util::Suggest::default();
     let m = ctx.model;
     for vs in &m.istio.virtual_services {
         let Some(obj) = m.k8s.object(vs.object) else {
@@ -57,7 +59,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     "this DestinationRule defines no subsets",
                 );
             }
-            match crate::util::closest(subset, names.iter().copied()) {
+            match suggest.closest(subset, names.iter().copied()) {
                 Some(near) => f.help(format!("did you mean subset `{near}`?")),
                 None => f.help(format!(
                     "define subset `{subset}` in the DestinationRule, or route to one of: {}",

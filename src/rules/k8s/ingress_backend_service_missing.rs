@@ -8,6 +8,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    // One budget for the suggestions of all this check's findings.
+    let mut suggest = crate::util::Suggest::default();
     let k = &ctx.model.k8s;
     for b in &k.ingress_backends {
         let Some(obj) = k.object(b.object) else {
@@ -25,7 +27,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 ),
             )
             .resource(obj.resource());
-        if let Some(near) = k.nearest_service_name(obj.namespace, b.service) {
+        if let Some(near) = suggest.closest(b.service, k.service_names_in(obj.namespace)) {
             f.help(format!("did you mean Service `{near}`?"));
         } else {
             f.help("create the Service in the Ingress's namespace, or fix the name");

@@ -36,6 +36,8 @@ fn service_for_workload(model: &Model<'_>, sn: &ServiceName) -> Option<String> {
 }
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
+    // One budget for the suggestions of all this check's findings.
+    let mut suggest = crate::util::Suggest::default();
     let model = ctx.model;
     for (c, endpoints) in config_endpoints(ctx) {
         for e in endpoints {
@@ -63,7 +65,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .collect();
             if let Some(h) = service_for_workload(model, &sn) {
                 f.help(h);
-            } else if let Some(near) = crate::util::closest(&sn.name, names.iter().copied()) {
+            } else if let Some(near) = suggest.closest(&sn.name, names.iter().copied()) {
                 f.help(format!("did you mean Service `{near}`?"));
             } else {
                 f.help(format!(
