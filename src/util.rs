@@ -423,12 +423,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_call_stops_comparing_past_its_budget() {
-        let word = "a".repeat(120);
-        let far: Vec<String> = (0..3000)
+    /// A 120-letter word and `n` names that share 112 of its letters: every
+    /// comparison fills the whole band.
+    fn look_alikes(n: usize) -> (String, Vec<String>) {
+        let far = (0..n)
             .map(|i| format!("{}{i:04}", "a".repeat(112)))
             .collect();
+        ("a".repeat(120), far)
+    }
+
+    #[test]
+    fn a_call_stops_comparing_past_its_budget() {
+        let (word, far) = look_alikes(3000);
         let near = format!("{}b", "a".repeat(119));
         let mut cands: Vec<&str> = far.iter().map(String::as_str).collect();
         cands.push(&near);
@@ -441,10 +447,7 @@ mod tests {
 
     #[test]
     fn a_rules_suggestions_share_one_budget() {
-        let word = "a".repeat(120);
-        let far: Vec<String> = (0..300)
-            .map(|i| format!("{}{i:04}", "a".repeat(112)))
-            .collect();
+        let (word, far) = look_alikes(300);
         let cands: Vec<&str> = far.iter().map(String::as_str).collect();
         let mut suggest = Suggest {
             spent: 0,

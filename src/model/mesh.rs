@@ -93,11 +93,7 @@ impl<'a> Model<'a> {
         let Some(se) = self.istio.service_entries.get(i) else {
             return false;
         };
-        let ns = self
-            .k8s
-            .object(se.object)
-            .map(|o| o.namespace)
-            .unwrap_or("");
+        let ns = self.k8s.namespace_of(se.object);
         exported_to(&se.export_to, ns, from_ns)
             && se
                 .hosts
@@ -205,11 +201,7 @@ impl<'a> Model<'a> {
         self.dr_index.get_or_init(|| {
             let mut index = DrIndex::default();
             for (i, dr) in self.istio.destination_rules.iter().enumerate() {
-                let ns = self
-                    .k8s
-                    .object(dr.object)
-                    .map(|o| o.namespace)
-                    .unwrap_or("");
+                let ns = self.k8s.namespace_of(dr.object);
                 index.file(i, &self.istio_fqdn(dr.host, ns));
             }
             index
@@ -230,11 +222,7 @@ impl<'a> Model<'a> {
             .into_iter()
             .filter_map(|i| self.istio.destination_rules.get(i))
             .filter(|dr| {
-                let ns = self
-                    .k8s
-                    .object(dr.object)
-                    .map(|o| o.namespace)
-                    .unwrap_or("");
+                let ns = self.k8s.namespace_of(dr.object);
                 exported_to(&dr.export_to, ns, from_ns)
             })
             .collect();

@@ -83,6 +83,10 @@ impl<'a> K8s<'a> {
     pub fn object(&self, i: usize) -> Option<&Object<'a>> {
         self.objects.get(i)
     }
+    /// The namespace of object `i` (empty if there is none).
+    pub fn namespace_of(&self, i: usize) -> &'a str {
+        self.objects.get(i).map(|o| o.namespace).unwrap_or("")
+    }
     pub fn service(&self, namespace: &str, name: &str) -> Option<&Service<'a>> {
         self.services_named(namespace, name).last()
     }
@@ -282,11 +286,7 @@ impl<'a> K8s<'a> {
         &'s self,
         t: &'s PodTemplate<'a>,
     ) -> impl Iterator<Item = &'s Service<'a>> + 's {
-        let ns = self
-            .objects
-            .get(t.object)
-            .map(|o| o.namespace)
-            .unwrap_or("");
+        let ns = self.namespace_of(t.object);
         self.services_by_selector
             .candidates(ns, t.labels.iter())
             .into_iter()
