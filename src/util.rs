@@ -147,6 +147,34 @@ fn distance_within(a: &[char], b: &[char], k: usize, rows: &mut Rows) -> Option<
     (d <= k).then_some(d)
 }
 
+/// How many names a finding lists ([`listed`]).
+pub const LISTED: usize = 20;
+
+/// Names a message lists: `a, b, c`, at most `max` of them and then
+/// `, ... (N in all)`. A list that grows with the input (subsets, Gateways)
+/// is shown in every finding about it: whole, 20,000 names made each of
+/// 20,000 findings as long as the file.
+/// Only the names shown are made (a lazy `map` describes 20 ports, not all).
+pub fn listed<I>(names: I, max: usize) -> String
+where
+    I: IntoIterator,
+    I::IntoIter: ExactSizeIterator,
+    I::Item: std::fmt::Display,
+{
+    use std::fmt::Write;
+    let names = names.into_iter();
+    let all = names.len();
+    let mut out = String::new();
+    for (i, name) in names.take(max).enumerate() {
+        let sep = if i > 0 { ", " } else { "" };
+        let _ = write!(out, "{sep}{name}");
+    }
+    if all > max {
+        let _ = write!(out, ", ... ({all} in all)");
+    }
+    out
+}
+
 /// Edit-distance table cells one [`closest`] call may compute (a few
 /// milliseconds): names that differ within their first letters cost a few
 /// rows each, so real lists (hundreds of cluster names) are compared whole.
@@ -298,6 +326,18 @@ mod tests {
         // Multi-byte text is compared byte-wise, never split.
         assert!(ends_with_ignore_case("é.YAML", ".yaml"));
         assert!(!ends_with_ignore_case("é", ".yaml"));
+    }
+
+    #[test]
+    fn listed_stops_at_its_limit_and_counts_all() {
+        assert_eq!(listed(Vec::<&str>::new(), 2), "");
+        assert_eq!(listed(["a", "b"], 2), "a, b");
+        // Lazily: only the shown items are made.
+        let mut made = 0;
+        let items = (0..5).inspect(|_| made += 1);
+        assert_eq!(listed(items, 2), "0, 1, ... (5 in all)");
+        assert_eq!(made, 2);
+        assert_eq!(listed(["a", "b", "c"], 2), "a, b, ... (3 in all)");
     }
 
     #[test]

@@ -155,3 +155,63 @@ fn a_namespace_of_many_gateways_lists_some_in_the_help() {
     assert!(help.contains("gw19, ... (30 in all); "), "{help}");
     assert!(!help.contains("gw20"), "{help}");
 }
+
+#[test]
+fn routes_to_missing_subsets_of_a_crowded_rule_list_some_subsets() {
+    // A DestinationRule of 300 subsets and 40 routes, 30 to subsets it does
+    // not define: each of those gets one finding whose list of subsets stops
+    // at 20 and says how many there are; the 10 others get none.
+    let mut text = String::from(
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: dr, namespace: a}\nspec:\n  host: reviews\n  subsets:\n",
+    );
+    for s in 0..300 {
+        text.push_str(&format!("  - {{name: s{s:03}, labels: {{v: s{s:03}}}}}\n"));
+    }
+    for v in 0..40 {
+        let subset = if v < 30 {
+            format!("gone-{v}")
+        } else {
+            format!("s{v:03}")
+        };
+        text.push_str(&format!(
+            "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: vs{v}, namespace: a}}\nspec:\n  hosts: [reviews]\n  http: [{{route: [{{destination: {{host: reviews, subset: {subset}}}}}]}}]\n"
+        ));
+    }
+    let r = report(&text);
+    let found: Vec<_> = r.findings.iter().filter(|f| f.rule == "ISTIO002").collect();
+    assert_eq!(found.len(), 30);
+    for f in found {
+        let listed = &f.related[0].message;
+        assert!(
+            listed.starts_with("defined subsets: s000, s001,"),
+            "{listed}"
+        );
+        assert!(listed.ends_with("s019, ... (300 in all)"), "{listed}");
+        let help = f.help.as_deref().unwrap();
+        assert!(help.ends_with("s019, ... (300 in all)"), "{help}");
+    }
+}
+
+#[test]
+fn many_leading_zero_names_are_each_reported_once() {
+    // 500 subset names written as numbers with leading zeros: a name must be
+    // a string, and each is reported once, as an octal trap that explains
+    // the type error (SCH005), never also as a type error (SCH002).
+    let mut text = String::from(
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: dr, namespace: a}\nspec:\n  host: reviews\n  subsets:\n",
+    );
+    for s in 0..500 {
+        text.push_str(&format!("  - {{name: 0{s:04}}}\n"));
+    }
+    let r = report(&text);
+    let octal: Vec<_> = r.findings.iter().filter(|f| f.rule == "SCH005").collect();
+    assert_eq!(octal.len(), 500);
+    assert!(
+        octal.iter().all(|f| f
+            .message
+            .ends_with("this field needs a string, so kubectl rejects the object")),
+        "{}",
+        octal[0].message
+    );
+    assert!(!r.findings.iter().any(|f| f.rule == "SCH002"));
+}

@@ -428,8 +428,7 @@ impl<'a> Service<'a> {
         }
     }
     pub fn ports_list(&self) -> String {
-        let v: Vec<String> = self.ports.iter().map(|p| p.describe()).collect();
-        v.join(", ")
+        crate::util::listed(self.ports.iter().map(|p| p.describe()), crate::util::LISTED)
     }
 }
 

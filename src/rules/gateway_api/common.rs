@@ -74,21 +74,16 @@ pub fn selected_listeners<'g, 'a>(
 
 /// `name (port/PROTOCOL)` of each listener, for messages.
 pub fn listeners_list(gw: &GwGateway<'_>) -> String {
-    let v: Vec<String> = gw
-        .listeners
-        .iter()
-        .map(|l| {
-            format!(
-                "`{}` ({}/{})",
-                l.name.unwrap_or("?"),
-                l.port.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-                l.protocol.unwrap_or("?")
-            )
-        })
-        .collect();
-    if v.is_empty() {
-        "no listeners".to_string()
-    } else {
-        v.join(", ")
+    if gw.listeners.is_empty() {
+        return "no listeners".to_string();
     }
+    let described = gw.listeners.iter().map(|l| {
+        format!(
+            "`{}` ({}/{})",
+            l.name.unwrap_or("?"),
+            l.port.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+            l.protocol.unwrap_or("?")
+        )
+    });
+    crate::util::listed(described, crate::util::LISTED)
 }

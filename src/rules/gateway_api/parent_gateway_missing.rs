@@ -8,9 +8,6 @@ use std::collections::HashMap;
 use crate::finding::Severity;
 use crate::rules::{Ctx, Emit, Rule};
 
-/// Gateway names listed in a help (a namespace may hold thousands).
-const LISTED: usize = 20;
-
 pub static RULE: Rule = Rule {
     id: "GWAPI005",
     check,
@@ -55,15 +52,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     .filter_map(|g| model.k8s.object(g.object))
                     .map(|o| o.name)
                     .collect();
-                let mut listed = names
-                    .iter()
-                    .take(LISTED)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if names.len() > LISTED {
-                    listed.push_str(&format!(", ... ({} in all)", names.len()));
-                }
+                let listed = crate::util::listed(&names, crate::util::LISTED);
                 (names, listed)
             });
             match suggest.closest(p.name, others.iter().copied()) {

@@ -58,7 +58,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         .iter()
                         .filter_map(|p| p.number.map(|x| x.to_string()))
                         .collect();
-                    emit.at(node.loc(), format!("{who} routes to port {n} of `{}`, but its ServiceEntry declares only {}", d.host, ports.join(", ")))
+                    emit.at(node.loc(), format!("{who} routes to port {n} of `{}`, but its ServiceEntry declares only {}", d.host, crate::util::listed(&ports, crate::util::LISTED)))
                         .resource(obj.resource())
                         .help("route to a declared port, or add the port to the ServiceEntry");
                 }

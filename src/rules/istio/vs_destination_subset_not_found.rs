@@ -1,16 +1,41 @@
 //! ISTIO002: a destination subset that no DestinationRule for the host defines.
 
+use std::collections::{HashMap, HashSet};
+
+use crate::model::istio::DestinationRule;
 use crate::rules::{Ctx, Emit, Rule};
+use crate::util::{LISTED, Suggest, listed};
 
 pub static RULE: Rule = Rule {
     id: "ISTIO002",
     check,
 };
 
+/// A DestinationRule's subset names, read once per rule: thousands of
+/// routes to one host asked each of its (possibly thousands of) subsets.
+struct Subsets<'m> {
+    names: Vec<&'m str>,
+    set: HashSet<&'m str>,
+    /// For messages: at most [`LISTED`] names.
+    listed: String,
+}
+
+impl<'m> Subsets<'m> {
+    fn of(dr: &DestinationRule<'m>) -> Subsets<'m> {
+        let names: Vec<&str> = dr.subsets.iter().map(|s| s.name).collect();
+        Subsets {
+            set: names.iter().copied().collect(),
+            listed: listed(&names, LISTED),
+            names,
+        }
+    }
+}
+
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     // One budget for the suggestions of all this check's findings.
-    let mut suggest = crate::util::Suggest::default();
+    let mut suggest = Suggest::default();
     let m = ctx.model;
+    let mut subsets_of: HashMap<usize, Subsets<'_>> = HashMap::new();
     for vs in &m.istio.virtual_services {
         let Some(obj) = m.k8s.object(vs.object) else {
             continue;
@@ -31,12 +56,18 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .help(format!("add a DestinationRule for host `{}` with a subset named `{subset}`", d.host));
                 continue;
             };
-            if rules
-                .iter()
-                .any(|r| r.subsets.iter().any(|s| s.name == subset))
-            {
+            if rules.iter().any(|r| {
+                subsets_of
+                    .entry(r.object)
+                    .or_insert_with(|| Subsets::of(r))
+                    .set
+                    .contains(subset)
+            }) {
                 continue;
             }
+            let defined = subsets_of
+                .entry(dr.object)
+                .or_insert_with(|| Subsets::of(dr));
             let dro = m.k8s.object(dr.object);
             let f = emit
                 .at(subset_node.loc(), format!(
@@ -47,11 +78,10 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     dro.map(|o| format!("{}/{}", o.namespace, o.name)).unwrap_or_default()
                 ))
                 .resource(obj.resource());
-            let names: Vec<&str> = dr.subsets.iter().map(|s| s.name).collect();
             if let Some(first) = dr.subsets.first() {
                 f.related(
                     first.name_node.loc(),
-                    format!("defined subsets: {}", names.join(", ")),
+                    format!("defined subsets: {}", defined.listed),
                 );
             } else {
                 f.related(
@@ -59,11 +89,11 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     "this DestinationRule defines no subsets",
                 );
             }
-            match suggest.closest(subset, names.iter().copied()) {
+            match suggest.closest(subset, defined.names.iter().copied()) {
                 Some(near) => f.help(format!("did you mean subset `{near}`?")),
                 None => f.help(format!(
                     "define subset `{subset}` in the DestinationRule, or route to one of: {}",
-                    names.join(", ")
+                    defined.listed
                 )),
             };
         }

@@ -67,7 +67,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         "VirtualService {}/{} serves host `{host}` on Gateway {ns}/{name}, which admits only {}; requests for it get 404 (no route)",
                         obj.namespace,
                         obj.name,
-                        all.join(", ")
+                        crate::util::listed(&all, crate::util::LISTED)
                     ))
                     .resource(obj.resource());
                 if let Some((_, loc)) = admitted.first() {

@@ -71,7 +71,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 f.help(format!(
                     "use the name of a Service in namespace {} ({}), or add the Service",
                     sn.namespace,
-                    names.join(", ")
+                    crate::util::listed(&names, crate::util::LISTED)
                 ));
             }
         }
