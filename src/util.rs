@@ -241,8 +241,15 @@ impl Suggest {
     }
 }
 
+/// What looking at one candidate costs, in table cells (collecting it,
+/// the case-blind test, decoding its characters, the length test).
+const CANDIDATE_CELLS: usize = 8;
+
 /// [`closest`] computing at most `budget` table cells (about: the call that
-/// passes it finishes its comparison), and the cells it computed.
+/// passes it finishes its comparison), and the cells it computed. Each
+/// candidate looked at counts as a cell too: names of other lengths cost no
+/// cell, so 10,000 misses among 20,000 short cluster names never spent the
+/// rule's budget and compared all 200 million pairs (11 s).
 fn closest_within<'c>(
     word: &str,
     candidates: impl Iterator<Item = &'c str>,
@@ -253,12 +260,15 @@ fn closest_within<'c>(
         .iter()
         .find(|c| c.eq_ignore_ascii_case(word) && **c != word)
     {
-        return (Some(c), 0);
+        return (Some(c), cands.len().saturating_mul(CANDIDATE_CELLS));
     }
     let limit = (word.chars().count() / 3).max(1);
     let word_chars: Vec<char> = word.chars().take(COMPARED_CHARS).collect();
     let mut cand_chars: Vec<char> = Vec::new();
-    let mut rows = Rows::default();
+    let mut rows = Rows {
+        cells: cands.len().saturating_mul(CANDIDATE_CELLS),
+        ..Rows::default()
+    };
     // The least (distance, name) so far, as `min` over all pairs would pick.
     let mut best: Option<(usize, &str)> = None;
     for c in cands {
@@ -491,7 +501,9 @@ mod tests {
         let cands: Vec<&str> = far.iter().map(String::as_str).collect();
         let mut suggest = Suggest {
             spent: 0,
-            limits: (3 * CLOSEST_CELLS, 1000),
+            // Past the rule's budget a call looks at 256 candidates (2,048
+            // cells) and compares until 4,000.
+            limits: (3 * CLOSEST_CELLS, 4000),
         };
         let mut per_call = Vec::new();
         for _ in 0..20 {
@@ -506,7 +518,7 @@ mod tests {
         let mut spent = 0;
         for &c in &per_call {
             if spent > 3 * CLOSEST_CELLS {
-                assert!(c <= 1000 + 120 * 81, "{per_call:?}");
+                assert!(c <= 4000 + 120 * 81, "{per_call:?}");
             } else {
                 assert_eq!(c, whole, "{per_call:?}");
             }
@@ -514,6 +526,35 @@ mod tests {
         }
         assert!(per_call.iter().filter(|&&c| c == whole).count() >= 3);
         assert!(per_call.last().is_some_and(|&c| c < whole));
+    }
+
+    #[test]
+    fn names_of_other_lengths_spend_the_budget_too() {
+        // 5,000 short cluster names and a long missing one: no name is within
+        // reach, so no table cell is computed; looking at them still costs.
+        let names: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
+        let cands: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut suggest = Suggest {
+            spent: 0,
+            limits: (100_000, 1000),
+        };
+        let mut per_call = Vec::new();
+        for _ in 0..10 {
+            let before = suggest.spent;
+            assert_eq!(
+                suggest.closest("missing-cluster-0001", cands.iter().copied()),
+                None
+            );
+            per_call.push(suggest.spent - before);
+        }
+        assert_eq!(per_call[0], 5000 * CANDIDATE_CELLS);
+        // Spent after three calls: then only the first candidates are looked at.
+        assert!(
+            per_call[3..]
+                .iter()
+                .all(|&c| c == SPENT_CANDIDATES * CANDIDATE_CELLS),
+            "{per_call:?}"
+        );
     }
 
     #[test]
