@@ -215,3 +215,78 @@ fn many_leading_zero_names_are_each_reported_once() {
     );
     assert!(!r.findings.iter().any(|f| f.rule == "SCH002"));
 }
+
+#[test]
+fn routes_to_a_gateway_of_many_listeners_are_judged_by_kind_and_namespace() {
+    // 30 listeners that allow only HTTPRoutes from the Gateway's namespace
+    // (the default), and 40 routes of both kinds from that namespace and
+    // another: the judgement made once per kind and namespace is the one
+    // each route gets.
+    let mut text = String::from(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: edge}\nspec:\n  gatewayClassName: c\n  listeners:\n",
+    );
+    for l in 0..30 {
+        text.push_str(&format!(
+            "  - {{name: l{l}, port: {}, protocol: HTTP, allowedRoutes: {{kinds: [{{kind: HTTPRoute}}]}}}}\n",
+            8000 + l
+        ));
+    }
+    for i in 0..40 {
+        let kind = if i % 2 == 0 { "HTTPRoute" } else { "GRPCRoute" };
+        let ns = if i % 4 < 2 { "edge" } else { "app" };
+        text.push_str(&format!(
+            "---\napiVersion: gateway.networking.k8s.io/v1\nkind: {kind}\nmetadata: {{name: r{i}, namespace: {ns}}}\nspec:\n  parentRefs: [{{name: gw, namespace: edge}}]\n"
+        ));
+    }
+    let r = report(&text);
+    let refused: Vec<_> = r.findings.iter().filter(|f| f.rule == "GWAPI007").collect();
+    assert_eq!(refused.len(), 30);
+    for f in refused {
+        let help = f.help.as_deref().unwrap();
+        let by_namespace = f.message.starts_with("HTTPRoute app/");
+        assert_eq!(
+            help.contains("allowedRoutes.namespaces.from: All"),
+            by_namespace,
+            "{}: {help}",
+            f.message
+        );
+        assert_eq!(f.related.len(), 4);
+    }
+}
+
+#[test]
+fn parent_refs_select_listeners_by_section_name_and_port() {
+    // Listener names and ports repeat (as no valid Gateway does): the
+    // indexed selection picks what a filter of every listener picks.
+    let mut text = String::from(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: edge}\nspec:\n  gatewayClassName: c\n  listeners:\n  - {name: a, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n  - {name: b, port: 80, protocol: HTTP}\n  - {name: b, port: 81, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n  - {name: c, port: 82, protocol: HTTP}\n",
+    );
+    let refs = [
+        "sectionName: a",
+        "sectionName: b",
+        "sectionName: b, port: 80",
+        "port: 82",
+        "sectionName: c, port: 80",
+        "sectionName: z",
+        "port: 80",
+        "sectionName: b, port: 81",
+    ];
+    for (i, r) in refs.iter().enumerate() {
+        text.push_str(&format!(
+            "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r{i}, namespace: app}}\nspec:\n  parentRefs: [{{name: gw, namespace: edge, {r}}}]\n"
+        ));
+    }
+    let routes_of = |rule: &str| -> Vec<String> {
+        findings(rule, &text)
+            .iter()
+            .map(|m| m.split(' ').nth(2).unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(routes_of("GWAPI007"), ["app/r2", "app/r3"]);
+    assert_eq!(routes_of("GWAPI006").len(), 2);
+    let missing = findings("GWAPI006", &text).join("\n");
+    assert!(
+        missing.contains("r4") && missing.contains("r5"),
+        "{missing}"
+    );
+}

@@ -1,6 +1,6 @@
 //! Gateway API facts: Gateways, routes (HTTP, GRPC, TCP, TLS) and ReferenceGrants.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::istio::{NameIndex, name_index, named};
 use super::k8s::Object;
@@ -20,37 +20,54 @@ pub struct GwGateway<'a> {
     pub object: usize,
     pub class: Option<&'a str>,
     pub listeners: Vec<Listener<'a>>,
-    /// Listener names, ports and (name, port) pairs, so that a parentRef
-    /// is checked without a scan of every listener (a route per listener
-    /// of a Gateway with thousands).
-    listener_keys: (HashSet<&'a str>, HashSet<i64>, HashSet<(&'a str, i64)>),
+    /// Positions of the listeners of each name and of each port, ascending,
+    /// so that a parentRef finds its listeners without a scan of every
+    /// listener (a route per listener of a Gateway with thousands).
+    by_name: HashMap<&'a str, Vec<usize>>,
+    by_port: HashMap<i64, Vec<usize>>,
 }
 
 impl<'a> GwGateway<'a> {
     fn new(object: usize, class: Option<&'a str>, listeners: Vec<Listener<'a>>) -> Self {
-        let names = listeners.iter().filter_map(|l| l.name).collect();
-        let ports = listeners.iter().filter_map(|l| l.port).collect();
-        let pairs = listeners
-            .iter()
-            .filter_map(|l| Some((l.name?, l.port?)))
-            .collect();
+        let mut by_name: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        let mut by_port: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, l) in listeners.iter().enumerate() {
+            if let Some(name) = l.name {
+                by_name.entry(name).or_default().push(i);
+            }
+            if let Some(port) = l.port {
+                by_port.entry(port).or_default().push(i);
+            }
+        }
         GwGateway {
             object,
             class,
             listeners,
-            listener_keys: (names, ports, pairs),
+            by_name,
+            by_port,
         }
+    }
+
+    /// The listeners a parentRef selects, in order: all of them, narrowed by
+    /// `sectionName` and `port` when set (both must match when both are set).
+    pub fn selected(
+        &self,
+        name: Option<&str>,
+        port: Option<i64>,
+    ) -> impl Iterator<Item = &Listener<'a>> + '_ {
+        let positions: Box<dyn Iterator<Item = usize> + '_> = match (name, port) {
+            (Some(s), _) => Box::new(self.by_name.get(s).into_iter().flatten().copied()),
+            (None, Some(n)) => Box::new(self.by_port.get(&n).into_iter().flatten().copied()),
+            (None, None) => Box::new(0..self.listeners.len()),
+        };
+        positions
+            .filter_map(|i| self.listeners.get(i))
+            .filter(move |l| port.is_none_or(|n| l.port == Some(n)))
     }
 
     /// Is there a listener with this name and port (each when given)?
     pub fn has_listener(&self, name: Option<&str>, port: Option<i64>) -> bool {
-        let (names, ports, pairs) = &self.listener_keys;
-        match (name, port) {
-            (Some(s), Some(n)) => pairs.contains(&(s, n)),
-            (Some(s), None) => names.contains(s),
-            (None, Some(n)) => ports.contains(&n),
-            (None, None) => !self.listeners.is_empty(),
-        }
+        self.selected(name, port).next().is_some()
     }
 }
 

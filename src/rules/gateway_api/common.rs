@@ -64,12 +64,7 @@ pub fn selected_listeners<'g, 'a>(
     gw: &'g GwGateway<'a>,
     p: &ParentRef<'_>,
 ) -> impl Iterator<Item = &'g Listener<'a>> + 'g {
-    let section = p.section_name.map(str::to_string);
-    let port = p.port;
-    gw.listeners.iter().filter(move |l| {
-        section.as_deref().is_none_or(|s| l.name == Some(s))
-            && port.is_none_or(|n| l.port == Some(n))
-    })
+    gw.selected(p.section_name, p.port)
 }
 
 /// `name (port/PROTOCOL)` of each listener, for messages.

@@ -5,6 +5,8 @@
 use super::common::{
     GROUP, gateways_named, is_gateway_ref, parent_namespace, routes, selected_listeners,
 };
+use std::collections::HashMap;
+
 use crate::model::gateway_api::Listener;
 use crate::model::k8s::Object;
 use crate::parse::tree::NodeRef;
@@ -78,24 +80,50 @@ fn verdict<'a>(l: &Listener<'a>, gw_ns: &str, route: &Object<'_>) -> Verdict<'a>
     Verdict::Maybe
 }
 
+/// What the listeners of a parentRef say to a route depends only on the
+/// listeners it selects, the route's kind and whether it lives in the
+/// Gateway's namespace: (namespace, Gateway, sectionName, port, same
+/// namespace, kind). Judged once each: 8,000 routes to a Gateway of 8,000
+/// listeners took 5.8 s.
+type Selection<'x> = (
+    &'x str,
+    &'x str,
+    Option<&'x str>,
+    Option<i64>,
+    bool,
+    &'x str,
+);
+
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
+    // Per selection: some listener may accept, and the refusals.
+    let mut judged: HashMap<Selection<'_>, (bool, Vec<Refusal<'_>>)> = HashMap::new();
     for (route, obj) in routes(model) {
         for p in route.parent_refs.iter().filter(|p| is_gateway_ref(p)) {
             let ns = parent_namespace(obj, p);
-            let gws = gateways_named(model, ns, p.name);
-            let mut refusals = Vec::new();
-            let mut maybe = false;
-            for (gw, _) in &gws {
-                for l in selected_listeners(gw, p) {
-                    match verdict(l, ns, obj) {
-                        Verdict::Maybe => maybe = true,
-                        Verdict::Refused(r) => refusals.push(r),
+            let selection = (
+                ns,
+                p.name,
+                p.section_name,
+                p.port,
+                obj.namespace == ns,
+                obj.kind,
+            );
+            let (maybe, refusals) = judged.entry(selection).or_insert_with(|| {
+                let mut refusals = Vec::new();
+                let mut maybe = false;
+                for (gw, _) in &gateways_named(model, ns, p.name) {
+                    for l in selected_listeners(gw, p) {
+                        match verdict(l, ns, obj) {
+                            Verdict::Maybe => maybe = true,
+                            Verdict::Refused(r) => refusals.push(r),
+                        }
                     }
                 }
-            }
+                (maybe, refusals)
+            });
             // No listener selected is GWAPI006's finding.
-            if maybe || refusals.is_empty() {
+            if *maybe || refusals.is_empty() {
                 continue;
             }
             let f = emit
