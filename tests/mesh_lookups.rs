@@ -75,3 +75,27 @@ fn unmatched_subsets_are_routed_only_by_a_weighted_route_to_their_host() {
     assert!(got[0].starts_with("Error subset `v2`"), "{got:#?}");
     assert!(got[1].starts_with("Warning subset `v3`"), "{got:#?}");
 }
+
+#[test]
+fn gateway_hosts_found_by_index_admit_what_a_comparison_admits() {
+    // Namespace prefixes, ASCII case and wildcards on either side, through
+    // the per-Gateway host index (ISTIO008).
+    let text = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: edge}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [./a.example.com, other/b.example.com, '*/C.Example.com', '*.w.example.com', 'app/*.x.example.com']\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs, namespace: app}\nspec:\n  hosts: [a.example.com, b.example.com, c.example.com, q.w.example.com, q.x.example.com, '*.example.com', z.example.com]\n  gateways: [edge/gw]\n  http: [{route: [{destination: {host: web}}]}]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs2, namespace: edge}\nspec:\n  hosts: [a.example.com, b.example.com, q.x.example.com]\n  gateways: [gw]\n  http: [{route: [{destination: {host: web}}]}]\n";
+    let refused: Vec<String> = findings("ISTIO008", text)
+        .iter()
+        .map(|m| {
+            let host = m.split('`').nth(1).unwrap();
+            format!("{} {host}", m.split(' ').nth(2).unwrap())
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "app/vs a.example.com",
+            "app/vs b.example.com",
+            "app/vs z.example.com",
+            "edge/vs2 b.example.com",
+            "edge/vs2 q.x.example.com",
+        ]
+    );
+}
