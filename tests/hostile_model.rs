@@ -290,3 +290,64 @@ fn parent_refs_select_listeners_by_section_name_and_port() {
         "{missing}"
     );
 }
+
+#[test]
+fn ports_of_crowded_services_and_pods_are_found_by_number_and_name() {
+    // 40 container ports (p5 is UDP) and a Service of 42 ports: past 16
+    // ports lookups go through an index, which must find what a scan finds.
+    let mut text = String::from(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big, namespace: app}\nspec:\n  selector: {matchLabels: {app: big}}\n  template:\n    metadata: {labels: {app: big}}\n    spec:\n      containers:\n      - name: c\n        image: x\n        ports:\n",
+    );
+    for i in 0..40 {
+        let protocol = if i == 5 { "UDP" } else { "TCP" };
+        text.push_str(&format!(
+            "        - {{containerPort: {}, name: p{i}, protocol: {protocol}}}\n",
+            1000 + i
+        ));
+    }
+    text.push_str("---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: app}\nspec:\n  selector: {app: big}\n  ports:\n");
+    for i in 0..40 {
+        let target = if i < 20 {
+            format!("p{i}")
+        } else {
+            (1000 + i).to_string()
+        };
+        text.push_str(&format!(
+            "  - {{name: s{i}, port: {}, targetPort: {target}}}\n",
+            80 + i
+        ));
+    }
+    text.push_str("  - {name: gone, port: 200, targetPort: 2000}\n  - {name: unnamed, port: 201, targetPort: zz}\n");
+    text.push_str("---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: ing, namespace: app}\nspec:\n  rules:\n  - http:\n      paths:\n");
+    for port in [80, 119, 201, 300, 1020, 301] {
+        text.push_str(&format!(
+            "      - {{path: /p{port}, pathType: Prefix, backend: {{service: {{name: s, port: {{number: {port}}}}}}}}}\n"
+        ));
+    }
+    let r = report(&text);
+    let of = |rule: &str| -> Vec<_> { r.findings.iter().filter(|f| f.rule == rule).collect() };
+    let named = of("K8S002");
+    assert_eq!(named.len(), 2);
+    assert!(named[0].message.contains("`p5`"), "{}", named[0].message);
+    assert!(
+        named[0].related[0].message.contains("the protocols differ"),
+        "{:?}",
+        named[0].related
+    );
+    assert!(named[1].message.contains("`zz`"), "{}", named[1].message);
+    let numbered = of("K8S001");
+    assert_eq!(numbered.len(), 1);
+    assert!(numbered[0].message.contains("targets port 2000"));
+    let ingress = of("K8S005");
+    assert_eq!(ingress.len(), 3);
+    let helps: Vec<&str> = ingress.iter().filter_map(|f| f.help.as_deref()).collect();
+    assert_eq!(
+        helps
+            .iter()
+            .filter(|h| h
+                .starts_with("1020 is the pod's port; the Ingress needs the Service port: use 100"))
+            .count(),
+        1,
+        "{helps:?}"
+    );
+}

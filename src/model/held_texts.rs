@@ -98,7 +98,7 @@ rehome_fields!(SelectorExpression { moved: key, operator, values; copied: });
 rehome_fields!(LabelSelector { moved: match_labels, expressions; copied: loc, null });
 rehome_fields!(PodTemplate {
     moved: labels, annotations, containers, selector;
-    copied: object, spec_loc, template_labels_loc, grace_period, run_as_user
+    copied: object, spec_loc, template_labels_loc, grace_period, run_as_user, port_index
 });
 rehome_fields!(ServicePort {
     moved: name, target, protocol, app_protocol, port_field;
@@ -106,7 +106,7 @@ rehome_fields!(ServicePort {
 });
 rehome_fields!(Service {
     moved: type_, selector, ports, external_name;
-    copied: object, selector_loc, headless
+    copied: object, selector_loc, headless, port_index
 });
 
 type TextMap = HashMap<(usize, usize), (u32, u32), BuildHasherDefault<FxHasher>>;

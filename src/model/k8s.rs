@@ -1,6 +1,7 @@
 //! Kubernetes facts: objects, pod templates, Services, Ingresses, Namespaces.
 
 use super::held_texts::Rehome;
+use super::port_index::{PortIndex, PortKey, Ports};
 use crate::finding::{Resource, ResourceNames};
 use crate::parse::tree::NodeRef;
 use crate::source::Loc;
@@ -149,7 +150,7 @@ impl<'a, 'b> Rehome<'a, 'b> for Object<'a> {
 }
 
 /// A port reference: a number or an IANA_SVC_NAME.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PortRef<'a> {
     Number(i64),
     Name(&'a str),
@@ -339,6 +340,9 @@ pub struct PodTemplate<'a> {
     pub run_as_user: Option<IntField>,
     /// The controller's own `spec.selector` (matchLabels or plain map), if any.
     pub selector: Option<LabelSelector<'a>>,
+    /// The declared ports (`declared_ports`) by number and by name, as
+    /// (container, port) positions (many ports only).
+    pub port_index: PortIndex<(u32, u32)>,
 }
 
 impl PodTemplate<'_> {
@@ -411,14 +415,34 @@ pub struct Service<'a> {
     pub ports: Vec<ServicePort<'a>>,
     pub headless: bool,
     pub external_name: Option<&'a str>,
+    /// `ports` by number and by name (many ports only).
+    pub port_index: PortIndex<u32>,
 }
 
 impl<'a> Service<'a> {
+    /// The first port with this number or name.
+    fn first_port(&self, key: PortKey<'_>) -> Option<&ServicePort<'a>> {
+        let ports = || -> Ports<'_, u32> {
+            Box::new(
+                self.ports
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (u32::try_from(i).unwrap_or(u32::MAX), p.port, p.name)),
+            )
+        };
+        match self.port_index.find(self.ports.len(), ports, key) {
+            Some(at) => at.first().and_then(|&i| self.ports.get(i as usize)),
+            None => self.ports.iter().find(|p| match key {
+                PortKey::Number(n) => p.port == Some(n),
+                PortKey::Name(s) => p.name == Some(s),
+            }),
+        }
+    }
     pub fn port_numbered(&self, n: i64) -> Option<&ServicePort<'a>> {
-        self.ports.iter().find(|p| p.port == Some(n))
+        self.first_port(PortKey::Number(n))
     }
     pub fn port_named(&self, name: &str) -> Option<&ServicePort<'a>> {
-        self.ports.iter().find(|p| p.name == Some(name))
+        self.first_port(PortKey::Name(name))
     }
     pub fn port_by_ref(&self, r: PortRef<'_>) -> Option<&ServicePort<'a>> {
         match r {
@@ -502,7 +526,45 @@ impl<'a> PodTemplate<'a> {
             .flat_map(|c| c.ports.iter().map(move |p| (c, p)))
     }
     pub fn declares_number(&self, n: i64) -> bool {
-        self.declared_ports().any(|(_, p)| p.number == Some(n))
+        match self.indexed_ports(PortKey::Number(n)) {
+            Some(at) => !at.is_empty(),
+            None => self.declared_ports().any(|(_, p)| p.number == Some(n)),
+        }
+    }
+    /// Positions of the declared ports with this number or name (`None`:
+    /// too few to index).
+    fn indexed_ports(&self, key: PortKey<'_>) -> Option<&[(u32, u32)]> {
+        let serving = || {
+            self.containers
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.serves())
+        };
+        let count = serving().map(|(_, c)| c.ports.len()).sum();
+        let ports = || -> Ports<'_, (u32, u32)> {
+            let at = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+            Box::new(serving().flat_map(move |(ci, c)| {
+                c.ports
+                    .iter()
+                    .enumerate()
+                    .map(move |(pi, p)| ((at(ci), at(pi)), p.number, p.name))
+            }))
+        };
+        self.port_index.find(count, ports, key)
+    }
+    fn declared_at(&self, (c, p): (u32, u32)) -> Option<(&Container<'a>, &ContainerPort<'a>)> {
+        let container = self.containers.get(c as usize)?;
+        Some((container, container.ports.get(p as usize)?))
+    }
+    /// The declared ports with this name, in order.
+    pub fn ports_named(&self, name: &str) -> Vec<(&Container<'a>, &ContainerPort<'a>)> {
+        match self.indexed_ports(PortKey::Name(name)) {
+            Some(at) => at.iter().filter_map(|&at| self.declared_at(at)).collect(),
+            None => self
+                .declared_ports()
+                .filter(|(_, p)| p.name == Some(name))
+                .collect(),
+        }
     }
     /// Declares the port, or names it in a serving container's command line or env.
     pub fn may_listen_on(&self, n: i64) -> bool {
@@ -515,9 +577,16 @@ impl<'a> PodTemplate<'a> {
     }
     /// The port a named targetPort resolves to (name and protocol must match).
     pub fn port_for_name(&self, name: &str, protocol: &str) -> Option<&ContainerPort<'a>> {
-        self.declared_ports()
-            .map(|(_, p)| p)
-            .find(|p| p.name == Some(name) && p.protocol.eq_ignore_ascii_case(protocol))
+        let matches = |p: &&ContainerPort<'a>| {
+            p.name == Some(name) && p.protocol.eq_ignore_ascii_case(protocol)
+        };
+        match self.indexed_ports(PortKey::Name(name)) {
+            Some(at) => at
+                .iter()
+                .filter_map(|&at| self.declared_at(at).map(|(_, p)| p))
+                .find(matches),
+            None => self.declared_ports().map(|(_, p)| p).find(matches),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod istio;
 pub mod k8s;
 pub mod mesh;
 pub mod nginx;
+pub mod port_index;
 pub mod protocol;
 pub mod read_k8s;
 pub(crate) mod selection;

@@ -202,6 +202,7 @@ pub fn pod_template<'s>(
         grace_period,
         run_as_user: run_as_user(spec),
         selector,
+        port_index: Default::default(),
     })
 }
 
@@ -245,6 +246,7 @@ pub fn service(root: NodeRef<'_>, index: usize) -> Service<'_> {
         ports,
         headless: spec.and_then(|s| s.str_at("clusterIP")) == Some("None"),
         external_name: spec.and_then(|s| s.str_at("externalName")),
+        port_index: Default::default(),
     }
 }
 

@@ -37,25 +37,24 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     ),
                 )
                 .resource(obj.resource());
-            let mut candidates = Vec::new();
             for t in &templates {
-                for (c, p) in t.declared_ports() {
-                    if p.name == Some(name) {
-                        f.related(
-                            p.loc,
-                            format!(
-                                "container {} names a {} port `{name}`; the protocols differ",
-                                c.name, p.protocol
-                            ),
-                        );
-                    } else if let Some(n) = p.name
-                        && candidates.len() < 5
-                    {
-                        // Four are shown; a fifth says there was not just one.
-                        candidates.push((n, p.number, p.loc));
-                    }
+                for (c, p) in t.ports_named(name) {
+                    f.related(
+                        p.loc,
+                        format!(
+                            "container {} names a {} port `{name}`; the protocols differ",
+                            c.name, p.protocol
+                        ),
+                    );
                 }
             }
+            // Four are shown; a fifth says there was not just one.
+            let candidates: Vec<_> = templates
+                .iter()
+                .flat_map(|t| t.declared_ports())
+                .filter_map(|(_, p)| Some((p.name.filter(|n| *n != name)?, p.number, p.loc)))
+                .take(5)
+                .collect();
             for (n, num, loc) in candidates.iter().take(4) {
                 let num = num.map(|x| format!(" ({x})")).unwrap_or_default();
                 f.related(*loc, format!("declared port name `{n}`{num}"));

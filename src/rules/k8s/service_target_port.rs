@@ -50,7 +50,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     ),
                 )
                 .resource(obj.resource());
-            let declared: Vec<_> = t.declared_ports().collect();
+            // Four are shown; one alone is suggested.
+            let declared: Vec<_> = t.declared_ports().take(5).collect();
             for (c, p) in declared.iter().take(4) {
                 let what = match (p.number, p.name) {
                     (Some(num), Some(name)) => {
