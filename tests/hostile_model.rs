@@ -351,3 +351,56 @@ fn ports_of_crowded_services_and_pods_are_found_by_number_and_name() {
         "{helps:?}"
     );
 }
+
+#[test]
+fn an_nginx_host_named_like_a_workload_points_at_its_service() {
+    // Hosts that name workloads, not Services (NGX001): the help names the
+    // Service of the first workload of that name that one selects; the
+    // workloads are found by name once, not by a scan per host.
+    let mut text = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: proxy, namespace: shop}\ndata:\n  nginx.conf: |\n    events {}\n    http {\n      server {\n        listen 80;\n        location /a { proxy_pass http://api.shop.svc.cluster.local:80; }\n        location /w { proxy_pass http://web.shop.svc.cluster.local:80; }\n        location /n { proxy_pass http://nothing-like-it.shop.svc.cluster.local:80; }\n      }\n    }\n",
+    );
+    let workload = |kind: &str, name: &str, app: &str| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n    metadata: {{labels: {{app: {app}}}}}\n    spec: {{containers: [{{name: c, image: x}}]}}\n"
+        )
+    };
+    let service = |name: &str, app: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  selector: {{app: {app}}}\n  ports: [{{port: 80}}]\n"
+        )
+    };
+    // `api`: a Deployment no Service selects, then a StatefulSet one does.
+    text.push_str(&workload("Deployment", "api", "api-old"));
+    text.push_str(&workload("StatefulSet", "api", "api-new"));
+    text.push_str(&service("api-internal", "api-new"));
+    text.push_str(&workload("Deployment", "web", "web"));
+    text.push_str(&service("frontend", "web"));
+    let helps: Vec<String> = report(&text)
+        .findings
+        .iter()
+        .filter(|f| f.rule == "NGX001")
+        .filter_map(|f| f.help.clone())
+        .collect();
+    assert_eq!(helps.len(), 3, "{helps:?}");
+    assert!(
+        helps[0].starts_with(
+            "did you mean Service `api-internal`? It selects the pods of StatefulSet `api`"
+        ),
+        "{}",
+        helps[0]
+    );
+    assert!(
+        helps[1].starts_with(
+            "did you mean Service `frontend`? It selects the pods of Deployment `web`"
+        ),
+        "{}",
+        helps[1]
+    );
+    assert!(
+        helps[2]
+            .starts_with("use the name of a Service in namespace shop (api-internal, frontend)"),
+        "{}",
+        helps[2]
+    );
+}
