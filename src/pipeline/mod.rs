@@ -81,6 +81,73 @@ impl Options {
     }
 }
 
+/// [`Options::enabled`] as sets: asked for every finding, it went through
+/// every selector (10,000 `ignore:` entries and 100,000 findings: 17 s).
+/// A selector names all rules (`all`, `*`) or is a prefix of the ids it
+/// names, so a rule id is looked up by its own prefixes.
+pub(crate) struct Enabled {
+    /// `None`: no selection list, every rule is selected.
+    select: Option<Selectors>,
+    ignore: Selectors,
+}
+
+#[derive(Default)]
+struct Selectors {
+    all: bool,
+    prefixes: std::collections::HashSet<String>,
+    /// The longest prefix (longer prefixes of an id are not looked up).
+    longest: usize,
+}
+
+impl Selectors {
+    fn of<'a>(selectors: impl IntoIterator<Item = &'a String>) -> Selectors {
+        let mut set = Selectors::default();
+        for s in selectors {
+            // As `rule_matches` reads a selector.
+            let s = s.trim();
+            if s.is_empty() {
+                continue;
+            }
+            if s.eq_ignore_ascii_case("all") || s == "*" {
+                set.all = true;
+            } else {
+                set.longest = set.longest.max(s.len());
+                set.prefixes.insert(s.to_string());
+            }
+        }
+        set
+    }
+
+    /// Does any selector match `id` (as [`rule_matches`] does)?
+    fn matches(&self, id: &str) -> bool {
+        self.all
+            || id
+                .char_indices()
+                .map(|(i, c)| i + c.len_utf8())
+                .take_while(|&end| end <= self.longest)
+                .any(|end| id.get(..end).is_some_and(|p| self.prefixes.contains(p)))
+    }
+}
+
+impl Enabled {
+    pub(crate) fn new(opts: &Options) -> Enabled {
+        let select = if opts.select.is_empty() {
+            &opts.config.select
+        } else {
+            &opts.select
+        };
+        Enabled {
+            select: (!select.is_empty()).then(|| Selectors::of(select)),
+            ignore: Selectors::of(opts.ignore.iter().chain(&opts.config.ignore)),
+        }
+    }
+
+    /// What [`Options::enabled`] answers.
+    pub(crate) fn get(&self, id: &str) -> bool {
+        self.select.as_ref().is_none_or(|s| s.matches(id)) && !self.ignore.matches(id)
+    }
+}
+
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Summary {
     pub files: usize,
@@ -156,13 +223,14 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     } else {
         opts.max_file_size
     };
+    let enabled = Enabled::new(opts);
     let plan = schema::Plan {
-        builtin: rules::schema::RULES.iter().any(|r| opts.enabled(r.id)),
+        builtin: rules::schema::RULES.iter().any(|r| enabled.get(r.id)),
         user_rules: opts
             .config
             .user_rules
             .iter()
-            .filter(|r| opts.enabled(r.id))
+            .filter(|r| enabled.get(r.id))
             .cloned()
             .collect(),
     };
@@ -304,7 +372,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
         &model,
         &opts.config.thresholds,
         &schema_results,
-        |id| opts.enabled(id),
+        |id| enabled.get(id),
     ));
     crate::timing::phase_done("rules");
     drop_covered_schema_findings(&mut findings);
@@ -315,13 +383,19 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
     // Millions of small nodes take a while to free: do it beside the rest
     // of the run (the findings own their data; nothing borrows the trees now).
     rayon::spawn(move || drop(loaded));
-    findings.retain(|f| opts.enabled(f.rule));
+    findings.retain(|f| enabled.get(f.rule));
+    // A file's path is matched against the globs once per rule, not once
+    // per finding (100,000 findings against 10,000 globs: 0.7 s).
+    let mut path_ignored: std::collections::HashMap<(u32, &'static str), bool> =
+        std::collections::HashMap::new();
     findings.retain(|f| {
-        let path = sources
-            .get(f.loc.file)
-            .map(|s| s.path.as_str())
-            .unwrap_or("");
-        !opts.config.path_ignores(path, f.rule)
+        !*path_ignored.entry((f.loc.file, f.rule)).or_insert_with(|| {
+            let path = sources
+                .get(f.loc.file)
+                .map(|s| s.path.as_str())
+                .unwrap_or("");
+            opts.config.path_ignores(path, f.rule)
+        })
     });
     let mut findings = suppress::apply(
         findings,
@@ -333,14 +407,14 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
                 .unwrap_or(0)
         },
         |r| {
-            opts.enabled(r)
+            enabled.get(r)
                 || rules::all()
                     .map(|x| x.id)
                     .chain(opts.config.user_rules.iter().map(|u| u.id))
-                    .any(|id| rule_matches(r, id) && opts.enabled(id))
+                    .any(|id| rule_matches(r, id) && enabled.get(id))
         },
     );
-    findings.retain(|f| opts.enabled(f.rule));
+    findings.retain(|f| enabled.get(f.rule));
     for f in findings.iter_mut() {
         if let Some(s) = opts.config.severity.get(f.rule) {
             f.severity = *s;
@@ -454,4 +528,61 @@ fn schema_findings(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_enabled_sets_answer_what_options_enabled_answers() {
+        let ids: Vec<&str> = rules::all()
+            .map(|r| r.id)
+            .chain(tool::ALL)
+            .chain(["", "K", "ZZZ1", "ngx016", "NGX016x", "é", "Kä8"])
+            .collect();
+        let lists: Vec<Vec<String>> = [
+            vec![],
+            vec![""],
+            vec![" ", ","],
+            vec!["K8S"],
+            vec!["K8S001", " NGX01 ", "ISTIO"],
+            vec!["all"],
+            vec!["ALL", "K8S"],
+            vec!["*"],
+            vec!["NGX016x", "K"],
+            vec!["é", "Kä"],
+            vec!["ngx"],
+        ]
+        .iter()
+        .map(|l| l.iter().map(|s| s.to_string()).collect())
+        .collect();
+        // Thousands of selectors, repeated: the sets hold each once.
+        let many: Vec<String> = (0..3000)
+            .map(|i| ["K8S001", "NGX0", "ISTIO01"][i % 3].to_string())
+            .collect();
+        let mut lists = lists;
+        lists.push(many);
+        for select in &lists {
+            for config_select in &lists {
+                for ignore in &lists {
+                    let mut opts = Options {
+                        select: select.clone(),
+                        ignore: ignore.clone(),
+                        ..Options::default()
+                    };
+                    opts.config.select = config_select.clone();
+                    opts.config.ignore = ignore.iter().rev().take(2).cloned().collect();
+                    let enabled = Enabled::new(&opts);
+                    for id in &ids {
+                        assert_eq!(
+                            enabled.get(id),
+                            opts.enabled(id),
+                            "{id:?} select {select:?} config {config_select:?} ignore {ignore:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -306,8 +306,14 @@ pub fn apply(
             kept.push(f);
         }
     }
+    // Whether a rule ran is asked once per name, not once per suppression
+    // naming it.
+    let mut ran: HashMap<&str, bool> = HashMap::new();
     for s in sups.iter().filter(|s| !s.used) {
-        let relevant = s.rules.is_empty() || s.rules.iter().any(|r| rule_ran(r));
+        let relevant = s.rules.is_empty()
+            || s.rules
+                .iter()
+                .any(|r| *ran.entry(r.as_str()).or_insert_with(|| rule_ran(r)));
         if !relevant {
             continue;
         }
