@@ -36,17 +36,24 @@ pub fn split_by_source(text: &str, unnamed: &str) -> Option<Vec<(String, String)
         }
         doc.clear();
     };
+    // Whether `current` is blank so far: trimming it for every `# Source:`
+    // line read it again each time (160,000 blank lines, then as many
+    // `# Source:` lines: 20 s).
+    let mut blank = true;
     for line in text.split_inclusive('\n') {
         if line.trim_end() == "---" || line.starts_with("--- ") {
             flush(&mut current, &current_source, &mut out);
             current_source = None;
+            blank = true;
             continue;
         }
-        if let Some(src) = line.trim().strip_prefix("# Source: ")
-            && current.trim().is_empty()
+        let trimmed = line.trim();
+        if let Some(src) = trimmed.strip_prefix("# Source: ")
+            && blank
         {
             current_source = Some(src.trim().to_string());
         }
+        blank &= trimmed.is_empty();
         current.push_str(line);
     }
     flush(&mut current, &current_source, &mut out);
@@ -75,6 +82,27 @@ mod tests {
         let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["rendered.yaml", "c/templates/b.yaml"]);
         assert_eq!(parts[0].1, "kind: A\n---\nkind: C\n");
+    }
+
+    #[test]
+    fn a_source_line_names_a_document_only_before_its_first_text() {
+        // Blank lines (any whitespace) before it, then more source lines:
+        // only the first names the document.
+        let mut text = String::from("---\n");
+        for _ in 0..3000 {
+            text.push_str(" \t\u{a0}\r\n\n");
+        }
+        for i in 0..3000 {
+            text.push_str(&format!("# Source: c/t{i}.yaml\n"));
+        }
+        text.push_str(
+            "kind: A\n---\n\n# Source: c/b.yaml\nkind: B\n---\nkind: C\n# Source: c/x.yaml\n",
+        );
+        let parts = split_by_source(&text, "<stdin>").unwrap_or_default();
+        let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["c/t0.yaml", "c/b.yaml", "<stdin>"]);
+        assert_eq!(parts[2].1, "kind: C\n# Source: c/x.yaml\n");
+        assert!(parts[0].1.ends_with("# Source: c/t2999.yaml\nkind: A\n"));
     }
 
     #[test]
