@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, OutputFormat, RulesFormat};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::baseline;
 use crate::config::{self, Config};
@@ -230,16 +230,24 @@ fn check(args: &CheckArgs) -> Result<i32, String> {
     }
     crate::timing::phase_done("discover");
     let mut focus: HashSet<String> = HashSet::new();
+    // The first path naming each focus file: a pass over the named paths
+    // for every one of them took files x paths system calls (4,000 files
+    // named: 9 s).
+    let mut named_as: HashMap<PathBuf, &PathBuf> = HashMap::new();
+    if focus_files.is_some() {
+        for p in &fs_paths {
+            if let Ok(canon) = std::fs::canonicalize(p) {
+                named_as.entry(canon).or_insert(p);
+            }
+        }
+    }
     for mut c in discovered.files {
         if let Some(set) = &focus_files
             && let Ok(canon) = std::fs::canonicalize(&c.fs_path)
             && set.contains(&canon)
         {
             // Show the file as the user named it.
-            if let Some(given) = fs_paths
-                .iter()
-                .find(|p| std::fs::canonicalize(p).ok().as_ref() == Some(&canon))
-            {
+            if let Some(given) = named_as.get(&canon) {
                 c.display = discover::display_path(given);
             }
             focus.insert(c.display.clone());

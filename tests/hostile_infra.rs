@@ -131,3 +131,55 @@ fn thousands_of_suppressions_suppress_and_report_exactly_their_own() {
     let r = run(&files, &opts);
     assert_eq!((count(&r, "NGX016"), count(&r, unused)), (n / 3, 0));
 }
+
+#[test]
+fn hundreds_of_changed_files_are_each_shown_as_named() {
+    // A git tree of 600 files; 400 are named (a quarter spelled through
+    // `..`: shown as spelled), the other 200 are context.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    std::fs::create_dir_all(dir.path().join("k")).unwrap();
+    for i in 0..600 {
+        std::fs::write(
+            dir.path().join(format!("k/s{i}.yaml")),
+            format!("apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}}}\nspec:\n  ports: [{{port: 99999}}]\n"),
+        )
+        .unwrap();
+    }
+    let mut args: Vec<String> = Vec::new();
+    for i in 0..400 {
+        args.push(if i % 4 == 0 {
+            format!("./k/../k/s{i}.yaml")
+        } else {
+            format!("k/s{i}.yaml")
+        });
+    }
+    let out = assert_cmd::Command::cargo_bin("confaudit")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(&args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut paths: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "K8S007")
+        .map(|f| f["location"]["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    let mut want: Vec<String> = (0..400)
+        .map(|i| {
+            if i % 4 == 0 {
+                format!("k/../k/s{i}.yaml")
+            } else {
+                format!("k/s{i}.yaml")
+            }
+        })
+        .collect();
+    want.sort();
+    assert_eq!(paths, want);
+}
