@@ -183,3 +183,46 @@ fn hundreds_of_changed_files_are_each_shown_as_named() {
     want.sort();
     assert_eq!(paths, want);
 }
+
+#[test]
+fn hundreds_of_user_rules_give_their_findings_their_own_severity() {
+    // Rule i applies to Service s{i} only; severities take turns.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    let severity = |i: usize| ["error", "warning", "info"][i % 3];
+    let rules: Vec<String> = (0..300)
+        .map(|i| {
+            format!(
+                "id: HOST{i:03}\nseverity: {}\nmessage: m{i}\nkinds:\n  - {{apiVersion: v1, kind: Service, name: s{i}}}\nschema:\n  type: object\n  required: [nosuchfield]\n",
+                severity(i)
+            )
+        })
+        .collect();
+    std::fs::write(dir.path().join("rules/all.yaml"), rules.join("---\n")).unwrap();
+    let mut config = Config::parse("rules: [rules]\n").unwrap();
+    config.load_rules(dir.path()).unwrap();
+    let opts = Options {
+        config,
+        ..Options::default()
+    };
+    let services: Vec<String> = (0..300)
+        .rev()
+        .map(|i| format!("apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}}}\nspec:\n  ports: [{{port: 80}}]\n"))
+        .collect();
+    let r = run(&[("svc.yaml", services.join("---\n"))], &opts);
+    let mut got: Vec<(String, &str)> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule.starts_with("HOST"))
+        .map(|f| (f.rule.to_string(), f.severity.as_str()))
+        .collect();
+    got.sort();
+    let want: Vec<(String, &str)> = (0..300)
+        .map(|i| (format!("HOST{i:03}"), severity(i)))
+        .collect();
+    assert_eq!(got, want);
+    // Every renderer names each rule (the JSON `name` is the rule's).
+    for f in &r.findings {
+        assert!(r.meta(f.rule).is_some(), "{}", f.rule);
+    }
+}

@@ -519,15 +519,17 @@ fn schema_findings(
             help: None,
         })
         .collect();
+    // Each rule's severity (the first rule of an id), looked up: a pass
+    // over the user rules per issue took issues x rules.
+    let mut severities: HashMap<&str, Severity> = HashMap::new();
+    for r in user_rules {
+        severities.entry(r.id).or_insert(r.meta.severity);
+    }
     for i in &results.issues {
         let IssueKind::User(id) = i.kind else {
             continue;
         };
-        let severity = user_rules
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| r.meta.severity)
-            .unwrap_or(Severity::Error);
+        let severity = severities.get(id).copied().unwrap_or(Severity::Error);
         out.push(Finding {
             rule: id,
             severity: i.severity.unwrap_or(severity),
