@@ -299,11 +299,13 @@ pub fn load(base: &Path, entries: &[String]) -> Result<Vec<UserRule>, String> {
         }
     }
     let mut out: Vec<UserRule> = Vec::new();
+    // A set, not a pass over the rules so far: loading stays linear.
+    let mut ids: HashSet<&'static str> = HashSet::new();
     for f in files {
         let src = std::fs::read_to_string(&f)
             .map_err(|err| format!("rules: cannot read {}: {err}", f.display()))?;
         for r in parse_file(&f.display().to_string(), &src)? {
-            if out.iter().any(|o| o.id == r.id) {
+            if !ids.insert(r.id) {
                 return Err(format!("rules: id `{}` is defined twice", r.id));
             }
             out.push(r);
@@ -318,6 +320,22 @@ mod tests {
     use super::*;
 
     const RULE: &str = "id: ACME001\nseverity: warning\nsymptoms: [protocol_error]\nmessage: every Service port needs appProtocol\nkinds:\n  - {apiVersion: v1, kind: Service, namespace: 'prod-*'}\nschema:\n  properties:\n    spec:\n      properties:\n        ports:\n          items: {required: [appProtocol]}\n";
+
+    #[test]
+    fn an_id_defined_twice_is_refused_across_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = RULE.replace("ACME001", "ACME002");
+        std::fs::write(dir.path().join("a.yaml"), RULE).unwrap();
+        std::fs::write(dir.path().join("b.yaml"), &other).unwrap();
+        let loaded = load(dir.path(), &[".".to_string()]).unwrap();
+        assert_eq!(
+            loaded.iter().map(|r| r.id).collect::<Vec<_>>(),
+            ["ACME001", "ACME002"]
+        );
+        std::fs::write(dir.path().join("c.yaml"), RULE).unwrap();
+        let err = load(dir.path(), &[".".to_string()]).unwrap_err();
+        assert_eq!(err, "rules: id `ACME001` is defined twice");
+    }
 
     #[test]
     fn parses_a_rule() {
