@@ -1,10 +1,13 @@
 //! Ports found by number and by name without a scan. A Service or pod
 //! template with thousands of ports, asked once for each port of another
 //! resource (each Service port, each Ingress path), made those rules
-//! quadratic: 8,000 ports took K8S002 0.36 s and K8S001 0.18 s.
+//! quadratic: 8,000 ports took K8S002 0.36 s and K8S001 0.18 s. A pod
+//! template's port lookups live here too, beside the index they use.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use super::k8s::{Container, ContainerPort, PodTemplate};
 
 /// Below this many ports a scan is as quick as a lookup: no index is built.
 const INDEXED_FROM: usize = 16;
@@ -63,6 +66,80 @@ impl<At: Copy> PortIndex<At> {
             PortKey::Name(s) => built.by_name.get(s),
         };
         Some(found.map_or(&[][..], Vec::as_slice))
+    }
+}
+
+/// A pod template's declared ports, found through its [`PortIndex`].
+impl<'a> PodTemplate<'a> {
+    /// Ports declared by containers that serve traffic.
+    pub fn declared_ports(&self) -> impl Iterator<Item = (&Container<'a>, &ContainerPort<'a>)> {
+        self.containers
+            .iter()
+            .filter(|c| c.serves())
+            .flat_map(|c| c.ports.iter().map(move |p| (c, p)))
+    }
+    pub fn declares_number(&self, n: i64) -> bool {
+        match self.indexed_ports(PortKey::Number(n)) {
+            Some(at) => !at.is_empty(),
+            None => self.declared_ports().any(|(_, p)| p.number == Some(n)),
+        }
+    }
+    /// Positions of the declared ports with this number or name (`None`:
+    /// too few to index).
+    fn indexed_ports(&self, key: PortKey<'_>) -> Option<&[(u32, u32)]> {
+        let serving = || {
+            self.containers
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.serves())
+        };
+        let count = serving().map(|(_, c)| c.ports.len()).sum();
+        let ports = || -> Ports<'_, (u32, u32)> {
+            let at = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+            Box::new(serving().flat_map(move |(ci, c)| {
+                c.ports
+                    .iter()
+                    .enumerate()
+                    .map(move |(pi, p)| ((at(ci), at(pi)), p.number, p.name))
+            }))
+        };
+        self.port_index.find(count, ports, key)
+    }
+    fn declared_at(&self, (c, p): (u32, u32)) -> Option<(&Container<'a>, &ContainerPort<'a>)> {
+        let container = self.containers.get(c as usize)?;
+        Some((container, container.ports.get(p as usize)?))
+    }
+    /// The declared ports with this name, in order.
+    pub fn ports_named(&self, name: &str) -> Vec<(&Container<'a>, &ContainerPort<'a>)> {
+        match self.indexed_ports(PortKey::Name(name)) {
+            Some(at) => at.iter().filter_map(|&at| self.declared_at(at)).collect(),
+            None => self
+                .declared_ports()
+                .filter(|(_, p)| p.name == Some(name))
+                .collect(),
+        }
+    }
+    /// Declares the port, or names it in a serving container's command line or env.
+    pub fn may_listen_on(&self, n: i64) -> bool {
+        self.declares_number(n)
+            || self
+                .containers
+                .iter()
+                .filter(|c| c.serves())
+                .any(|c| c.mentions_number(n))
+    }
+    /// The port a named targetPort resolves to (name and protocol must match).
+    pub fn port_for_name(&self, name: &str, protocol: &str) -> Option<&ContainerPort<'a>> {
+        let matches = |p: &&ContainerPort<'a>| {
+            p.name == Some(name) && p.protocol.eq_ignore_ascii_case(protocol)
+        };
+        match self.indexed_ports(PortKey::Name(name)) {
+            Some(at) => at
+                .iter()
+                .filter_map(|&at| self.declared_at(at).map(|(_, p)| p))
+                .find(matches),
+            None => self.declared_ports().map(|(_, p)| p).find(matches),
+        }
     }
 }
 
