@@ -156,14 +156,15 @@ fn a_namespace_of_many_gateways_lists_some_in_the_help() {
     assert!(!help.contains("gw20"), "{help}");
 }
 
+/// A DestinationRule for `reviews` in namespace `a`, up to its subset list.
+const REVIEWS_RULE_SUBSETS: &str = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: dr, namespace: a}\nspec:\n  host: reviews\n  subsets:\n";
+
 #[test]
 fn routes_to_missing_subsets_of_a_crowded_rule_list_some_subsets() {
     // A DestinationRule of 300 subsets and 40 routes, 30 to subsets it does
     // not define: each of those gets one finding whose list of subsets stops
     // at 20 and says how many there are; the 10 others get none.
-    let mut text = String::from(
-        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: dr, namespace: a}\nspec:\n  host: reviews\n  subsets:\n",
-    );
+    let mut text = String::from(REVIEWS_RULE_SUBSETS);
     for s in 0..300 {
         text.push_str(&format!("  - {{name: s{s:03}, labels: {{v: s{s:03}}}}}\n"));
     }
@@ -197,9 +198,7 @@ fn many_leading_zero_names_are_each_reported_once() {
     // 500 subset names written as numbers with leading zeros: a name must be
     // a string, and each is reported once, as an octal trap that explains
     // the type error (SCH005), never also as a type error (SCH002).
-    let mut text = String::from(
-        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: dr, namespace: a}\nspec:\n  host: reviews\n  subsets:\n",
-    );
+    let mut text = String::from(REVIEWS_RULE_SUBSETS);
     for s in 0..500 {
         text.push_str(&format!("  - {{name: 0{s:04}}}\n"));
     }

@@ -432,10 +432,7 @@ impl<'a> Service<'a> {
         };
         match self.port_index.find(self.ports.len(), ports, key) {
             Some(at) => at.first().and_then(|&i| self.ports.get(i as usize)),
-            None => self.ports.iter().find(|p| match key {
-                PortKey::Number(n) => p.port == Some(n),
-                PortKey::Name(s) => p.name == Some(s),
-            }),
+            None => self.ports.iter().find(|p| key.matches(p.port, p.name)),
         }
     }
     pub fn port_numbered(&self, n: i64) -> Option<&ServicePort<'a>> {

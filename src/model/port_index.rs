@@ -35,6 +35,16 @@ pub enum PortKey<'k> {
     Name(&'k str),
 }
 
+impl PortKey<'_> {
+    /// Does a port of this number and name have the key (what a scan asks)?
+    pub fn matches(self, number: Option<i64>, name: Option<&str>) -> bool {
+        match self {
+            PortKey::Number(n) => number == Some(n),
+            PortKey::Name(s) => name == Some(s),
+        }
+    }
+}
+
 impl<At: Copy> PortIndex<At> {
     /// The positions of the ports with this key, in order; `None`: too few
     /// ports to index (`count`), scan them. `ports` gives each port's
@@ -79,10 +89,24 @@ impl<'a> PodTemplate<'a> {
             .flat_map(|c| c.ports.iter().map(move |p| (c, p)))
     }
     pub fn declares_number(&self, n: i64) -> bool {
-        match self.indexed_ports(PortKey::Number(n)) {
-            Some(at) => !at.is_empty(),
-            None => self.declared_ports().any(|(_, p)| p.number == Some(n)),
-        }
+        self.declared_with(PortKey::Number(n)).next().is_some()
+    }
+    /// The declared ports with this number or name, in order: through the
+    /// index when there is one, else by a scan.
+    fn declared_with<'s>(
+        &'s self,
+        key: PortKey<'_>,
+    ) -> impl Iterator<Item = (&'s Container<'a>, &'s ContainerPort<'a>)> {
+        let indexed = self.indexed_ports(key);
+        let scanned = indexed.is_none().then(|| {
+            self.declared_ports()
+                .filter(move |(_, p)| key.matches(p.number, p.name))
+        });
+        indexed
+            .into_iter()
+            .flatten()
+            .filter_map(|&at| self.declared_at(at))
+            .chain(scanned.into_iter().flatten())
     }
     /// Positions of the declared ports with this number or name (`None`:
     /// too few to index).
@@ -111,13 +135,7 @@ impl<'a> PodTemplate<'a> {
     }
     /// The declared ports with this name, in order.
     pub fn ports_named(&self, name: &str) -> Vec<(&Container<'a>, &ContainerPort<'a>)> {
-        match self.indexed_ports(PortKey::Name(name)) {
-            Some(at) => at.iter().filter_map(|&at| self.declared_at(at)).collect(),
-            None => self
-                .declared_ports()
-                .filter(|(_, p)| p.name == Some(name))
-                .collect(),
-        }
+        self.declared_with(PortKey::Name(name)).collect()
     }
     /// Declares the port, or names it in a serving container's command line or env.
     pub fn may_listen_on(&self, n: i64) -> bool {
@@ -130,16 +148,9 @@ impl<'a> PodTemplate<'a> {
     }
     /// The port a named targetPort resolves to (name and protocol must match).
     pub fn port_for_name(&self, name: &str, protocol: &str) -> Option<&ContainerPort<'a>> {
-        let matches = |p: &&ContainerPort<'a>| {
-            p.name == Some(name) && p.protocol.eq_ignore_ascii_case(protocol)
-        };
-        match self.indexed_ports(PortKey::Name(name)) {
-            Some(at) => at
-                .iter()
-                .filter_map(|&at| self.declared_at(at).map(|(_, p)| p))
-                .find(matches),
-            None => self.declared_ports().map(|(_, p)| p).find(matches),
-        }
+        self.declared_with(PortKey::Name(name))
+            .map(|(_, p)| p)
+            .find(|p| p.protocol.eq_ignore_ascii_case(protocol))
     }
 }
 
