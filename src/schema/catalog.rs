@@ -10,6 +10,7 @@ use jsonschema::json::Json;
 use serde_json::{Map, Value};
 
 use super::convert::Typing;
+use super::fast::QuickSchema;
 use super::tree_json::TreeJson;
 
 /// One embedded schema file.
@@ -96,6 +97,8 @@ pub struct Family {
     validators: HashMap<String, OnceLock<Option<Validator>>>,
     /// The same definitions compiled for trees validated in place.
     tree_validators: HashMap<String, OnceLock<Option<Validator<TreeJson>>>>,
+    /// And for quick verdicts on valid trees (`fast`).
+    quick: HashMap<String, OnceLock<Option<QuickSchema>>>,
 }
 
 impl Family {
@@ -112,6 +115,14 @@ impl Family {
         self.tree_validators
             .get(def)?
             .get_or_init(|| compile_def(&self.doc, def).ok())
+            .as_ref()
+    }
+
+    /// The quick schema of a definition (`None`: it has none; ask the validator).
+    pub fn quick(&self, def: &str) -> Option<&QuickSchema> {
+        self.quick
+            .get(def)?
+            .get_or_init(|| QuickSchema::compile(&self.doc, def))
             .as_ref()
     }
 
@@ -359,6 +370,10 @@ fn family(file: &'static str, json: &str) -> Result<Family, String> {
         .iter()
         .map(|r| (r.def.clone(), OnceLock::new()))
         .collect();
+    let quick = resources
+        .iter()
+        .map(|r| (r.def.clone(), OnceLock::new()))
+        .collect();
     Ok(Family {
         file,
         name,
@@ -371,6 +386,7 @@ fn family(file: &'static str, json: &str) -> Result<Family, String> {
         resources,
         validators,
         tree_validators,
+        quick,
     })
 }
 
@@ -483,6 +499,15 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{} {}: {e}", file.name, r.def));
                 compile_def::<TreeJson>(&fam.doc, &r.def)
                     .unwrap_or_else(|e| panic!("{} {}: {e}", file.name, r.def));
+                // Every definition gets quick verdicts (a keyword the quick
+                // schemas do not handle would send all its resources to
+                // the slower validator).
+                assert!(
+                    QuickSchema::compile(&fam.doc, &r.def).is_some(),
+                    "{} {}: no quick schema",
+                    file.name,
+                    r.def
+                );
                 // The lazy lookup by group must find every resource.
                 for v in &r.api_versions {
                     let g = if v == "*" { "*" } else { group_of(v) };

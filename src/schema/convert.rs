@@ -202,23 +202,11 @@ pub fn typed_scalar(typing: Typing, text: &str, style: ScalarStyle) -> Scalar<'_
     if style != ScalarStyle::Plain {
         return Scalar::Str(text);
     }
-    if NULL_WORDS.contains(&text) {
-        return Scalar::Null;
-    }
-    match typing {
-        Typing::Core => {
-            if let Some(b) = core_bool(text) {
-                return Scalar::Bool(b);
-            }
-        }
-        Typing::Kubernetes | Typing::Envoy => {
-            if TRUE_WORDS_11.contains(&text) {
-                return Scalar::Bool(true);
-            }
-            if FALSE_WORDS_11.contains(&text) {
-                return Scalar::Bool(false);
-            }
-        }
+    // Every null and boolean word is at most 5 bytes long.
+    if text.len() <= 5
+        && let Some(word) = word(typing, text)
+    {
+        return word;
     }
     let first = text.as_bytes().first().copied().unwrap_or(b' ');
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
@@ -229,6 +217,26 @@ pub fn typed_scalar(typing: Typing, text: &str, style: ScalarStyle) -> Scalar<'_
         Typing::Envoy | Typing::Core => core_number(text),
     };
     number.map_or(Scalar::Str(text), Scalar::Number)
+}
+
+/// A null or boolean word, as `typing` reads it.
+fn word(typing: Typing, text: &str) -> Option<Scalar<'static>> {
+    if NULL_WORDS.contains(&text) {
+        return Some(Scalar::Null);
+    }
+    let b = match typing {
+        Typing::Core => core_bool(text),
+        Typing::Kubernetes | Typing::Envoy => {
+            if TRUE_WORDS_11.contains(&text) {
+                Some(true)
+            } else if FALSE_WORDS_11.contains(&text) {
+                Some(false)
+            } else {
+                None
+            }
+        }
+    };
+    b.map(Scalar::Bool)
 }
 
 fn core_bool(s: &str) -> Option<bool> {

@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod convert;
 pub mod envoy;
+pub mod fast;
 pub mod pointer;
 pub mod tree_json;
 pub mod user;

@@ -5,7 +5,11 @@
 
 use crate::fuzzing::validate_both_ways;
 use crate::load;
-use crate::schema::tree_json::validates_in_place;
+use crate::load::DocKind;
+use crate::model::k8s::Object;
+use crate::schema::catalog;
+use crate::schema::convert::Typing;
+use crate::schema::tree_json::{Reading, TreeValue, validates_in_place};
 
 /// Values a variant puts in place of one scalar.
 const VALUES: [&str; 12] = [
@@ -107,4 +111,47 @@ fn trees_that_are_not_plain_are_converted() {
     }
     let lf = load::load(0, "x.yaml", "a: {b: [1, \"0755\", yes]}\n");
     assert!(lf.docs.iter().all(validates_in_place));
+}
+
+/// The quick schemas say "valid" only where jsonschema does, and say it for
+/// nearly every resource jsonschema accepts (else they would save nothing).
+#[test]
+fn quick_schemas_accept_only_what_jsonschema_accepts() {
+    let (mut valid, mut quick, mut invalid) = (0, 0, 0);
+    for (path, text) in files() {
+        for t in std::iter::once(text.clone()).chain(variants(&text)) {
+            let lf = load::load(0, &path, &t);
+            for (doc, kind) in lf.docs.iter().zip(&lf.doc_kinds) {
+                let Some(root) = doc.root() else { continue };
+                if *kind != DocKind::K8s || !validates_in_place(doc) {
+                    continue;
+                }
+                let Some(o) = Object::new(root, "default") else {
+                    continue;
+                };
+                let how = Reading::plain(Typing::Kubernetes);
+                for (family, def) in catalog::for_object(o.api_version, o.kind) {
+                    let v = family.tree_validator(def).expect("a validator");
+                    let accepted = v.is_valid(TreeValue::root(root, how));
+                    let q = family.quick(def).expect("a quick schema");
+                    let quick_accepts = q.accepts(root, &how);
+                    assert!(
+                        accepted || !quick_accepts,
+                        "{path}: quick schema {def} accepts what jsonschema refuses:\n{t}"
+                    );
+                    valid += usize::from(accepted);
+                    invalid += usize::from(!accepted);
+                    quick += usize::from(quick_accepts);
+                }
+            }
+        }
+    }
+    assert!(
+        valid > 5_000 && invalid > 1_000,
+        "{valid} valid, {invalid} invalid"
+    );
+    assert!(
+        quick * 100 >= valid * 99,
+        "quick verdicts on {quick} of {valid} valid"
+    );
 }

@@ -52,7 +52,7 @@ impl RootKeys {
         }
     }
 
-    fn reads(self, key: &str) -> bool {
+    pub(crate) fn reads(self, key: &str) -> bool {
         match self {
             RootKeys::All => true,
             RootKeys::Without(k) => key != k,
