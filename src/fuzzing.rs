@@ -148,7 +148,7 @@ pub fn validate_both_ways(path: &str, text: &str) -> (usize, usize) {
     let lf = load::load(0, path, text);
     let plan = Plan {
         builtin: true,
-        user_rules: Vec::new(),
+        user_rules: Default::default(),
     };
     let (mut compared, mut with_issues) = (0, 0);
     for (doc, kind) in lf.docs.iter().zip(&lf.doc_kinds) {

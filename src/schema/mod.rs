@@ -18,8 +18,6 @@ pub mod tree_json;
 pub mod user;
 pub mod validate;
 
-use std::sync::Arc;
-
 use crate::finding::{Resource, Severity};
 use crate::source::Loc;
 
@@ -84,7 +82,7 @@ impl Results {
 pub struct Plan {
     /// Run the built-in schemas (some SCH rule is enabled).
     pub builtin: bool,
-    pub user_rules: Vec<Arc<user::UserRule>>,
+    pub user_rules: user::UserRules,
 }
 
 impl Plan {

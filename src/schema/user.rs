@@ -8,9 +8,9 @@
 //! memory kept is bounded by the distinct ids ever loaded, and `Finding`, the
 //! registry and every reporter stay as they are.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use globset::{Glob, GlobMatcher};
 use jsonschema::Validator;
@@ -60,6 +60,74 @@ pub struct UserRule {
 impl UserRule {
     pub fn applies_to(&self, o: &Object<'_>) -> bool {
         self.kinds.iter().any(|k| k.matches(o))
+    }
+
+    /// The kinds it can apply to, when every `kind` is a plain name (no
+    /// glob): `None` if some kind is a pattern.
+    fn literal_kinds(&self) -> Option<Vec<&str>> {
+        self.kinds
+            .iter()
+            .map(|k| {
+                let kind = k.kind.glob().glob();
+                (!kind.contains(['*', '?', '[', ']', '{', '}', '\\'])).then_some(kind)
+            })
+            .collect()
+    }
+}
+
+/// The user rules a run validates with, indexed by the kinds they name:
+/// an object is matched only against the rules that can apply to its kind
+/// (4,000 rules over 20,000 objects were 80 M glob matches).
+#[derive(Clone, Debug, Default)]
+pub struct UserRules {
+    rules: Vec<Arc<UserRule>>,
+    /// Rule indexes by the plain kind names of their `kinds`.
+    by_kind: HashMap<String, Vec<usize>>,
+    /// Rules with a glob for some kind: tried on every object.
+    any_kind: Vec<usize>,
+}
+
+impl FromIterator<Arc<UserRule>> for UserRules {
+    fn from_iter<I: IntoIterator<Item = Arc<UserRule>>>(iter: I) -> UserRules {
+        let mut out = UserRules {
+            rules: iter.into_iter().collect(),
+            ..UserRules::default()
+        };
+        for (i, r) in out.rules.iter().enumerate() {
+            match r.literal_kinds() {
+                Some(kinds) => {
+                    for k in kinds {
+                        let at = out.by_kind.entry(k.to_string()).or_default();
+                        // A rule naming a kind twice is listed once.
+                        if at.last() != Some(&i) {
+                            at.push(i);
+                        }
+                    }
+                }
+                None => out.any_kind.push(i),
+            }
+        }
+        out
+    }
+}
+
+impl UserRules {
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The rules that apply to an object, in the order they were given.
+    pub fn applying_to(&self, o: &Object<'_>) -> Vec<&UserRule> {
+        let named = self.by_kind.get(o.kind).map_or(&[][..], Vec::as_slice);
+        let mut at: Vec<usize> = named.iter().chain(&self.any_kind).copied().collect();
+        if !named.is_empty() && !self.any_kind.is_empty() {
+            at.sort_unstable();
+        }
+        at.iter()
+            .filter_map(|&i| self.rules.get(i))
+            .map(|r| r.as_ref())
+            .filter(|r| r.applies_to(o))
+            .collect()
     }
 }
 
@@ -335,6 +403,51 @@ mod tests {
         std::fs::write(dir.path().join("c.yaml"), RULE).unwrap();
         let err = load(dir.path(), &[".".to_string()]).unwrap_err();
         assert_eq!(err, "rules: id `ACME001` is defined twice");
+    }
+
+    /// The kind index picks what matching every rule picks, in rule order.
+    #[test]
+    fn rules_by_kind_are_the_rules_that_apply() {
+        let rule = |id: &str, kinds: &str| {
+            format!("id: {id}\nmessage: m\nkinds: {kinds}\nschema: {{type: object}}\n")
+        };
+        let text = [
+            rule("R1", "[{apiVersion: v1, kind: Service}]"),
+            rule("R2", "[{apiVersion: '*', kind: 'Serv*'}]"),
+            rule(
+                "R3",
+                "[{apiVersion: apps/v1, kind: Deployment}, {apiVersion: v1, kind: Service}]",
+            ),
+            rule(
+                "R4",
+                "[{apiVersion: v1, kind: Service}, {apiVersion: v2, kind: Service}]",
+            ),
+            rule("R5", "[{apiVersion: v1, kind: Ingress}]"),
+            rule("R6", "[{apiVersion: v1, kind: 'Ingres[s]'}]"),
+        ]
+        .join("---\n");
+        let rules: Vec<Arc<UserRule>> = parse_file("r.yaml", &text)
+            .unwrap()
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        assert_eq!(rules.len(), 6);
+        let index: UserRules = rules.iter().cloned().collect();
+        let objects = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: c}\n---\napiVersion: v1\nkind: Ingress\nmetadata: {name: d}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: e}\n";
+        let lf = crate::load::load(0, "o.yaml", objects);
+        let mut matched = Vec::new();
+        for doc in &lf.docs {
+            let o = Object::new(doc.root().unwrap(), "default").unwrap();
+            let scan: Vec<&str> = rules
+                .iter()
+                .filter(|r| r.applies_to(&o))
+                .map(|r| r.id)
+                .collect();
+            let indexed: Vec<&str> = index.applying_to(&o).iter().map(|r| r.id).collect();
+            assert_eq!(indexed, scan, "{}", o.kind);
+            matched.push(indexed.join(","));
+        }
+        assert_eq!(matched, ["R1,R2,R3,R4", "R3", "R2", "R5,R6", ""]);
     }
 
     #[test]

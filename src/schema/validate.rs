@@ -74,12 +74,7 @@ pub(crate) fn check_object_as(
     } else {
         Vec::new()
     };
-    let rules: Vec<&UserRule> = plan
-        .user_rules
-        .iter()
-        .map(|r| r.as_ref())
-        .filter(|r| r.applies_to(o))
-        .collect();
+    let rules = plan.user_rules.applying_to(o);
     if builtin.is_empty() && rules.is_empty() {
         return out;
     }
