@@ -102,10 +102,23 @@ fn replace_invalid(bytes: &[u8]) -> String {
 
 /// Helm and Jinja sources are not YAML until rendered.
 pub fn template_reason(text: &str) -> Option<&'static str> {
-    if text.contains("{%") && text.contains("%}") {
+    // One pass over the `{`s for both openers (this runs on every file).
+    let b = text.as_bytes();
+    let (mut jinja, mut moustache) = (false, false);
+    for at in memchr::memchr_iter(b'{', b) {
+        match b.get(at + 1) {
+            Some(b'%') => jinja = true,
+            Some(b'{') => moustache = true,
+            _ => {}
+        }
+        if jinja && moustache {
+            break;
+        }
+    }
+    if jinja && text.contains("%}") {
         return Some("Jinja template: render it first and pipe the output (`... | confaudit -`)");
     }
-    if !text.contains("{{") {
+    if !moustache {
         return None;
     }
     const HELM: [&str; 12] = [
@@ -330,5 +343,32 @@ pub fn load(file: FileId, path: &str, text: &str) -> LoadedFile {
         problems,
         nginx: None,
         embedded_nginx,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::template_reason;
+
+    #[test]
+    fn templates_are_told_by_their_openers() {
+        let jinja = |t| template_reason(t).is_some_and(|r| r.starts_with("Jinja"));
+        let helm = |t| template_reason(t).is_some_and(|r| r.starts_with("Helm"));
+        assert!(jinja("a: {% if x %}1{% endif %}"));
+        assert!(jinja("{{ x }}\n{% for a in b %}"));
+        assert!(helm("name: {{ .Values.name }}"));
+        assert!(helm("{% unclosed\nname: {{ .Release.Name }}"));
+        // Braces that open no template.
+        for plain in [
+            "{\"a\": {\"b\": {}}}",
+            "a: { b: {c: 1} }",
+            "a: x{",
+            "a: '{ {'",
+            "",
+        ] {
+            assert_eq!(template_reason(plain), None, "{plain}");
+        }
+        // `{{` without any Helm marker is not a template.
+        assert_eq!(template_reason("a: \"{{literal}}\""), None);
     }
 }
