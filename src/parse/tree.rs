@@ -83,11 +83,16 @@ impl Nodes {
     pub fn len(&self) -> usize {
         self.spans.len()
     }
+    /// A node's tag and its two numbers, read once (the tool's hottest reads).
+    #[inline]
+    fn entry(&self, id: NodeId) -> Option<(Tag, u32, u32)> {
+        let i = id as usize;
+        Some((*self.tags.get(i)?, *self.a.get(i)?, *self.b.get(i)?))
+    }
     /// Where a scalar's text is in the file's string buffer: (offset, length).
     pub fn scalar_range(&self, id: NodeId) -> Option<(u32, u32)> {
-        let i = id as usize;
-        match self.tags.get(i)? {
-            Tag::Scalar(_) => Some((*self.a.get(i)?, *self.b.get(i)?)),
+        match self.entry(id)? {
+            (Tag::Scalar(_), a, b) => Some((a, b)),
             _ => None,
         }
     }
@@ -104,11 +109,14 @@ impl Nodes {
     }
     /// The children slice of a collection (items, or flattened key/value pairs).
     pub fn children_of(&self, id: NodeId) -> &[NodeId] {
-        let i = id as usize;
-        let (Some(tag), Some(&a), Some(&b)) = (self.tags.get(i), self.a.get(i), self.b.get(i))
-        else {
-            return &[];
-        };
+        match self.entry(id) {
+            Some((tag, a, b)) => self.children_in(tag, a, b),
+            None => &[],
+        }
+    }
+    /// The children slice of a collection read as (tag, a, b).
+    #[inline]
+    fn children_in(&self, tag: Tag, a: u32, b: u32) -> &[NodeId] {
         let n = match tag {
             Tag::Seq => b as usize,
             Tag::Map => 2 * b as usize,
@@ -184,18 +192,23 @@ impl Doc {
     pub fn node(&self, id: NodeId) -> NodeRef<'_> {
         NodeRef { doc: self, id }
     }
-    /// The text of a scalar node (`None` for a collection).
-    fn scalar_text(&self, id: NodeId) -> Option<&str> {
-        let (a, len) = self.nodes.scalar_range(id)?;
+    /// The text at (offset, length) of the string buffer.
+    #[inline]
+    fn text_at(&self, a: u32, len: u32) -> Option<&str> {
         let a = a as usize;
         self.strings.get(a..a.saturating_add(len as usize))
     }
-    /// Is node `id` a scalar whose text is `text`? (Lengths first: cheap.)
+    /// Is node `id` a scalar whose text is `text`? (Lengths first: cheap;
+    /// then bytes, which are equal only where the texts are.)
     fn scalar_is(&self, id: NodeId, text: &str) -> bool {
-        self.nodes
-            .scalar_range(id)
-            .is_some_and(|(_, len)| len as usize == text.len())
-            && self.scalar_text(id) == Some(text)
+        match self.nodes.entry(id) {
+            Some((Tag::Scalar(_), a, len)) if len as usize == text.len() => {
+                let a = a as usize;
+                self.strings.as_bytes().get(a..a.saturating_add(text.len()))
+                    == Some(text.as_bytes())
+            }
+            _ => false,
+        }
     }
     /// The (key, value) of a mapping's flattened `pairs` whose key is the
     /// scalar `key`. The hottest lookup of the tool: lengths are compared
@@ -267,14 +280,15 @@ const NULL_WORDS: [&str; 4] = ["~", "null", "Null", "NULL"];
 
 impl<'a> NodeRef<'a> {
     pub fn kind(&self) -> Option<NodeKind<'a>> {
-        let nodes = &self.doc.nodes;
-        Some(match *nodes.tags.get(self.id as usize)? {
+        let doc = self.doc;
+        let (tag, a, b) = doc.nodes.entry(self.id)?;
+        Some(match tag {
             Tag::Scalar(style) => NodeKind::Scalar {
-                value: self.doc.scalar_text(self.id).unwrap_or(""),
+                value: doc.text_at(a, b).unwrap_or(""),
                 style,
             },
-            Tag::Seq => NodeKind::Seq(nodes.children_of(self.id)),
-            Tag::Map => NodeKind::Map(nodes.children_of(self.id)),
+            Tag::Seq => NodeKind::Seq(doc.nodes.children_in(tag, a, b)),
+            Tag::Map => NodeKind::Map(doc.nodes.children_in(tag, a, b)),
         })
     }
     pub fn span(&self) -> Span {
