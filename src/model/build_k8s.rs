@@ -1,6 +1,6 @@
 //! Reads Kubernetes objects out of documents into the [`K8s`] facts.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::K8s;
 use super::k8s::*;

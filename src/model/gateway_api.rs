@@ -1,6 +1,6 @@
 //! Gateway API facts: Gateways, routes (HTTP, GRPC, TCP, TLS) and ReferenceGrants.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::istio::{NameIndex, name_index, named};
 use super::k8s::Object;

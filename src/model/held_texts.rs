@@ -7,6 +7,7 @@
 //! not ConfigMap data, resources or volumes), so the run keeps a copy of
 //! just those texts instead of every buffer whole.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -111,14 +112,48 @@ rehome_fields!(Service {
 
 type TextMap = HashMap<(usize, usize), (u32, u32), BuildHasherDefault<FxHasher>>;
 
+/// What `held_in` fills for a file, kept by each thread for the next file:
+/// most files hold a few dozen texts, and growing new tables and buffers
+/// for each was a third of the work.
+#[derive(Default)]
+struct Scratch {
+    /// (address, length) of each distinct text -> (start, length) in `copy`.
+    seen: TextMap,
+    /// Where each text visited is in `copy`, in visiting order.
+    places: Vec<(u32, u32)>,
+    copy: String,
+}
+
+/// Texts past which a file's scratch is dropped, not kept for the next
+/// file (a huge file's tables would stay on the peak to the end).
+const MAX_KEPT_TEXTS: usize = 4096;
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
 impl<'a> FileFacts<'a> {
     /// The same facts, their texts copied into one buffer held by `store`
     /// for `file` (each distinct text once). The file's own buffer can then
     /// go with its documents.
     pub fn held_in(self, store: &TextStore, file: FileId) -> FileFacts<'_> {
-        let mut copy = String::new();
-        let mut seen = TextMap::default();
-        let mut places: Vec<(u32, u32)> = Vec::new();
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => self.held_with(store, file, &mut scratch),
+            // Not reentrant; this is never reached.
+            Err(_) => self.held_with(store, file, &mut Scratch::default()),
+        })
+    }
+
+    fn held_with<'s>(
+        self,
+        store: &'s TextStore,
+        file: FileId,
+        scratch: &mut Scratch,
+    ) -> FileFacts<'s> {
+        let Scratch { seen, places, copy } = scratch;
+        seen.clear();
+        places.clear();
+        copy.clear();
         let facts = self.rehome(&mut |s: &'a str| {
             let place = *seen
                 .entry((s.as_ptr() as usize, s.len()))
@@ -131,14 +166,18 @@ impl<'a> FileFacts<'a> {
             s
         });
         // Ids are the inputs' indexes, each read once: the slot is free.
-        let held = store.hold_text(file, copy).unwrap_or("");
-        let mut places = places.into_iter();
-        facts.rehome(&mut |_| {
-            places
-                .next()
-                .and_then(|(start, len)| held.get(start as usize..(start as usize + len as usize)))
+        // (Copied at its length: held to the end of the run.)
+        let held = store.hold_text(file, copy.as_str().into()).unwrap_or("");
+        let mut at = places.iter();
+        let facts = facts.rehome(&mut |_| {
+            at.next()
+                .and_then(|&(start, len)| held.get(start as usize..(start as usize + len as usize)))
                 .unwrap_or("")
-        })
+        });
+        if places.len() > MAX_KEPT_TEXTS {
+            *scratch = Scratch::default();
+        }
+        facts
     }
 }
 
@@ -198,7 +237,7 @@ data:
         let kinds = vec![DocKind::K8s; lf.docs.len()];
         let facts = || read_file(&lf.docs, &kinds, "default", |_, _| {});
         let before = format!("{:?}", facts());
-        let store = TextStore::new(1);
+        let store = TextStore::new(2);
         let facts = facts().held_in(&store, 0);
         // Same facts (every field, in place: a moved text would show).
         assert_eq!(format!("{facts:?}"), before);
@@ -212,5 +251,15 @@ data:
         // The slot is taken: a second hold is refused, not overwritten.
         assert!(store.hold_text(0, "x".into()).is_none());
         assert!(store.hold_text(7, "x".into()).is_none());
+        // The next file on this thread holds its own texts only (the
+        // scratch is reused, not carried over).
+        let lf = load::load(
+            1,
+            "ns.yaml",
+            "{apiVersion: v1, kind: Namespace, metadata: {name: web}}",
+        );
+        let facts = read_file(&lf.docs, &[DocKind::K8s], "default", |_, _| {}).held_in(&store, 1);
+        assert_eq!(facts.objects[0].name, "web");
+        assert_eq!(store.held(1).unwrap(), "v1Namespacewebdefault");
     }
 }

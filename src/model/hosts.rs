@@ -14,7 +14,7 @@ pub fn resolve_host(host: &str, from_namespace: &str, cluster_domain: &str) -> O
     // Called for every host of every proxy: allocate only for the answer.
     let trimmed = host.trim_end_matches('.');
     let host = crate::util::ascii_lowercase(trimmed);
-    if host.is_empty() || host.contains('*') || host.parse::<std::net::IpAddr>().is_ok() {
+    if host.is_empty() || host.contains('*') || is_ip_address(&host) {
         return None;
     }
     let (stem, qualified) = match strip_svc_domain(&host, cluster_domain.trim_matches('.'))
@@ -38,6 +38,15 @@ pub fn resolve_host(host: &str, from_namespace: &str, cluster_domain: &str) -> O
         }),
         _ => None,
     }
+}
+
+/// An IPv4 or IPv6 address. Parsed only when written with an address's
+/// characters alone: Service names nearly always have other letters, and
+/// the parse costs more than the look.
+fn is_ip_address(host: &str) -> bool {
+    host.bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+        && host.parse::<std::net::IpAddr>().is_ok()
 }
 
 /// `host` (lowercase) without its `.svc.DOMAIN` suffix (DOMAIN in any case).
@@ -74,6 +83,10 @@ mod tests {
         }
         assert_eq!(resolve_host("www.example.com", "a", "cluster.local"), None);
         assert_eq!(resolve_host("10.0.0.1", "a", "cluster.local"), None);
+        assert_eq!(resolve_host("fe80::1", "a", "cluster.local"), None);
+        assert_eq!(resolve_host("::ffff:10.0.0.1", "a", "cluster.local"), None);
+        // Address characters only, not an address: a name.
+        assert!(resolve_host("cafe", "a", "cluster.local").is_some());
         assert_eq!(
             resolve_host("*.shop.svc.cluster.local", "a", "cluster.local"),
             None

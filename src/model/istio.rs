@@ -1,7 +1,7 @@
 //! Istio facts: VirtualServices, DestinationRules, Gateways, PeerAuthentications,
 //! ServiceEntries and Sidecars, read from the Kubernetes-style objects.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::k8s::Object;
 use crate::parse::tree::NodeRef;

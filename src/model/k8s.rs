@@ -485,7 +485,7 @@ pub fn selects(selector: &[(&str, &str)], labels: &[(&str, &str)]) -> bool {
             CONTROLLER_LABELS.contains(k) || labels.iter().any(|(lk, lv)| lk == k && lv == v)
         });
     }
-    let set: std::collections::HashSet<(&str, &str)> = labels.iter().copied().collect();
+    let set: foldhash::HashSet<(&str, &str)> = labels.iter().copied().collect();
     selector
         .iter()
         .all(|&(k, v)| CONTROLLER_LABELS.contains(&k) || set.contains(&(k, v)))

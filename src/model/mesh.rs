@@ -1,7 +1,7 @@
 //! Mesh-wide lookups the Istio and Gateway API rules share: which Service or
 //! ServiceEntry a host names, who may see it, and which pods get a sidecar.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::Model;
 use super::hosts::{ServiceName, resolve_host};

@@ -14,8 +14,9 @@ pub mod protocol;
 pub mod read_k8s;
 pub(crate) mod selection;
 
-use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use k8s::{IngressBackend, Object, PodTemplate, Service, selects};
 

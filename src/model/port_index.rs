@@ -4,8 +4,9 @@
 //! quadratic: 8,000 ports took K8S002 0.36 s and K8S001 0.18 s. A pod
 //! template's port lookups live here too, beside the index they use.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::k8s::{Container, ContainerPort, PodTemplate};
 

@@ -431,7 +431,7 @@ pub fn object_nodes<'n>(doc: &'n Doc) -> Vec<NodeRef<'n>> {
     let Some(root) = doc.root() else {
         return Vec::new();
     };
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     let mut out = Vec::new();
     // Nodes still to read, the next last: no recursion, however deep.
     let mut todo = vec![root];

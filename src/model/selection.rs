@@ -9,9 +9,10 @@
 //! Services share one selection, looked up on first use and kept, within a
 //! budget; a Service whose selector is its own is looked up as before.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::k8s::{CONTROLLER_LABELS, Object, Service};
 

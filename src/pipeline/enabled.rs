@@ -15,7 +15,7 @@ pub(crate) struct Enabled {
 #[derive(Default)]
 struct Selectors {
     all: bool,
-    prefixes: std::collections::HashSet<String>,
+    prefixes: foldhash::HashSet<String>,
     /// The longest prefix (longer prefixes of an id are not looked up).
     longest: usize,
 }

@@ -1,7 +1,8 @@
 //! discover -> load -> model -> rules -> suppress: the library entry point.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::config::{Config, rule_matches};
 use crate::discover::{Candidate, Skipped};
@@ -422,7 +423,7 @@ pub fn analyze(mut inputs: Vec<Input>, mut skipped: Vec<Skipped>, opts: &Options
 /// v2 field) is said once, by the more specific rule.
 fn drop_covered_schema_findings(findings: &mut Vec<Finding>) {
     const GENERIC: [&str; 3] = ["SCH001", "SCH002", "SCH003"];
-    let specific: std::collections::HashSet<(u32, u32)> = findings
+    let specific: foldhash::HashSet<(u32, u32)> = findings
         .iter()
         .filter(|f| !f.rule.starts_with("SCH") && !f.rule.starts_with("CA"))
         .map(|f| (f.loc.file, f.loc.span.start))

@@ -9,8 +9,9 @@
 //! repeats one kept at its place (same message) is not kept twice: the
 //! report would drop it anyway. Texts are bounded too ([`Finding::cap`]).
 
-use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::meta;
 use crate::finding::{Finding, MAX_RELATED, MAX_TEXT, Related, Resource, Severity, clip};

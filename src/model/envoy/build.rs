@@ -3,7 +3,7 @@
 //! (`istioctl proxy-config ... -o json`); config dumps are unwrapped in
 //! `dump.rs`.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::cluster::{Cluster, endpoints_of_assignment};
 use super::fields::{get, get_entry, list, path, str_at, type_name, unwrap_typed};

@@ -1,7 +1,7 @@
 //! Clusters: discovery type, endpoints, upstream protocol, transport socket,
 //! circuit breakers, outlier detection and health checks, with proto defaults.
 
-use super::fields::{Dur, bool_at, get, get_entry, int_at, list, path, str_at};
+use super::fields::{Dur, Fields, bool_at, get, int_at, list, path, str_at};
 use super::{Deprecated, State};
 use crate::finding::Resource;
 use crate::parse::tree::NodeRef;
@@ -201,7 +201,7 @@ pub struct Cluster<'a> {
 
 const HPO_KEY: &str = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
-fn protocol_of<'a>(hpo: Option<NodeRef<'a>>, c: NodeRef<'a>) -> Protocol<'a> {
+fn protocol_of<'a>(hpo: Option<NodeRef<'a>>, c: &Fields<'a>) -> Protocol<'a> {
     if let Some(h) = hpo {
         if let Some(e) = get(h, "explicit_http_config") {
             let kind = if get(e, "http2_protocol_options").is_some() {
@@ -233,8 +233,8 @@ fn protocol_of<'a>(hpo: Option<NodeRef<'a>>, c: NodeRef<'a>) -> Protocol<'a> {
             };
         }
     }
-    let h2 = get(c, "http2_protocol_options");
-    if let Some(sel) = get(c, "protocol_selection")
+    let h2 = c.get("http2_protocol_options");
+    if let Some(sel) = c.get("protocol_selection")
         && sel.as_str() == Some("USE_DOWNSTREAM_PROTOCOL")
     {
         return Protocol {
@@ -252,7 +252,7 @@ fn protocol_of<'a>(hpo: Option<NodeRef<'a>>, c: NodeRef<'a>) -> Protocol<'a> {
             deprecated: true,
         };
     }
-    if let Some(n) = get(c, "http_protocol_options") {
+    if let Some(n) = c.get("http_protocol_options") {
         return Protocol {
             kind: ProtocolKind::Http1,
             node: Some(n),
@@ -266,8 +266,8 @@ fn protocol_of<'a>(hpo: Option<NodeRef<'a>>, c: NodeRef<'a>) -> Protocol<'a> {
     }
 }
 
-fn discovery_of(c: NodeRef<'_>) -> (Discovery, Option<NodeRef<'_>>) {
-    if let Some(t) = get(c, "type") {
+fn discovery_of<'a>(c: &Fields<'a>) -> (Discovery, Option<NodeRef<'a>>) {
+    if let Some(t) = c.get("type") {
         let d = match t.as_str().unwrap_or("") {
             "STATIC" => Discovery::Static,
             "STRICT_DNS" => Discovery::StrictDns,
@@ -278,7 +278,7 @@ fn discovery_of(c: NodeRef<'_>) -> (Discovery, Option<NodeRef<'_>>) {
         };
         return (d, Some(t));
     }
-    if let Some(t) = get(c, "cluster_type") {
+    if let Some(t) = c.get("cluster_type") {
         return (Discovery::Custom, Some(t));
     }
     // The proto default.
@@ -347,36 +347,42 @@ impl<'a> Cluster<'a> {
         state: State,
         deprecated: &mut Vec<Deprecated<'a>>,
     ) -> Option<Cluster<'a>> {
-        let name_node = get(c, "name");
+        // The cluster's keys, read once for the ~30 lookups below.
+        let fields = Fields::of(c);
+        let name_node = fields.get("name");
         let name = name_node.and_then(|n| n.as_str()).unwrap_or("");
-        let (discovery, type_node) = discovery_of(c);
-        let hpo = get(c, "typed_extension_protocol_options").and_then(|m| {
-            get(m, HPO_KEY).or_else(|| {
-                m.entries().map(|(_, v)| v).find(|v| {
-                    v.str_at("@type")
-                        .is_some_and(|t| t.ends_with("upstreams.http.v3.HttpProtocolOptions"))
+        let (discovery, type_node) = discovery_of(&fields);
+        let hpo = fields
+            .get("typed_extension_protocol_options")
+            .and_then(|m| {
+                get(m, HPO_KEY).or_else(|| {
+                    m.entries().map(|(_, v)| v).find(|v| {
+                        v.str_at("@type")
+                            .is_some_and(|t| t.ends_with("upstreams.http.v3.HttpProtocolOptions"))
+                    })
                 })
-            })
-        });
+            });
         let common = hpo
             .and_then(|h| get(h, "common_http_protocol_options"))
-            .or_else(|| get(c, "common_http_protocol_options"));
+            .or_else(|| fields.get("common_http_protocol_options"));
         let max_rpc = common
             .and_then(|co| int_at(co, "max_requests_per_connection"))
-            .or_else(|| int_at(c, "max_requests_per_connection"));
+            .or_else(|| fields.int_at("max_requests_per_connection"));
         let auto_sni = hpo
             .and_then(|h| path(h, &["upstream_http_protocol_options", "auto_sni"]))
-            .or_else(|| path(c, &["upstream_http_protocol_options", "auto_sni"]))
+            .or_else(|| fields.path("upstream_http_protocol_options", &["auto_sni"]))
             .and_then(|n| n.as_bool())
             .unwrap_or(false);
-        let load_assignment = get(c, "load_assignment");
+        let load_assignment = fields.get("load_assignment");
         let endpoints = load_assignment
             .map(endpoints_of_assignment)
             .unwrap_or_default();
-        let transport = get(c, "transport_socket")
+        let transport = fields
+            .get("transport_socket")
             .map(Transport::parse)
             .unwrap_or_else(Transport::plain);
-        let thresholds = get(c, "circuit_breakers")
+        let thresholds = fields
+            .get("circuit_breakers")
             .into_iter()
             .flat_map(|cb| list(cb, "thresholds"))
             .map(|t| Thresholds {
@@ -393,7 +399,8 @@ impl<'a> Cluster<'a> {
                 .collect(),
             })
             .collect();
-        let health_checks = list(c, "health_checks")
+        let health_checks = fields
+            .list("health_checks")
             .map(|h| {
                 let (kind, checker) = if let Some(g) = get(h, "grpc_health_check") {
                     (HealthCheckKind::Grpc, Some(g))
@@ -411,14 +418,15 @@ impl<'a> Cluster<'a> {
                 }
             })
             .collect();
-        let panic = path(c, &["common_lb_config", "healthy_panic_threshold"])
+        let panic = fields
+            .path("common_lb_config", &["healthy_panic_threshold"])
             .and_then(|p| {
                 get(p, "value").and_then(|v| v.as_f64().or_else(|| v.as_int().map(|i| i as f64)))
             })
             .unwrap_or(50.0);
 
         for (field, instead) in DEPRECATED_FIELDS {
-            if let Some((k, _)) = get_entry(c, field) {
+            if let Some((k, _)) = fields.get_entry(field) {
                 deprecated.push(Deprecated {
                     scope,
                     node: k,
@@ -430,7 +438,7 @@ impl<'a> Cluster<'a> {
             }
         }
         for (field, instead) in REMOVED_FIELDS {
-            if let Some((k, _)) = get_entry(c, field) {
+            if let Some((k, _)) = fields.get_entry(field) {
                 deprecated.push(Deprecated {
                     scope,
                     node: k,
@@ -451,19 +459,23 @@ impl<'a> Cluster<'a> {
             state,
             discovery,
             type_node,
-            connect_timeout: Dur::at(c, "connect_timeout", 5.0),
-            dns_lookup_family: get(c, "dns_lookup_family").and_then(|n| n.as_str().map(|s| (s, n))),
-            lb_policy: str_at(c, "lb_policy").unwrap_or("ROUND_ROBIN"),
-            eds_service_name: path(c, &["eds_cluster_config", "service_name"])
+            connect_timeout: Dur::of(fields.get("connect_timeout"), 5.0),
+            dns_lookup_family: fields
+                .get("dns_lookup_family")
+                .and_then(|n| n.as_str().map(|s| (s, n))),
+            lb_policy: fields.str_at("lb_policy").unwrap_or("ROUND_ROBIN"),
+            eds_service_name: fields
+                .path("eds_cluster_config", &["service_name"])
                 .and_then(|n| n.as_str()),
             load_assignment,
             endpoints,
             transport,
-            has_socket_matches: get(c, "transport_socket_matches")
+            has_socket_matches: fields
+                .get("transport_socket_matches")
                 .is_some_and(|m| m.items().next().is_some())
-                || get(c, "transport_socket_matcher").is_some(),
+                || fields.get("transport_socket_matcher").is_some(),
             hpo,
-            protocol: protocol_of(hpo, c),
+            protocol: protocol_of(hpo, &fields),
             idle_timeout: common
                 .map(|co| Dur::at(co, "idle_timeout", 3600.0))
                 .unwrap_or(Dur {
@@ -473,10 +485,10 @@ impl<'a> Cluster<'a> {
             max_requests_per_connection: max_rpc,
             auto_sni,
             thresholds,
-            outlier: get(c, "outlier_detection").map(outlier),
+            outlier: fields.get("outlier_detection").map(outlier),
             health_checks,
             healthy_panic_threshold: panic,
-            v2_hosts: get(c, "hosts"),
+            v2_hosts: fields.get("hosts"),
         })
     }
 }

@@ -5,22 +5,24 @@ use crate::parse::tree::NodeRef;
 
 /// Does a written key spell this snake_case field (as itself or in lowerCamelCase)?
 pub fn key_is(written: &str, snake: &str) -> bool {
-    if written == snake {
-        return true;
+    let (written, snake) = (written.as_bytes(), snake.as_bytes());
+    // lowerCamelCase drops an underscore per word: a key as long as the
+    // field (or longer) can only be the field itself. Most keys end here.
+    if written.len() >= snake.len() {
+        return written == snake;
     }
-    // lowerCamelCase keeps the first letter and drops the underscores:
-    // compare those first.
-    if written.as_bytes().first() != snake.as_bytes().first() {
-        return false;
-    }
-    let underscores = snake.bytes().filter(|&b| b == b'_').count();
-    if underscores == 0 || written.len() != snake.len() - underscores {
-        return false;
-    }
-    let mut w = written.chars();
+    // lowerCamelCase keeps the first letter: compare it first.
+    written.first() == snake.first() && is_camel_case_of(written, snake)
+}
+
+/// `written` is `snake` with each underscore dropped and the letter after
+/// it in uppercase. (Bytes: an underscore or an ASCII letter is never part
+/// of a longer UTF-8 character.)
+fn is_camel_case_of(written: &[u8], snake: &[u8]) -> bool {
+    let mut w = written.iter();
     let mut upper_next = false;
-    for c in snake.chars() {
-        if c == '_' {
+    for &c in snake {
+        if c == b'_' {
             upper_next = true;
             continue;
         }
@@ -30,7 +32,7 @@ pub fn key_is(written: &str, snake: &str) -> bool {
             c
         };
         upper_next = false;
-        if w.next() != Some(want) {
+        if w.next() != Some(&want) {
             return false;
         }
     }
@@ -44,9 +46,58 @@ pub fn get<'a>(n: NodeRef<'a>, snake: &str) -> Option<NodeRef<'a>> {
 
 /// Key and value of a field.
 pub fn get_entry<'a>(n: NodeRef<'a>, snake: &str) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
+    if !snake.contains('_') {
+        // One word is spelt the same in both cases: the tree's own lookup
+        // (which compares lengths before reading a key's text).
+        return n.get_entry(snake);
+    }
     n.entries()
         .rev()
         .find(|(k, _)| k.scalar().is_some_and(|(s, _)| key_is(s, snake)))
+}
+
+/// A mapping's fields with their keys' texts read once, for a parser that
+/// looks up many of them (a cluster: ~30 lookups, most of them absent):
+/// each lookup then compares texts, not reads every key again.
+pub struct Fields<'a> {
+    entries: Vec<(&'a str, NodeRef<'a>, NodeRef<'a>)>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn of(n: NodeRef<'a>) -> Fields<'a> {
+        Fields {
+            entries: n
+                .entries()
+                .filter_map(|(k, v)| Some((k.scalar()?.0, k, v)))
+                .collect(),
+        }
+    }
+    /// Key and value of a field, as [`get_entry`] finds them.
+    pub fn get_entry(&self, snake: &str) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(written, _, _)| key_is(written, snake))
+            .map(|&(_, k, v)| (k, v))
+    }
+    pub fn get(&self, snake: &str) -> Option<NodeRef<'a>> {
+        self.get_entry(snake).map(|(_, v)| v)
+    }
+    pub fn str_at(&self, snake: &str) -> Option<&'a str> {
+        self.get(snake).and_then(|v| v.as_str())
+    }
+    pub fn int_at(&self, snake: &str) -> Option<(i64, NodeRef<'a>)> {
+        let v = self.get(snake)?;
+        int_of(v).map(|i| (i, v))
+    }
+    /// Items of a list field (empty when absent).
+    pub fn list(&self, snake: &str) -> impl Iterator<Item = NodeRef<'a>> + 'a {
+        self.get(snake).into_iter().flat_map(|l| l.items())
+    }
+    /// A field's field: `first`, then the `rest` of the path in it.
+    pub fn path(&self, first: &str, rest: &[&str]) -> Option<NodeRef<'a>> {
+        path(self.get(first)?, rest)
+    }
 }
 
 /// Walk a path of snake_case field names.
@@ -119,7 +170,11 @@ pub struct Dur<'a> {
 
 impl<'a> Dur<'a> {
     pub fn at(n: NodeRef<'a>, snake: &str, default_secs: f64) -> Dur<'a> {
-        match get(n, snake) {
+        Dur::of(get(n, snake), default_secs)
+    }
+    /// The Duration written in `v`, if any.
+    pub fn of(v: Option<NodeRef<'a>>, default_secs: f64) -> Dur<'a> {
+        match v {
             Some(v) => match duration_secs(v) {
                 Some(secs) => Dur {
                     secs,
@@ -231,6 +286,14 @@ mod tests {
         assert!(!key_is("connecttimeout", "connect_timeout"));
         assert!(!key_is("connectTimeoutX", "connect_timeout"));
         assert!(key_is("name", "name"));
+        assert!(key_is("a_b__c_", "a_b__c_"));
+        assert!(key_is("aBC", "a_b__c_"));
+        assert!(!key_is("aB", "a_b__c_"));
+        assert!(!key_is("aBCd", "a_b__c_"));
+        assert!(!key_is("é_x", "é_x_y"));
+        assert!(key_is("éX", "é_x"));
+        assert!(!key_is("nam", "name"));
+        assert!(!key_is("names", "name"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod listener;
 pub mod route;
 pub mod transport;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::parse::tree::{Doc, NodeRef};
 use crate::source::{FileId, Loc};
@@ -307,8 +307,8 @@ impl<'a> Envoy<'a> {
     fn analyse(&mut self) {
         // A dump or a directory of files where most cluster names used by its
         // routes are absent is an excerpt: its cluster list is not complete.
-        let mut found: HashMap<usize, std::collections::HashSet<&'a str>> = HashMap::new();
-        let mut missing: HashMap<usize, std::collections::HashSet<&'a str>> = HashMap::new();
+        let mut found: HashMap<usize, foldhash::HashSet<&'a str>> = HashMap::new();
+        let mut missing: HashMap<usize, foldhash::HashSet<&'a str>> = HashMap::new();
         for site in self.cluster_refs() {
             let scope = site.scope;
             let name = site.target.name;

@@ -4,7 +4,7 @@
 //! (thousands of wildcard hosts, each tested against every destination,
 //! took seconds).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::model::istio::PeerAuthentication;
 use crate::model::k8s::Object;

@@ -1,6 +1,6 @@
 //! ENV003: gRPC traffic sent to a cluster that speaks only HTTP/1.1.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::{port_speaks_h2, service_port_of};
 use crate::model::envoy::cluster::HealthCheckKind;

@@ -1,6 +1,6 @@
 //! ENV010: a front proxy or gateway that routes to `localhost`/`127.0.0.1`.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::model::envoy::{Owner, ScopeKind};
 use crate::rules::{Ctx, Emit, Rule};

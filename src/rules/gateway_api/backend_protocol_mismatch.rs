@@ -1,7 +1,7 @@
 //! GWAPI008: an HTTPRoute or GRPCRoute sending HTTP to a Service port that
 //! explicitly declares a non-HTTP protocol (TCP, TLS, UDP, a database).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::common::{GROUP, backend_namespace, routes, services_named};
 use crate::model::Model;

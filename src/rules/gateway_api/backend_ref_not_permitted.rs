@@ -1,6 +1,6 @@
 //! GWAPI004: a cross-namespace backendRef that no ReferenceGrant allows.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::common::{GROUP, backend_namespace, routes};
 use crate::finding::Severity;

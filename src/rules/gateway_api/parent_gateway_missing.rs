@@ -3,7 +3,7 @@
 use super::common::{
     gateways_named, is_gateway_ref, namespace_has_gateways, parent_namespace, routes,
 };
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::finding::Severity;
 use crate::rules::{Ctx, Emit, Rule};

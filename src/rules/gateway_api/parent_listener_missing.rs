@@ -2,7 +2,7 @@
 //! Gateway has.
 
 use super::common::{gateways_named, is_gateway_ref, listeners_list, parent_namespace, routes};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::rules::{Ctx, Emit, Rule};
 

@@ -5,7 +5,7 @@
 use super::common::{
     GROUP, gateways_named, is_gateway_ref, parent_namespace, routes, selected_listeners,
 };
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::gateway_api::Listener;
 use crate::model::k8s::Object;

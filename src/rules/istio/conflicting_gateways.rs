@@ -1,6 +1,8 @@
 //! ISTIO009: two Gateways with the same workloads, port and host.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::finding::Severity;
 use crate::model::istio::{Gateway, Server};

@@ -1,6 +1,6 @@
 //! ISTIO003: a DestinationRule subset whose labels select none of the host's pods.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::finding::Severity;
 use crate::model::Model;

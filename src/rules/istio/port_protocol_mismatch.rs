@@ -1,6 +1,6 @@
 //! ISTIO010: a Service port's protocol contradicts the container port it targets.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::template_classes::TemplateClasses;
 use crate::finding::Severity;

@@ -17,8 +17,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
         (String, &crate::model::k8s::Object<'_>, crate::source::Loc),
     > = BTreeMap::new();
     // Each side of a conflict is reported once, on its own port.
-    let mut reported: std::collections::HashSet<crate::source::Loc> =
-        std::collections::HashSet::new();
+    let mut reported: foldhash::HashSet<crate::source::Loc> = foldhash::HashSet::default();
     for se in &m.istio.service_entries {
         let Some(obj) = m.k8s.object(se.object) else {
             continue;

@@ -1,6 +1,6 @@
 //! ISTIO018: Sidecar resources that select no pod, or the same pods as another.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::model::Model;
 use crate::model::k8s::selects;

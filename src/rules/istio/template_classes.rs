@@ -3,7 +3,7 @@
 //! same Service and Deployment thousands of times asked the same question
 //! Services x templates times (4,000 of each: 2.1 s; 8,000: 14 s).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use crate::model::Model;
 use crate::model::k8s::{PodTemplate, Service};
@@ -65,7 +65,7 @@ impl TemplateClasses {
     /// their classes added ~10 MB to the 100 MB tree's peak.
     fn by<'a, K: std::hash::Hash + Eq>(m: &Model<'a>, key: impl Fn(&PodTemplate<'a>) -> K) -> Self {
         use std::hash::BuildHasher;
-        let hasher = std::collections::hash_map::RandomState::new();
+        let hasher = foldhash::fast::RandomState::default();
         let templates = &m.k8s.templates;
         let mut hashed: Vec<(u64, usize)> = templates
             .iter()

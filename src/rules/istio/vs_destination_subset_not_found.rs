@@ -1,6 +1,6 @@
 //! ISTIO002: a destination subset that no DestinationRule for the host defines.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::model::istio::DestinationRule;
 use crate::rules::{Ctx, Emit, Rule};

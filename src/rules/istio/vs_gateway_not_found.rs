@@ -1,6 +1,6 @@
 //! ISTIO007: a VirtualService naming a Gateway that does not exist.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::k8s::Object;
 use crate::rules::{Ctx, Emit, Rule};

@@ -1,7 +1,8 @@
 //! ISTIO008: a VirtualService host that its Gateway does not serve.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::Model;
 use crate::model::istio::host_matches;

@@ -1,7 +1,9 @@
 //! ISTIO019: one pod port exposed by several Services with different protocols
 //! or different Service ports.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashSet, HashSetExt};
 
 use super::template_classes::TemplateClasses;
 

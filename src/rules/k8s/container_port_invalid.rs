@@ -1,7 +1,7 @@
 //! K8S010: container ports the API rejects (bad names, numbers out of range,
 //! duplicate names), which break every named reference to them.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::k8s::port_name_problem;
 use crate::rules::{Ctx, Emit, Rule};

@@ -1,6 +1,6 @@
 //! K8S005: an Ingress backend port that its Service does not expose.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::k8s::{PortRef, ServicePort};
 use crate::rules::{Ctx, Emit, Rule};

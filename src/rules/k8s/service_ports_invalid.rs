@@ -1,7 +1,8 @@
 //! K8S007: Service ports the API rejects, or that collide.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::k8s::{PortRef, port_name_problem};
 use crate::rules::{Ctx, Emit, Rule};

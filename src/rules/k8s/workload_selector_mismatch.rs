@@ -1,6 +1,6 @@
 //! K8S009: a workload whose own selector does not select its pod template.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::k8s::LabelSelector;
 use crate::rules::{Ctx, Emit, Rule};
