@@ -54,8 +54,7 @@ enum Others {
 #[derive(Default)]
 struct Check {
     types: Option<u8>,
-    /// `properties`, sorted by [`by_length`].
-    properties: Vec<(Box<str>, u32)>,
+    properties: Properties,
     others: Others,
     items: Option<u32>,
     one_of_values: Option<Vec<Value>>,
@@ -180,9 +179,9 @@ impl QuickSchema {
                         if root && !how.root_keys.reads(key) {
                             continue;
                         }
-                        let sub = match c.properties.binary_search_by(|(n, _)| by_length(n, key)) {
-                            Ok(i) => c.properties.get(i).map(|(_, s)| *s),
-                            Err(_) => match c.others {
+                        let sub = match c.properties.find(key) {
+                            Some(s) => Some(s),
+                            None => match c.others {
                                 Others::Any => None,
                                 Others::Refused => return Some(false),
                                 Others::Schema(s) => Some(s),
@@ -243,10 +242,41 @@ fn view<'a>(node: NodeRef<'a>, how: &Reading<'_>, root: bool, typed: bool) -> Vi
     }
 }
 
-/// Names ordered by length first: a lookup then compares bytes only with
-/// names of the key's length.
-fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+/// `properties` by name length: a lookup compares the key only with the
+/// few names of its length, first byte first.
+#[derive(Default)]
+struct Properties {
+    /// (name, check), ordered by name length.
+    names: Vec<(Box<str>, u32)>,
+    /// `names[starts[n]..starts[n + 1]]` are the names of length `n`.
+    starts: Vec<u32>,
+}
+
+impl Properties {
+    fn new(mut names: Vec<(Box<str>, u32)>) -> Properties {
+        names.sort_by_key(|(n, _)| n.len());
+        let longest = names.last().map_or(0, |(n, _)| n.len());
+        let starts = (0..=longest + 1)
+            .map(|len| names.partition_point(|(n, _)| n.len() < len))
+            .map(|at| u32::try_from(at).unwrap_or(u32::MAX))
+            .collect();
+        Properties { names, starts }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    fn find(&self, key: &str) -> Option<u32> {
+        let len = key.len();
+        let (&from, &to) = (self.starts.get(len)?, self.starts.get(len + 1)?);
+        let first = key.as_bytes().first();
+        self.names
+            .get(from as usize..to as usize)?
+            .iter()
+            .find(|(n, _)| n.as_bytes().first() == first && **n == *key)
+            .map(|(_, s)| *s)
+    }
 }
 
 fn type_accepts(mask: u8, view: &View<'_>) -> Option<bool> {
@@ -384,8 +414,7 @@ impl Compiler<'_> {
                     for (name, s) in x.as_object()? {
                         props.push((name.as_str().into(), self.schema(s, deeper)?));
                     }
-                    props.sort_by(|a: &(Box<str>, u32), b| by_length(&a.0, &b.0));
-                    c.properties = props;
+                    c.properties = Properties::new(props);
                 }
                 "additionalProperties" => {
                     c.others = match x {
