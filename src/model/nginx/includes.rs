@@ -51,13 +51,22 @@ pub fn normalize(path: &str) -> String {
 /// Is `path` its own normal form? (Nearly every display path is: checked
 /// by a byte search, not rebuilt segment by segment.)
 fn is_normal(path: &str) -> bool {
-    // Bytes, not chars: a `str` split costs ~150 instructions a segment.
+    // Separators found by memchr: a `str` split cost ~150 instructions a
+    // segment, a byte-by-byte one ~7 a byte.
     let bytes = path.as_bytes();
     let relative = bytes.strip_prefix(b"/").unwrap_or(bytes);
-    !bytes.contains(&b'\\')
-        && relative
-            .split(|&b| b == b'/')
-            .all(|seg| !matches!(seg, b"" | b"." | b".."))
+    if memchr::memchr(b'\\', bytes).is_some() {
+        return false;
+    }
+    let ends = memchr::memchr_iter(b'/', relative).chain(std::iter::once(relative.len()));
+    let mut start = 0;
+    for end in ends {
+        if matches!(relative.get(start..end), None | Some(b"" | b"." | b"..")) {
+            return false;
+        }
+        start = end + 1;
+    }
+    true
 }
 
 fn push_segment(out: &mut String, root: usize, seg: &str) {
