@@ -105,10 +105,11 @@ impl<'a> Config<'a> {
 
     /// Where a directive is set, and its ids at that level.
     fn setting_ids(&self, level: Level, name: &str) -> (SetAt, &[u32]) {
+        let number = self.name_number(name);
         let mut outermost = None;
         for l in self.levels_up(level) {
             outermost = Some(l);
-            let ids = self.own_ids(l, name);
+            let ids = number.map_or(&[][..], |k| self.own_numbered(l, k));
             if !ids.is_empty() {
                 let complete = !self.level_unknown(l);
                 return (SetAt::Level { level: l, complete }, ids);

@@ -20,6 +20,7 @@ pub mod facts;
 pub mod includes;
 pub mod k8s;
 pub mod lookup;
+mod names;
 pub mod tree;
 pub mod values;
 pub mod vars;

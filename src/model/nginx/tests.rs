@@ -622,3 +622,31 @@ fn fragments_marked_as_included_are_those_a_scan_of_every_include_marks() {
         .collect();
     assert_eq!(unmarked, ["site/w/self.conf", "site/y/z.conf"]);
 }
+
+#[test]
+fn names_sharing_a_cache_slot_are_told_apart() {
+    // More distinct names than the name cache has slots, each used twice
+    // in turn: many share a slot and evict each other.
+    let names: Vec<String> = (0..600).map(|i| format!("d{i}")).collect();
+    let body: String = names
+        .iter()
+        .chain(&names)
+        .map(|n| format!(" {n} x;"))
+        .collect();
+    let text = format!("events {{}}\nhttp {{{body} server {{{body} }} }}\n");
+    let (p, paths) = model(&[("nginx.conf", text)]);
+    let built = build_all(&p, &paths);
+    let n = configs(&built);
+    let t = &n.configs[0].tree;
+    for name in &names {
+        let scan: Vec<NodeId> = (0..t.nodes.len())
+            .filter(|&i| t.nodes[i].name() == name)
+            .collect();
+        assert_eq!(scan.len(), 4, "{name}");
+        let named: Vec<NodeId> = t.named(name).map(|(i, _)| i).collect();
+        assert_eq!(named, scan, "{name}");
+        let server = t.nodes[scan[2]].parent();
+        let own: Vec<NodeId> = t.own(server, name).map(|(i, _)| i).collect();
+        assert_eq!(own, scan[2..], "{name}");
+    }
+}

@@ -2,12 +2,12 @@
 //! analysed on its own) with every resolved `include` spliced in where it
 //! stands, and nginx's level-by-level inheritance as lookups.
 
-use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
 use std::rc::Rc;
 
 use super::includes::{self, IncludedFiles, Resolved, Resolver, TargetCache, Targets};
+use super::names::NameIndex;
 use crate::load_nginx::NginxText;
 use crate::parse::nginx::{Directive, FileContext, SmolStr};
 use crate::source::{FileId, Loc, Span};
@@ -256,11 +256,8 @@ pub struct Config<'a> {
     /// Included files read (a file counts each time it is included).
     pub reads: usize,
     pub notes: Vec<IncludeNote>,
-    /// Every node id, sorted by (level, name, id): a level's directives
-    /// of one name are a run, found by binary search.
-    pub(super) by_level: Vec<u32>,
-    /// Every node id, sorted by (name, id) (`set`, `map`, ...).
-    by_name: Vec<u32>,
+    /// The directives by name, and by level and name.
+    names: NameIndex<'a>,
     /// Where variables get their values, gathered on first use.
     vars: std::sync::OnceLock<super::vars::VarIndex>,
     /// (level, header name in ASCII lowercase) -> the last
@@ -309,8 +306,7 @@ pub fn build<'a>(
         files: vec![root],
         reads: 0,
         notes: Vec::new(),
-        by_level: Vec::new(),
-        by_name: Vec::new(),
+        names: NameIndex::default(),
         vars: std::sync::OnceLock::new(),
         proxy_headers: std::sync::OnceLock::new(),
     };
@@ -439,7 +435,7 @@ impl<'a> Config<'a> {
 
     /// Block ends (each block's end is the largest end inside it: children
     /// come after their parent, so one backward pass suffices) and the
-    /// sorted name indexes.
+    /// name index.
     fn index(&mut self) {
         for i in (0..self.nodes.len()).rev() {
             let Some(n) = self.nodes.get(i) else { continue };
@@ -448,41 +444,7 @@ impl<'a> Config<'a> {
                 p.end = p.end.max(end);
             }
         }
-        // Names are compared once, for (name, id); the levels are then
-        // sorted on integers: (parent, the name's rank, id).
-        let mut named: Vec<(&str, u32)> = (0..id32(self.nodes.len()))
-            .zip(&self.nodes)
-            .map(|(i, n)| (n.d.name.as_str(), i))
-            .collect();
-        named.sort_unstable();
-        let mut level_keys: Vec<(u64, u32)> = Vec::with_capacity(named.len());
-        let mut rank = 0u64;
-        let mut last = None;
-        for &(name, i) in &named {
-            if last.is_some_and(|l| l != name) {
-                rank += 1;
-            }
-            last = Some(name);
-            let parent = self.nodes.get(i as usize).map_or(NO_PARENT, |n| n.parent);
-            level_keys.push(((u64::from(parent) << 32) | rank, i));
-        }
-        level_keys.sort_unstable();
-        self.by_name = named.into_iter().map(|(_, i)| i).collect();
-        self.by_level = level_keys.into_iter().map(|(_, i)| i).collect();
-    }
-
-    /// The ids in `sorted` whose node compares equal by `key` (`sorted`
-    /// must be ordered by `key`).
-    pub(super) fn run<'s>(
-        &'s self,
-        sorted: &'s [u32],
-        key: impl Fn(&Node<'a>) -> Ordering,
-    ) -> &'s [u32] {
-        let cmp = |&i: &u32| self.nodes.get(i as usize).map_or(Ordering::Greater, &key);
-        let lo = sorted.partition_point(|i| cmp(i) == Ordering::Less);
-        let rest = sorted.get(lo..).unwrap_or(&[]);
-        rest.get(..rest.partition_point(|i| cmp(i) == Ordering::Equal))
-            .unwrap_or(&[])
+        self.names = NameIndex::new(&self.nodes);
     }
 
     /// The nodes of some ids.
@@ -496,12 +458,21 @@ impl<'a> Config<'a> {
 
     /// Ids of the directives named `name` directly in a level, in order.
     pub(super) fn own_ids(&self, level: Level, name: &str) -> &[u32] {
-        let level = level.map_or(NO_PARENT, id32);
-        self.run(&self.by_level, |n| {
-            n.parent
-                .cmp(&level)
-                .then_with(|| n.d.name.as_str().cmp(name))
-        })
+        self.names
+            .number(name)
+            .map_or(&[], |k| self.names.own(level, k))
+    }
+
+    /// The number [`Config::own_numbered`] knows a directive name by
+    /// (`None`: no directive has it).
+    pub(super) fn name_number(&self, name: &str) -> Option<u32> {
+        self.names.number(name)
+    }
+
+    /// Ids of the directives with a name number directly in a level, in
+    /// order (a lookup through several levels hashes the name once).
+    pub(super) fn own_numbered(&self, level: Level, name: u32) -> &[u32] {
+        self.names.own(level, name)
     }
 
     /// Where variables get their values.
@@ -511,7 +482,11 @@ impl<'a> Config<'a> {
 
     /// Every directive with this name, in order.
     pub fn named<'s>(&'s self, name: &str) -> impl Iterator<Item = (NodeId, &'s Node<'a>)> + 's {
-        self.nodes_of(self.run(&self.by_name, |n| n.d.name.as_str().cmp(name)))
+        let ids = self
+            .names
+            .number(name)
+            .map_or(&[][..], |k| self.names.named(k));
+        self.nodes_of(ids)
     }
 
     /// Resolve one include; a frame to read its files, or a note.

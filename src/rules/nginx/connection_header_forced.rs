@@ -27,7 +27,8 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             };
             let value = hdr.arg(1).unwrap_or("");
             let group = c.facts.group(p).filter(|g| keepalive_on(model, g));
-            let (plain, how) = if let Some(var) = value.strip_prefix('$').map(|_| value) {
+            // The value plain requests get, and the map that gives it.
+            let (plain, mapped) = if let Some(var) = value.strip_prefix('$').map(|_| value) {
                 let Some(map) = vars::map_of(cfg, var) else {
                     continue;
                 };
@@ -35,30 +36,36 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     continue;
                 }
                 match map.value_for("") {
-                    Some(v) => (
-                        v.to_ascii_lowercase(),
-                        format!("`{var}` maps a request without `Upgrade` to `{v}`"),
+                    Some(v) => (v, Some(var)),
+                    None => continue,
+                }
+            } else {
+                (value, None)
+            };
+            // Spelled out only for a finding (most values are neither).
+            let how = || match mapped {
+                Some(var) => format!("`{var}` maps a request without `Upgrade` to `{plain}`"),
+                None => format!("`Connection: {value}` is sent with every request"),
+            };
+            let msg = if plain.eq_ignore_ascii_case("upgrade") {
+                if ws_location(cfg, p.level) {
+                    continue;
+                }
+                format!(
+                    "{}: plain requests reach the backend as upgrade requests, and some backends close the connection (`upstream prematurely closed connection`)",
+                    how()
+                )
+            } else if plain.eq_ignore_ascii_case("close") {
+                match group {
+                    Some(g) => format!(
+                        "{}, which closes each connection to upstream `{}` after one request: its keepalive is silently off",
+                        how(),
+                        g.name
                     ),
                     None => continue,
                 }
             } else {
-                (
-                    value.to_ascii_lowercase(),
-                    format!("`Connection: {value}` is sent with every request"),
-                )
-            };
-            let msg = match plain.as_str() {
-                "upgrade" if !ws_location(cfg, p.level) => format!(
-                    "{how}: plain requests reach the backend as upgrade requests, and some backends close the connection (`upstream prematurely closed connection`)"
-                ),
-                "close" => match group {
-                    Some(g) => format!(
-                        "{how}, which closes each connection to upstream `{}` after one request: its keepalive is silently off",
-                        g.name
-                    ),
-                    None => continue,
-                },
-                _ => continue,
+                continue;
             };
             if !seen.insert(hdr.loc()) {
                 continue;

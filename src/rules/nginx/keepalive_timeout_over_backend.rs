@@ -106,7 +106,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             if !keepalive_on(model, u) {
                 continue;
             }
-            let HostService::Found(svc, sn) = model.nginx_host_service(c, e.host) else {
+            let HostService::Found(svc, sn) = &e.service else {
                 continue;
             };
             let timeout = u.keepalive_timeout.map(|(_, t)| t).unwrap_or(60.0);

@@ -35,6 +35,7 @@ use crate::model::Model;
 use crate::model::hosts::ServiceName;
 use crate::model::k8s::{Service, ServicePort};
 use crate::model::nginx::facts::{Pass, UpstreamServer};
+use crate::model::nginx::k8s::HostService;
 use crate::model::nginx::{BlockKind, Config, Host, Level, NginxConfig, SetAt, Setting, Upstream};
 use crate::source::Loc;
 
@@ -164,6 +165,8 @@ pub(crate) struct Endpoint<'c> {
     pub passes: Vec<&'c Pass>,
     pub server: Option<&'c UpstreamServer>,
     pub upstream: Option<&'c Upstream>,
+    /// What `host` names in the tree, resolved once for the rules that ask.
+    pub service: HostService<'c, 'c>,
 }
 
 /// Each NGINX configuration with every named host it connects to, derived
@@ -171,15 +174,15 @@ pub(crate) struct Endpoint<'c> {
 pub(crate) fn config_endpoints<'c, 'm, 'a>(
     ctx: &'c Ctx<'m, 'a>,
 ) -> impl Iterator<Item = (&'m NginxConfig<'a>, &'c [Endpoint<'m>])> + 'c {
-    let configs = ctx.nginx_configs;
+    let (model, configs) = (ctx.model, ctx.nginx_configs);
     let all = ctx
         .nginx_endpoints
-        .get_or_init(|| configs.iter().map(endpoints).collect());
+        .get_or_init(|| configs.iter().map(|c| endpoints(model, c)).collect());
     configs.iter().zip(all.iter().map(Vec::as_slice))
 }
 
 /// Every named host nginx connects to, in one configuration.
-fn endpoints<'c>(c: &'c NginxConfig<'_>) -> Vec<Endpoint<'c>> {
+fn endpoints<'c>(model: &'c Model<'_>, c: &'c NginxConfig<'_>) -> Vec<Endpoint<'c>> {
     let cfg = &c.tree;
     let mut out = Vec::new();
     for u in &c.facts.upstreams {
@@ -207,6 +210,7 @@ fn endpoints<'c>(c: &'c NginxConfig<'_>) -> Vec<Endpoint<'c>> {
                 passes: passes.clone(),
                 server: Some(s),
                 upstream: Some(u),
+                service: model.nginx_host_service(c, host),
             });
         }
     }
@@ -230,6 +234,7 @@ fn endpoints<'c>(c: &'c NginxConfig<'_>) -> Vec<Endpoint<'c>> {
             passes: vec![p],
             server: None,
             upstream: None,
+            service: model.nginx_host_service(c, host),
         });
     }
     out
@@ -294,8 +299,9 @@ pub(crate) fn http_version(
     cfg: &Config<'_>,
     level: Level,
 ) -> Option<&'static str> {
-    match cfg.effective(level, "proxy_http_version") {
-        Setting::Set { .. } => match cfg.effective(level, "proxy_http_version").value() {
+    let setting = cfg.effective(level, "proxy_http_version");
+    match setting {
+        Setting::Set { .. } => match setting.value() {
             Some("1.1") => Some("1.1"),
             Some("2") | Some("2.0") => Some("2"),
             Some(_) => Some("1.0"),
@@ -321,9 +327,9 @@ pub(crate) fn keepalive_on(model: &Model<'_>, u: &Upstream) -> bool {
 pub(crate) struct DeclaredPort<'m, 'a, 'c> {
     pub config: &'m crate::model::nginx::NginxConfig<'a>,
     pub endpoint: &'c Endpoint<'m>,
-    pub service_name: crate::model::hosts::ServiceName,
+    pub service_name: &'c crate::model::hosts::ServiceName,
     pub port: u16,
-    pub service_port: &'m ServicePort<'a>,
+    pub service_port: &'m ServicePort<'m>,
     pub protocol: crate::model::protocol::Protocol,
     pub source: crate::model::protocol::ProtocolSource,
 }
@@ -332,15 +338,11 @@ pub(crate) struct DeclaredPort<'m, 'a, 'c> {
 pub(crate) fn declared_service_ports<'c, 'm, 'a>(
     ctx: &'c Ctx<'m, 'a>,
 ) -> Vec<DeclaredPort<'m, 'a, 'c>> {
-    use crate::model::nginx::k8s::HostService;
     use crate::model::protocol::{ProtocolSource, service_port_protocol};
-    let model = ctx.model;
     let mut out = Vec::new();
     for (c, endpoints) in config_endpoints(ctx) {
         for e in endpoints {
-            let (HostService::Found(svc, sn), Some(port)) =
-                (model.nginx_host_service(c, e.host), e.port)
-            else {
+            let (HostService::Found(svc, sn), Some(port)) = (&e.service, e.port) else {
                 continue;
             };
             let Some(sp) = service_port(svc, port) else {

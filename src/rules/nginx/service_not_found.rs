@@ -63,7 +63,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let mut names_in: HashMap<String, Vec<&str>> = HashMap::new();
     for (c, endpoints) in config_endpoints(ctx) {
         for e in endpoints {
-            let HostService::Missing(sn) = model.nginx_host_service(c, e.host) else {
+            let HostService::Missing(sn) = &e.service else {
                 continue;
             };
             let f = emit
@@ -73,7 +73,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                         "{} sends to `{}`, which names Service {}, but no such Service is in the analysed files: nginx fails with `host not found in upstream`",
                         e.what,
                         e.host,
-                        service_label(model, c, e.host, &sn)
+                        service_label(model, c, e.host, sn)
                     ),
                 )
                 .resource(e.resource.clone());
@@ -81,7 +81,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                 .entry(sn.namespace.clone())
                 .or_insert_with(|| model.k8s.service_names_in(&sn.namespace).collect());
             let workloads = by_workload.get_or_insert_with(|| workloads(model));
-            if let Some(h) = service_for_workload(model, workloads, &sn) {
+            if let Some(h) = service_for_workload(model, workloads, sn) {
                 f.help(h);
             } else if let Some(near) = suggest.closest(&sn.name, names.iter().copied()) {
                 f.help(format!("did you mean Service `{near}`?"));

@@ -15,7 +15,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     let model = ctx.model;
     for (c, endpoints) in config_endpoints(ctx) {
         for e in endpoints {
-            let HostService::Found(svc, sn) = model.nginx_host_service(c, e.host) else {
+            let HostService::Found(svc, sn) = &e.service else {
                 continue;
             };
             let Some(port) = e.port else { continue };
@@ -36,7 +36,7 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
                     format!(
                         "{} connects to port {port} of Service {}{implied}, which exposes only {}: connections are refused or time out",
                         e.what,
-                        service_label(model, c, e.host, &sn),
+                        service_label(model, c, e.host, sn),
                         svc.ports_list()
                     ),
                 )

@@ -11,13 +11,12 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    let model = ctx.model;
-    for (c, endpoints) in config_endpoints(ctx) {
+    for (_, endpoints) in config_endpoints(ctx) {
         for e in endpoints {
             if e.server.is_some_and(|s| s.resolve) || e.host.eq_ignore_ascii_case("localhost") {
                 continue;
             }
-            match model.nginx_host_service(c, e.host) {
+            match &e.service {
                 // A ClusterIP Service keeps its address; a missing one is NGX001.
                 HostService::Found(svc, _) if !svc.headless => continue,
                 HostService::Missing(_) => continue,

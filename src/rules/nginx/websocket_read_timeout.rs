@@ -15,23 +15,25 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     for c in ctx.nginx_configs {
         let cfg = &c.tree;
         for p in c.facts.passes.iter().filter(|p| p.kind == PassKind::Proxy) {
-            let Some(s) = ws_setup(model, cfg, p.level) else {
-                continue;
-            };
-            if !(s.upgrade && s.connection) {
+            // Cheapest first: most locations set a timeout or are not
+            // WebSocket ones.
+            if !matches!(
+                cfg.effective(p.level, "proxy_read_timeout"),
+                Setting::Default
+            ) {
                 continue;
             }
             // A location that only allows an upgrade among ordinary requests
             // is not a long-lived stream; a WebSocket path or unbuffered
             // streaming is.
-            let streaming = cfg.effective(p.level, "proxy_buffering").flag(true) == Some(false);
-            if !(ws_location(cfg, p.level) || streaming) {
+            let streaming = || cfg.effective(p.level, "proxy_buffering").flag(true) == Some(false);
+            if !(ws_location(cfg, p.level) || streaming()) {
                 continue;
             }
-            if !matches!(
-                cfg.effective(p.level, "proxy_read_timeout"),
-                Setting::Default
-            ) {
+            let Some(s) = ws_setup(model, cfg, p.level) else {
+                continue;
+            };
+            if !(s.upgrade && s.connection) {
                 continue;
             }
             let Some(node) = cfg.node(p.node) else {

@@ -20,16 +20,19 @@ pub(crate) fn ws_location(cfg: &Config<'_>, level: Level) -> bool {
     else {
         return false;
     };
+    const WORDS: [&str; 7] = [
+        "ws",
+        "wss",
+        "websocket",
+        "websockets",
+        "socket",
+        "sockjs",
+        "cable",
+    ];
     loc.d.args.iter().any(|a| {
         a.value
-            .to_ascii_lowercase()
             .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|w| {
-                matches!(
-                    w,
-                    "ws" | "wss" | "websocket" | "websockets" | "socket" | "sockjs" | "cable"
-                )
-            })
+            .any(|w| WORDS.iter().any(|ws| w.eq_ignore_ascii_case(ws)))
     })
 }
 
@@ -63,15 +66,17 @@ pub(crate) fn connection_upgrades(cfg: &Config<'_>, value: &str) -> bool {
     value.to_ascii_lowercase().contains("upgrade")
 }
 
-/// The WebSocket set-up a location has: (looks like WebSocket, Upgrade
-/// passed, Connection upgrade passed, HTTP/1.1); `None` when unknown.
+/// The WebSocket set-up of a location that looks like a WebSocket one (by
+/// its path, or an `Upgrade` or `Connection: upgrade` it passes on).
 pub(crate) struct WsSetup {
-    pub intended: bool,
     pub upgrade: bool,
     pub connection: bool,
     pub http11: bool,
 }
 
+/// `None` when the location does not look like a WebSocket one, or its
+/// headers or HTTP version are unknown (its HTTP version is only looked up
+/// for a WebSocket location).
 pub(crate) fn ws_setup(
     model: &crate::model::Model<'_>,
     cfg: &Config<'_>,
@@ -79,11 +84,13 @@ pub(crate) fn ws_setup(
 ) -> Option<WsSetup> {
     let up = header(cfg, level, "Upgrade")?;
     let conn = header(cfg, level, "Connection")?;
-    let version = http_version(model, cfg, level)?;
     let upgrade = up.is_some_and(|v| !v.is_empty());
     let connection = conn.is_some_and(|v| connection_upgrades(cfg, v));
+    if !(upgrade || connection || ws_location(cfg, level)) {
+        return None;
+    }
+    let version = http_version(model, cfg, level)?;
     Some(WsSetup {
-        intended: ws_location(cfg, level) || upgrade || connection,
         upgrade,
         connection,
         http11: version == "1.1",
@@ -98,9 +105,6 @@ fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
             let Some(s) = ws_setup(model, cfg, p.level) else {
                 continue;
             };
-            if !s.intended {
-                continue;
-            }
             let mut missing = Vec::new();
             if !s.http11 {
                 missing.push("`proxy_http_version 1.1;`");
