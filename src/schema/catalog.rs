@@ -2,7 +2,7 @@
 //! run, lazily, per resource definition. Nothing here touches the network or
 //! the file system: every `$ref` is local (`#/$defs/...`).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 use jsonschema::Validator;

@@ -1,7 +1,7 @@
 //! Facts read from a configuration tree: upstream groups and their servers,
 //! `*_pass` targets, virtual servers and their `listen` sockets.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 pub use super::addr::{Addr, Host, PassKind, Scheme, Target, parse_addr, parse_pass};
 

@@ -7,7 +7,9 @@
 //! expands globs with glob(3) in sorted order, accepts a glob that matches
 //! nothing, and fails on a plain path that does not exist.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 
 use globset::GlobBuilder;

@@ -87,7 +87,7 @@ fn hosts<'c>(c: &'c NginxConfig<'_>) -> impl Iterator<Item = &'c str> + 'c {
 pub fn mark_near_services(model: &mut Model<'_>, paths: &[&str]) {
     // Directories holding Services, and their parents: sets, so each
     // file's "is a Service near me" question is a lookup, not a scan.
-    let service_dirs: std::collections::HashSet<String> = model
+    let service_dirs: foldhash::HashSet<String> = model
         .k8s
         .services
         .iter()
@@ -95,7 +95,7 @@ pub fn mark_near_services(model: &mut Model<'_>, paths: &[&str]) {
         .filter_map(|o| paths.get(o.loc.file as usize))
         .map(|p| dir_of(&super::includes::normalize(p)).to_string())
         .collect();
-    let service_dir_parents: std::collections::HashSet<&str> =
+    let service_dir_parents: foldhash::HashSet<&str> =
         service_dirs.iter().map(|d| dir_of(d)).collect();
     let near: Vec<bool> = model
         .nginx

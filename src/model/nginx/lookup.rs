@@ -139,7 +139,7 @@ impl<'a> Config<'a> {
                 .find(|n| n.arg(0).is_some_and(|h| h.eq_ignore_ascii_case(name)));
         }
         let index = self.proxy_headers.get_or_init(|| {
-            let mut index = std::collections::HashMap::new();
+            let mut index = foldhash::HashMap::default();
             for (id, n) in self.named("proxy_set_header") {
                 if let Some(header) = n.arg(0) {
                     index.insert((n.parent(), header.to_ascii_lowercase()), id);

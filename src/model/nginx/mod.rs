@@ -25,7 +25,7 @@ pub mod tree;
 pub mod values;
 pub mod vars;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::load_nginx::NginxText;
 use crate::parse::nginx::{Directive, FileContext, NginxFile};
@@ -463,7 +463,7 @@ impl<'a> Nginx<'a> {
     /// whatever every `include` in them resolves to (a superset of the
     /// includes the configuration follows).
     fn parse_for(&self, root: &Root) -> Option<Trees> {
-        let mut seen = HashSet::from([root.source]);
+        let mut seen: HashSet<usize> = [root.source].into_iter().collect();
         // Breadth first, as deep as a configuration follows includes: a
         // chain of 3,000 includes was parsed whole for each of its 177 roots
         // (8 s). Each pattern is first met at its least depth.

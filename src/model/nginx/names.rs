@@ -4,7 +4,7 @@
 //! rules ask ~60,000 times per 10 MB tree; sorting by name and comparing
 //! names in every binary search cost ~60 M instructions there).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::tree::{Level, Node};
 

@@ -2,7 +2,7 @@
 //! analysed on its own) with every resolved `include` spliced in where it
 //! stands, and nginx's level-by-level inheritance as lookups.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use std::rc::Rc;
 

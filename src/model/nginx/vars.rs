@@ -2,7 +2,7 @@
 //! `set $v ...` and of `map $src $v { ... }`. Variable names are
 //! case-insensitive in nginx.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::OnceLock;
 
 use super::tree::{BlockKind, Config, Node, NodeId};

@@ -3,7 +3,7 @@
 //! the proxy module's location settings); a value left at its default is a
 //! memory page, 4k or 8k, and a finding needs both page sizes to fail.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::model::nginx::values::{parse_size, show_size};
 use crate::model::nginx::{Config, Level, Node, Setting};

@@ -20,7 +20,7 @@ const DIRECTIVES: &[&str] = &[
 ];
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     for c in ctx.nginx_configs {
         for n in &c.tree.nodes {
             if !DIRECTIVES.contains(&n.name()) {

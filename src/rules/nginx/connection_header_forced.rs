@@ -2,7 +2,7 @@
 //! plain requests, or `close` (directly or from the usual WebSocket map)
 //! that switches upstream keepalive off.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use super::{keepalive_on, websocket_upgrade_missing::ws_location};
 use crate::model::nginx::{PassKind, SetAt, vars};

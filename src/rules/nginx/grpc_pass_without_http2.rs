@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
     for c in ctx.nginx_configs {
         let cfg = &c.tree;
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = foldhash::HashSet::default();
         for p in c.facts.passes.iter().filter(|p| p.kind == PassKind::Grpc) {
             let Some(server) = c.facts.server_of(cfg, p.level) else {
                 continue;

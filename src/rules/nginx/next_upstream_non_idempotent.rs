@@ -20,7 +20,7 @@ const DIRECTIVES: &[&str] = &[
 const WHY: &str = "requests with a non-idempotent method (POST, PATCH, LOCK) that already reached one server are sent to the next one too, so their side effects (payments, writes) can happen twice";
 
 fn check(ctx: &Ctx<'_, '_>, emit: &mut Emit) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     for c in ctx.nginx_configs {
         for n in &c.tree.nodes {
             if !DIRECTIVES.contains(&n.name()) {

@@ -1,7 +1,7 @@
 //! NGX012: a `proxy_set_header` at an inner level drops every inherited one,
 //! including `Host` and the `Connection ""` that upstream keepalive needs.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::model::nginx::{Level, Node, PassKind, SetAt};
 use crate::rules::{Ctx, Emit, Rule};

@@ -1,7 +1,7 @@
 //! NGX001: an NGINX upstream host that names a Kubernetes Service the tree
 //! does not define.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::{config_endpoints, service_label};
 use crate::model::Model;

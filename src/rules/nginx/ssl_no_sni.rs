@@ -4,7 +4,7 @@ use crate::model::nginx::facts::{Pass, parse_pass};
 use crate::model::nginx::vars;
 use crate::model::nginx::{Host, NginxConfig, PassKind, Scheme, Target};
 use crate::rules::{Ctx, Emit, Rule};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 pub static RULE: Rule = Rule {
     id: "NGX007",

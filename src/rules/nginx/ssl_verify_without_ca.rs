@@ -1,6 +1,6 @@
 //! NGX009: `proxy_ssl_verify on` without `proxy_ssl_trusted_certificate`.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use super::ssl_no_sni::ssl_prefix;
 use crate::model::nginx::Setting;

@@ -5,7 +5,7 @@
 use crate::model::nginx::facts::{Facts, Pass, parse_addr, parse_pass};
 use crate::model::nginx::{Config, Host, Setting, Target, vars};
 use crate::rules::{Ctx, Emit, Rule};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 pub static RULE: Rule = Rule {
     id: "NGX017",
