@@ -164,16 +164,22 @@ pub fn pod_template<'s>(
 ) -> Option<PodTemplate<'s>> {
     let path = template_path(obj.kind)?;
     let template = root.path(path)?;
+    let meta = template.get("metadata").filter(|_| !path.is_empty());
+    let labels_node = meta.and_then(|m| m.get("labels"));
     let (labels, annotations) = if path.is_empty() {
         (obj.labels.clone(), obj.annotations.clone())
     } else {
-        let meta = template.get("metadata");
-        let pairs = |k: &str| {
-            meta.and_then(|m| m.get(k))
-                .map(|n| n.string_pairs())
-                .unwrap_or_default()
-        };
-        (pairs("labels"), pairs("annotations"))
+        let pairs = |n: Option<NodeRef<'s>>| n.map(|n| n.string_pairs()).unwrap_or_default();
+        (
+            pairs(labels_node),
+            pairs(meta.and_then(|m| m.get("annotations"))),
+        )
+    };
+    // `spec.template.metadata.labels`: found above for most kinds.
+    let template_labels = if *path == ["spec", "template"] {
+        labels_node
+    } else {
+        root.path(&["spec", "template", "metadata", "labels"])
     };
     // A Pod without spec still carries labels that selectors match.
     let spec = template.get("spec").unwrap_or(template);
@@ -195,9 +201,7 @@ pub fn pod_template<'s>(
         labels,
         annotations,
         spec_loc: spec.loc(),
-        template_labels_loc: root
-            .path(&["spec", "template", "metadata", "labels"])
-            .map(|n| n.loc()),
+        template_labels_loc: template_labels.map(|n| n.loc()),
         containers: cs,
         grace_period,
         run_as_user: run_as_user(spec),
@@ -217,20 +221,22 @@ pub fn service(root: NodeRef<'_>, index: usize) -> Service<'_> {
         .map(|ps| {
             ps.items()
                 .map(|p| {
-                    let loc_of = |k: &str| p.get(k).map(|n| n.loc());
+                    // Each field looked up once (a Service has many ports).
+                    let name = p.get("name");
+                    let port = p.get("port");
+                    let target = p.get("targetPort");
+                    let app_protocol = p.get("appProtocol");
                     ServicePort {
-                        name: p.str_at("name"),
-                        port: p.get("port").and_then(|n| n.as_int()),
-                        target: p.get("targetPort").and_then(PortRef::from_node),
+                        name: name.and_then(|n| n.as_str()),
+                        port: port.and_then(|n| n.as_int()),
+                        target: target.and_then(PortRef::from_node),
                         protocol: p.str_at("protocol").unwrap_or("TCP"),
-                        app_protocol: p.str_at("appProtocol"),
+                        app_protocol: app_protocol.and_then(|n| n.as_str()),
                         loc: p.loc(),
-                        port_field: p
-                            .get("port")
-                            .map(|n| (n.loc(), n.scalar().map_or("", |s| s.0))),
-                        target_loc: loc_of("targetPort"),
-                        name_loc: loc_of("name"),
-                        app_protocol_loc: loc_of("appProtocol"),
+                        port_field: port.map(|n| (n.loc(), n.scalar().map_or("", |s| s.0))),
+                        target_loc: target.map(|n| n.loc()),
+                        name_loc: name.map(|n| n.loc()),
+                        app_protocol_loc: app_protocol.map(|n| n.loc()),
                     }
                 })
                 .collect()
