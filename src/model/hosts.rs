@@ -11,52 +11,55 @@ pub struct ServiceName {
 /// Resolve a host to a Service name, or `None` when it cannot be one
 /// (an IP, an external name, a wildcard).
 pub fn resolve_host(host: &str, from_namespace: &str, cluster_domain: &str) -> Option<ServiceName> {
-    // Called for every host of every proxy: allocate only for the answer.
-    let trimmed = host.trim_end_matches('.');
-    let host = crate::util::ascii_lowercase(trimmed);
-    if host.is_empty() || host.contains('*') || is_ip_address(&host) {
-        return None;
-    }
-    let (stem, qualified) = match strip_svc_domain(&host, cluster_domain.trim_matches('.'))
-        .or_else(|| host.strip_suffix(".svc"))
-    {
+    // Called for every host of every proxy: the suffix is compared with
+    // case ignored, the rest is read once, and only the answer is copied.
+    let host = host.trim_end_matches('.');
+    let domain = cluster_domain.trim_matches('.');
+    let (stem, qualified) = match strip_svc_domain(host, domain) {
+        // The domain is part of the host: a wildcard in it is one in the host.
+        Some(_) if domain.contains('*') => return None,
         Some(stem) => (stem, true),
-        None => (&*host, false),
+        None => match strip_suffix_ignore_case(host, ".svc") {
+            Some(stem) => (stem, true),
+            None => (host, false),
+        },
     };
-    let valid = |s: &str| {
-        !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
-    let mut parts = stem.split('.');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(name), None, _) if !qualified && valid(name) => Some(ServiceName {
-            namespace: from_namespace.to_string(),
-            name: name.to_string(),
-        }),
-        (Some(name), Some(ns), None) if valid(name) && valid(ns) => Some(ServiceName {
-            namespace: ns.to_string(),
-            name: name.to_string(),
-        }),
-        _ => None,
+    // A name, or a name and a namespace: labels of letters, digits and
+    // '-'. (So no wildcard, and no IP address: an IPv4 address has four
+    // labels, an IPv6 one has ':'s.)
+    let mut dot = None;
+    for (i, b) in stem.bytes().enumerate() {
+        if b == b'.' {
+            if dot.is_some() {
+                return None;
+            }
+            dot = Some(i);
+        } else if !(b.is_ascii_alphanumeric() || b == b'-') {
+            return None;
+        }
     }
+    let label = |s: &str| (1..=63).contains(&s.len());
+    let (name, namespace) = match dot.map(|at| (stem.get(..at), stem.get(at + 1..))) {
+        None if !qualified && label(stem) => (stem, from_namespace.to_string()),
+        Some((Some(name), Some(ns))) if label(name) && label(ns) => (name, ns.to_ascii_lowercase()),
+        _ => return None,
+    };
+    Some(ServiceName {
+        namespace,
+        name: name.to_ascii_lowercase(),
+    })
 }
 
-/// An IPv4 or IPv6 address. Parsed only when written with an address's
-/// characters alone: Service names nearly always have other letters, and
-/// the parse costs more than the look.
-fn is_ip_address(host: &str) -> bool {
-    host.bytes()
-        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
-        && host.parse::<std::net::IpAddr>().is_ok()
+/// `s` without `suffix`, ASCII case ignored.
+fn strip_suffix_ignore_case<'s>(s: &'s str, suffix: &str) -> Option<&'s str> {
+    let at = s.len().checked_sub(suffix.len())?;
+    let (head, tail) = (s.get(..at)?, s.get(at..)?);
+    tail.eq_ignore_ascii_case(suffix).then_some(head)
 }
 
-/// `host` (lowercase) without its `.svc.DOMAIN` suffix (DOMAIN in any case).
+/// `host` without its `.svc.DOMAIN` suffix (both in any case).
 fn strip_svc_domain<'h>(host: &'h str, domain: &str) -> Option<&'h str> {
-    let at = host.len().checked_sub(domain.len())?;
-    let (head, tail) = (host.get(..at)?, host.get(at..)?);
-    if !tail.eq_ignore_ascii_case(domain) {
-        return None;
-    }
-    head.strip_suffix(".svc.")
+    strip_suffix_ignore_case(strip_suffix_ignore_case(host, domain)?, ".svc.")
 }
 
 #[cfg(test)]
@@ -99,5 +102,9 @@ mod tests {
         );
         assert_eq!(resolve_host("a.b.c", "a", "cluster.local"), None);
         assert_eq!(resolve_host("reviews.svc", "a", "cluster.local"), None);
+        // A wildcard in the cluster domain is one in the host.
+        assert_eq!(resolve_host("r.ns.svc.c*.local", "a", "c*.local"), None);
+        assert_eq!(resolve_host("r..ns", "a", "cluster.local"), None);
+        assert_eq!(resolve_host("", "a", "cluster.local"), None);
     }
 }

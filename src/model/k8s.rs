@@ -37,30 +37,28 @@ impl<'a> Object<'a> {
     /// An object's metadata, borrowing the document's texts (no tree).
     pub fn read(node: NodeRef<'a>, default_ns: &'a str) -> Option<Object<'a>> {
         let api_version = node.str_at("apiVersion")?;
-        let kind = node.str_at("kind")?;
+        let kind_node = node.get("kind")?;
+        let kind = kind_node.as_str()?;
+        // Each field looked up once: this runs for every object of the tree.
         let meta = node.get("metadata");
-        let pairs = |key: &str| {
-            meta.and_then(|m| m.get(key))
-                .map(|n| n.string_pairs())
-                .unwrap_or_default()
-        };
+        let field = |key: &str| meta.and_then(|m| m.get(key));
+        let name = field("name");
+        let labels = field("labels");
         Some(Object {
             api_version,
             kind,
-            name: meta.and_then(|m| m.str_at("name")).unwrap_or(""),
-            namespace: meta
-                .and_then(|m| m.str_at("namespace"))
+            name: name.and_then(|n| n.as_str()).unwrap_or(""),
+            namespace: field("namespace")
+                .and_then(|n| n.as_str())
                 .unwrap_or(default_ns),
             node: None,
             loc: node.loc(),
-            labels_loc: meta.and_then(|m| m.get("labels")).map(|n| n.loc()),
-            name_loc: node
-                .path(&["metadata", "name"])
-                .or_else(|| node.get("kind"))
-                .unwrap_or(node)
-                .loc(),
-            labels: pairs("labels"),
-            annotations: pairs("annotations"),
+            labels_loc: labels.map(|n| n.loc()),
+            name_loc: name.unwrap_or(kind_node).loc(),
+            labels: labels.map(|n| n.string_pairs()).unwrap_or_default(),
+            annotations: field("annotations")
+                .map(|n| n.string_pairs())
+                .unwrap_or_default(),
         })
     }
 

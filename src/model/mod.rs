@@ -11,6 +11,7 @@ pub mod mesh;
 pub mod nginx;
 pub mod port_index;
 pub mod protocol;
+mod read_containers;
 pub mod read_k8s;
 pub(crate) mod selection;
 

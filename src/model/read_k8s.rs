@@ -5,6 +5,7 @@
 //! that the documents can drop their trees (see [`reads_tree_later`]).
 
 use super::k8s::*;
+use super::read_containers::{containers, exact, run_as_user};
 use crate::load::DocKind;
 use crate::parse::tree::{Doc, NodeId, NodeRef};
 
@@ -24,106 +25,6 @@ fn template_path(kind: &str) -> Option<&'static [&'static str]> {
         "PodTemplate" => &["template"],
         _ => return None,
     })
-}
-
-fn container_ports(c: NodeRef<'_>) -> Vec<ContainerPort<'_>> {
-    c.get("ports")
-        .map(|ps| {
-            ps.items()
-                .map(|p| {
-                    let number = p.get("containerPort");
-                    let name = p.get("name");
-                    ContainerPort {
-                        name: name.and_then(|n| n.as_str()),
-                        number: number.and_then(|n| n.as_int()),
-                        protocol: p.str_at("protocol").unwrap_or("TCP"),
-                        loc: p.loc(),
-                        name_loc: name.map(|n| n.loc()),
-                        number_loc: number.map(|n| n.loc()),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn probes(c: NodeRef<'_>) -> Vec<Probe<'_>> {
-    let mut out = Vec::new();
-    for kind in [
-        ProbeKind::Liveness,
-        ProbeKind::Readiness,
-        ProbeKind::Startup,
-    ] {
-        let Some(probe) = c.get(kind.field()) else {
-            continue;
-        };
-        for handler in ["httpGet", "tcpSocket", "grpc"] {
-            let Some(port_node) = probe.get(handler).and_then(|h| h.get("port")) else {
-                continue;
-            };
-            if let Some(port) = PortRef::from_node(port_node) {
-                out.push(Probe {
-                    kind,
-                    handler,
-                    port,
-                    port_loc: port_node.loc(),
-                });
-            }
-        }
-    }
-    out.shrink_to_fit();
-    out
-}
-
-/// Facts are kept for the whole run: collect without spare capacity.
-fn exact<T>(items: impl Iterator<Item = T>) -> Vec<T> {
-    let mut v: Vec<T> = items.collect();
-    v.shrink_to_fit();
-    v
-}
-
-/// `securityContext.runAsUser` of a pod spec or a container.
-fn run_as_user(n: NodeRef<'_>) -> Option<IntField> {
-    n.path(&["securityContext", "runAsUser"]).map(|u| IntField {
-        value: u.as_int(),
-        loc: u.loc(),
-    })
-}
-
-fn containers<'s>(
-    spec: NodeRef<'s>,
-    key: &'s str,
-    init: bool,
-) -> impl Iterator<Item = Container<'s>> + 's {
-    spec.get(key)
-        .into_iter()
-        .flat_map(|l| l.items())
-        .map(move |c| Container {
-            name: c.str_at("name").unwrap_or(""),
-            ports: container_ports(c),
-            probes: probes(c),
-            has_pre_stop: c.path(&["lifecycle", "preStop"]).is_some(),
-            init,
-            sidecar: init && c.str_at("restartPolicy") == Some("Always"),
-            image: c.str_at("image").unwrap_or(""),
-            command_args: exact(
-                ["command", "args"]
-                    .iter()
-                    .filter_map(|k| c.get(k))
-                    .flat_map(|l| l.items())
-                    .filter_map(|i| i.scalar().map(|(s, _)| s)),
-            ),
-            env: c
-                .get("env")
-                .into_iter()
-                .flat_map(|l| l.items())
-                .map(|e| EnvVar {
-                    name: e.str_at("name"),
-                    value: e.str_at("value"),
-                })
-                .collect(),
-            run_as_user: run_as_user(c),
-        })
 }
 
 /// A LabelSelector (or a plain map) as written.
@@ -164,16 +65,22 @@ pub fn pod_template<'s>(
 ) -> Option<PodTemplate<'s>> {
     let path = template_path(obj.kind)?;
     let template = root.path(path)?;
+    let meta = template.get("metadata").filter(|_| !path.is_empty());
+    let labels_node = meta.and_then(|m| m.get("labels"));
     let (labels, annotations) = if path.is_empty() {
         (obj.labels.clone(), obj.annotations.clone())
     } else {
-        let meta = template.get("metadata");
-        let pairs = |k: &str| {
-            meta.and_then(|m| m.get(k))
-                .map(|n| n.string_pairs())
-                .unwrap_or_default()
-        };
-        (pairs("labels"), pairs("annotations"))
+        let pairs = |n: Option<NodeRef<'s>>| n.map(|n| n.string_pairs()).unwrap_or_default();
+        (
+            pairs(labels_node),
+            pairs(meta.and_then(|m| m.get("annotations"))),
+        )
+    };
+    // `spec.template.metadata.labels`: found above for most kinds.
+    let template_labels = if *path == ["spec", "template"] {
+        labels_node
+    } else {
+        root.path(&["spec", "template", "metadata", "labels"])
     };
     // A Pod without spec still carries labels that selectors match.
     let spec = template.get("spec").unwrap_or(template);
@@ -195,12 +102,10 @@ pub fn pod_template<'s>(
         labels,
         annotations,
         spec_loc: spec.loc(),
-        template_labels_loc: root
-            .path(&["spec", "template", "metadata", "labels"])
-            .map(|n| n.loc()),
+        template_labels_loc: template_labels.map(|n| n.loc()),
         containers: cs,
         grace_period,
-        run_as_user: run_as_user(spec),
+        run_as_user: run_as_user(spec.get("securityContext")),
         selector,
         port_index: Default::default(),
     })
@@ -217,20 +122,22 @@ pub fn service(root: NodeRef<'_>, index: usize) -> Service<'_> {
         .map(|ps| {
             ps.items()
                 .map(|p| {
-                    let loc_of = |k: &str| p.get(k).map(|n| n.loc());
+                    // Each field looked up once (a Service has many ports).
+                    let name = p.get("name");
+                    let port = p.get("port");
+                    let target = p.get("targetPort");
+                    let app_protocol = p.get("appProtocol");
                     ServicePort {
-                        name: p.str_at("name"),
-                        port: p.get("port").and_then(|n| n.as_int()),
-                        target: p.get("targetPort").and_then(PortRef::from_node),
+                        name: name.and_then(|n| n.as_str()),
+                        port: port.and_then(|n| n.as_int()),
+                        target: target.and_then(PortRef::from_node),
                         protocol: p.str_at("protocol").unwrap_or("TCP"),
-                        app_protocol: p.str_at("appProtocol"),
+                        app_protocol: app_protocol.and_then(|n| n.as_str()),
                         loc: p.loc(),
-                        port_field: p
-                            .get("port")
-                            .map(|n| (n.loc(), n.scalar().map_or("", |s| s.0))),
-                        target_loc: loc_of("targetPort"),
-                        name_loc: loc_of("name"),
-                        app_protocol_loc: loc_of("appProtocol"),
+                        port_field: port.map(|n| (n.loc(), n.scalar().map_or("", |s| s.0))),
+                        target_loc: target.map(|n| n.loc()),
+                        name_loc: name.map(|n| n.loc()),
+                        app_protocol_loc: app_protocol.map(|n| n.loc()),
                     }
                 })
                 .collect()

@@ -10,7 +10,7 @@ use super::fields::{get, get_entry, list, path, str_at, type_name, unwrap_typed}
 use super::listener::{self, RouteSource};
 use super::route;
 use super::{Deprecated, Envoy, LoadAssignment, Scope, ScopeKind, State};
-use crate::parse::tree::{Doc, NodeRef};
+use crate::parse::tree::{Doc, NodeKind, NodeRef};
 use crate::source::FileId;
 
 /// How deep the walk for v2 `@type`s goes (typed configs nest).
@@ -48,6 +48,9 @@ pub(super) struct Builder<'a, 'p> {
     pub(super) env: Envoy<'a>,
     path_of: &'p dyn Fn(FileId) -> String,
     listener_names: Vec<HashMap<&'a str, usize>>,
+    /// The v2 `@type` walk's nodes still to see (kept between resources:
+    /// one allocation, not a few per resource).
+    v2_walk: Vec<(NodeRef<'a>, usize)>,
 }
 
 fn dir_of(path: &str) -> String {
@@ -105,6 +108,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             env: Envoy::default(),
             path_of,
             listener_names: Vec::new(),
+            v2_walk: Vec::new(),
         }
     }
 
@@ -314,32 +318,36 @@ impl<'a, 'p> Builder<'a, 'p> {
             return;
         }
         let name = str_at(n, "name").unwrap_or("");
-        let mut stack = vec![(n, 0usize)];
+        let mut stack = std::mem::take(&mut self.v2_walk);
+        stack.push((n, 0usize));
         while let Some((cur, depth)) = stack.pop() {
             if depth > MAX_WALK_DEPTH {
                 continue;
             }
-            if let Some((k, v)) = get_entry(cur, "@type")
-                && let Some(t) = v.as_str()
-                && is_v2_type(type_name(t))
-            {
-                self.env.deprecated.push(Deprecated {
-                    scope,
-                    node: k,
-                    what: format!("v2 API type `{}`", type_name(t)),
-                    rejected: true,
-                    instead: "its v3 replacement (`envoy.config.*.v3` / `envoy.extensions.*.v3`)",
-                    resource: Some((kind, name)),
-                });
-                continue;
-            }
-            for child in cur.items() {
-                stack.push((child, depth + 1));
-            }
-            for (_, v) in cur.entries() {
-                stack.push((v, depth + 1));
+            // A node's kind read once: most nodes are scalars, with nothing to see.
+            match cur.kind() {
+                Some(NodeKind::Seq(_)) => stack.extend(cur.items().map(|c| (c, depth + 1))),
+                Some(NodeKind::Map(_)) => {
+                    if let Some((k, v)) = get_entry(cur, "@type")
+                        && let Some(t) = v.as_str()
+                        && is_v2_type(type_name(t))
+                    {
+                        self.env.deprecated.push(Deprecated {
+                            scope,
+                            node: k,
+                            what: format!("v2 API type `{}`", type_name(t)),
+                            rejected: true,
+                            instead: "its v3 replacement (`envoy.config.*.v3` / `envoy.extensions.*.v3`)",
+                            resource: Some((kind, name)),
+                        });
+                        continue;
+                    }
+                    stack.extend(cur.entries().map(|(_, v)| (v, depth + 1)));
+                }
+                _ => {}
             }
         }
+        self.v2_walk = stack;
     }
 
     pub(super) fn add_typed(

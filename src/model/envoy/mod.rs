@@ -118,7 +118,22 @@ impl<'a> Deprecated<'a> {
         instead: &'static str,
         resource: Option<(&'static str, &'a str)>,
     ) {
-        if let Some((k, _)) = fields::get_entry(node, field) {
+        let key = fields::get_entry(node, field).map(|(k, _)| k);
+        Deprecated::removed_key(out, scope, key, field, what, instead, resource);
+    }
+
+    /// As [`Deprecated::removed`], the field looked up already (`key`: its
+    /// key node, if written).
+    pub(crate) fn removed_key(
+        out: &mut Vec<Deprecated<'a>>,
+        scope: usize,
+        key: Option<NodeRef<'a>>,
+        field: &str,
+        what: &str,
+        instead: &'static str,
+        resource: Option<(&'static str, &'a str)>,
+    ) {
+        if let Some(k) = key {
             out.push(Deprecated {
                 scope,
                 node: k,

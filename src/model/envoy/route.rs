@@ -1,6 +1,6 @@
 //! Route configurations: virtual hosts, routes, their match and action.
 
-use super::fields::{Dur, get, list, path, str_at};
+use super::fields::{Dur, Fields, get, list, str_at};
 use super::{Deprecated, State};
 use crate::finding::Resource;
 use crate::parse::tree::NodeRef;
@@ -93,10 +93,11 @@ fn is_grpc_content_type(h: NodeRef<'_>) -> bool {
     direct || sm
 }
 
-fn action_of(r: NodeRef<'_>) -> Action<'_> {
-    if let Some(ra) = get(r, "route") {
+/// The action of a route (`r`: its fields; `ra`: its `route`'s fields).
+fn action_of<'a>(r: &Fields<'a>, ra: Option<(NodeRef<'a>, &Fields<'a>)>) -> Action<'a> {
+    if let Some((node, ra)) = ra {
         let mut targets = Vec::new();
-        if let Some(c) = get(ra, "cluster")
+        if let Some(c) = ra.get("cluster")
             && let Some(name) = c.as_str()
         {
             targets.push(ClusterRef {
@@ -105,7 +106,8 @@ fn action_of(r: NodeRef<'_>) -> Action<'_> {
                 weighted: false,
             });
         }
-        for w in path(ra, &["weighted_clusters", "clusters"])
+        for w in ra
+            .path("weighted_clusters", &["clusters"])
             .into_iter()
             .flat_map(|l| l.items())
         {
@@ -120,46 +122,53 @@ fn action_of(r: NodeRef<'_>) -> Action<'_> {
                 });
             }
         }
-        let dynamic = get(ra, "cluster_header").is_some()
-            || get(ra, "cluster_specifier_plugin").is_some()
-            || get(ra, "inline_cluster_specifier_plugin").is_some();
+        let dynamic = ra.get("cluster_header").is_some()
+            || ra.get("cluster_specifier_plugin").is_some()
+            || ra.get("inline_cluster_specifier_plugin").is_some();
         return Action::Route {
-            node: ra,
+            node,
             targets,
             dynamic,
         };
     }
-    if get(r, "redirect").is_some() {
+    if r.get("redirect").is_some() {
         return Action::Redirect;
     }
-    if get(r, "direct_response").is_some() {
+    if r.get("direct_response").is_some() {
         return Action::DirectResponse;
     }
     Action::Other
 }
 
-fn parse_route<'a>(r: NodeRef<'a>) -> Route<'a> {
-    let m = get(r, "match");
-    let ra = get(r, "route");
+/// A route (`r`: its fields; `ra`: its `route` and that one's fields).
+fn parse_route<'a>(
+    node: NodeRef<'a>,
+    r: &Fields<'a>,
+    ra: Option<(NodeRef<'a>, &Fields<'a>)>,
+) -> Route<'a> {
+    let m = r.get("match");
+    let ra_fields = ra.map(|(_, f)| f);
     Route {
-        node: r,
-        name: str_at(r, "name"),
+        node,
+        name: r.str_at("name"),
         match_node: m,
         grpc_match: m.and_then(|m| get(m, "grpc")),
         grpc_content_type: m.and_then(|m| list(m, "headers").find(|h| is_grpc_content_type(*h))),
-        action: action_of(r),
-        timeout: ra.map(|a| Dur::at(a, "timeout", 15.0)).unwrap_or(Dur {
-            secs: 15.0,
-            node: None,
-        }),
-        idle_timeout: ra.and_then(|a| {
-            let d = Dur::at(a, "idle_timeout", 0.0);
+        action: action_of(r, ra),
+        timeout: ra_fields
+            .map(|a| Dur::of(a.get("timeout"), 15.0))
+            .unwrap_or(Dur {
+                secs: 15.0,
+                node: None,
+            }),
+        idle_timeout: ra_fields.and_then(|a| {
+            let d = Dur::of(a.get("idle_timeout"), 0.0);
             d.is_set().then_some(d)
         }),
-        retry_policy: ra.and_then(|a| get(a, "retry_policy")),
+        retry_policy: ra_fields.and_then(|a| a.get("retry_policy")),
         tunnel: m.is_some_and(|m| get(m, "connect_matcher").is_some())
-            || ra.is_some_and(|a| {
-                list(a, "upgrade_configs").any(|u| {
+            || ra_fields.is_some_and(|a| {
+                a.list("upgrade_configs").any(|u| {
                     get(u, "connect_config").is_some()
                         || str_at(u, "upgrade_type").is_some_and(|t| {
                             t.eq_ignore_ascii_case("CONNECT")
@@ -216,30 +225,36 @@ pub(super) fn parse<'a>(
         }
         let routes = list(vh, "routes")
             .map(|r| {
-                Deprecated::removed(
+                // A route's and its action's keys, read once for their
+                // ~20 lookups (a tree can hold thousands of routes).
+                let fields = Fields::of(r);
+                let removed = |f: &Fields<'a>, field| f.get_entry(field).map(|(k, _)| k);
+                Deprecated::removed_key(
                     deprecated,
                     scope,
-                    r,
+                    removed(&fields, "per_filter_config"),
                     "per_filter_config",
                     "v2 route field",
                     "typed_per_filter_config",
                     res,
                 );
-                if let Some(ra) = get(r, "route") {
-                    Deprecated::removed(
+                let ra = fields.get("route");
+                let ra_fields = ra.map(Fields::of);
+                if let Some(raf) = &ra_fields {
+                    Deprecated::removed_key(
                         deprecated,
                         scope,
-                        ra,
+                        removed(raf, "request_mirror_policy"),
                         "request_mirror_policy",
                         "v2 route action field",
                         "request_mirror_policies (a list)",
                         res,
                     );
-                    if let Some(cors) = get(ra, "cors") {
+                    if let Some(cors) = raf.get("cors") {
                         removed_cors(deprecated, scope, cors, res);
                     }
                 }
-                parse_route(r)
+                parse_route(r, &fields, ra.zip(ra_fields.as_ref()))
             })
             .collect();
         vhs.push(VirtualHost {

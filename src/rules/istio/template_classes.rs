@@ -76,6 +76,15 @@ impl TemplateClasses {
         let mut of = vec![0u32; templates.len()];
         let mut classes = 0u32;
         for same_hash in hashed.chunk_by(|a, b| a.0 == b.0) {
+            // A hash of its own is a class of its own: no key to compare
+            // (building keys again is most of the cost).
+            if let [(_, i)] = same_hash {
+                classes += 1;
+                if let Some(c) = of.get_mut(*i) {
+                    *c = classes;
+                }
+                continue;
+            }
             // Nearly always one key (copies share it); told apart if not.
             let mut keys: Vec<(K, u32)> = Vec::new();
             for &(_, i) in same_hash {
