@@ -24,8 +24,8 @@ use serde_json::{Map, Number, Value};
 
 use super::catalog;
 use super::convert::{self, Scalar};
-use super::tree_json::{Reading, TreeJson, TreeValue};
-use crate::parse::tree::{NodeId, NodeKind, NodeRef};
+use super::tree_json::{Reading, TreeJson, TreeValue, View, view_node};
+use crate::parse::tree::NodeRef;
 
 /// Deepest nesting of instance and `$ref`s followed; past it, no verdict.
 const MAX_DEPTH: u32 = 512;
@@ -103,13 +103,6 @@ impl std::fmt::Debug for QuickSchema {
     }
 }
 
-/// How a value is read: as a scalar of a type, or a collection's children.
-enum View<'a> {
-    Scalar(Scalar<'a>),
-    Seq(&'a [NodeId]),
-    Map(&'a [NodeId]),
-}
-
 impl QuickSchema {
     /// The definition `def` of a schema document (`#/$defs/<def>`); `None`
     /// if it uses a keyword not handled here.
@@ -149,7 +142,7 @@ impl QuickSchema {
         if depth > MAX_DEPTH {
             return None;
         }
-        let view = view(node, how, root, c.reads_scalars());
+        let view = view_node(node, how, root, c.reads_scalars());
         let mut sure = true;
         // Each keyword's verdict: stop at the first sure "invalid".
         let mut verdict = |v: Option<bool>| match v {
@@ -180,7 +173,7 @@ impl QuickSchema {
                             continue;
                         }
                         let sub = match c.properties.find(key) {
-                            Some(s) => Some(s),
+                            found @ Some(_) => found,
                             None => match c.others {
                                 Others::Any => None,
                                 Others::Refused => return Some(false),
@@ -221,24 +214,6 @@ impl QuickSchema {
             }
         }
         sure.then_some(true)
-    }
-}
-
-/// A node as validation in place reads it (`TreeValue`): nested resources
-/// validated on their own read as `{}`, and scalars are typed only when a
-/// keyword looks at them.
-fn view<'a>(node: NodeRef<'a>, how: &Reading<'_>, root: bool, typed: bool) -> View<'a> {
-    if !root && how.hidden.get(node.id as usize) == Some(&true) {
-        return View::Map(&[]);
-    }
-    match node.kind() {
-        None => View::Scalar(Scalar::Null),
-        Some(NodeKind::Scalar { value, style }) if typed => {
-            View::Scalar(convert::typed_scalar(how.typing, value, style))
-        }
-        Some(NodeKind::Scalar { value, .. }) => View::Scalar(Scalar::Str(value)),
-        Some(NodeKind::Seq(ids)) => View::Seq(ids),
-        Some(NodeKind::Map(pairs)) => View::Map(pairs),
     }
 }
 

@@ -97,7 +97,9 @@ pub fn validates_in_place(doc: &Doc) -> bool {
         && doc.len() <= convert::MAX_NODES
 }
 
-enum View<'a> {
+/// How a node is read in place: one place for both the jsonschema view
+/// and the quick schemas (`fast`).
+pub(crate) enum View<'a> {
     Scalar(Scalar<'a>),
     Seq(&'a [NodeId]),
     /// Flattened key/value pairs.
@@ -123,22 +125,9 @@ impl<'a> TreeValue<'a> {
     }
 
     fn view(&self) -> View<'a> {
-        let TreeValue::Node { node, how, root } = *self else {
-            return match *self {
-                TreeValue::Name(s) => View::Scalar(Scalar::Str(s)),
-                TreeValue::Node { .. } => View::Scalar(Scalar::Null),
-            };
-        };
-        if !root && how.hidden.get(node.id as usize) == Some(&true) {
-            return View::Map(&[]);
-        }
-        match node.kind() {
-            None => View::Scalar(Scalar::Null),
-            Some(NodeKind::Scalar { value, style }) => {
-                View::Scalar(convert::typed_scalar(how.typing, value, style))
-            }
-            Some(NodeKind::Seq(ids)) => View::Seq(ids),
-            Some(NodeKind::Map(pairs)) => View::Map(pairs),
+        match *self {
+            TreeValue::Node { node, how, root } => view_node(node, &how, root, true),
+            TreeValue::Name(s) => View::Scalar(Scalar::Str(s)),
         }
     }
 
@@ -147,6 +136,30 @@ impl<'a> TreeValue<'a> {
             View::Scalar(s) => Some(s),
             _ => None,
         }
+    }
+}
+
+/// A node of a resource as validation reads it: nested resources validated
+/// on their own read as `{}` (below the root), and scalars are typed as the
+/// converter types them, unless `typed` is false (then every scalar reads as
+/// its text: for readers that look at no scalar's value).
+pub(crate) fn view_node<'a>(
+    node: NodeRef<'a>,
+    how: &Reading<'_>,
+    root: bool,
+    typed: bool,
+) -> View<'a> {
+    if !root && how.hidden.get(node.id as usize) == Some(&true) {
+        return View::Map(&[]);
+    }
+    match node.kind() {
+        None => View::Scalar(Scalar::Null),
+        Some(NodeKind::Scalar { value, style }) if typed => {
+            View::Scalar(convert::typed_scalar(how.typing, value, style))
+        }
+        Some(NodeKind::Scalar { value, .. }) => View::Scalar(Scalar::Str(value)),
+        Some(NodeKind::Seq(ids)) => View::Seq(ids),
+        Some(NodeKind::Map(pairs)) => View::Map(pairs),
     }
 }
 
